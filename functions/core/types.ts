@@ -9,7 +9,10 @@ export interface Box {
   height: number;
 }
 
-/** The seed's MTCNN five, in pixels of the upright image. "left" is the subject's left as seen in the photo's left side. */
+/**
+ * The seed's MTCNN five, in pixels of the upright image. "Left" means the image's left side (the subject's right
+ * eye and mouth corner), the order of InsightFace's alignment template.
+ */
 export interface Landmarks {
   leftEye: Point;
   rightEye: Point;

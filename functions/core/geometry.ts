@@ -1,0 +1,212 @@
+/** Pure 2-D geometry for detection post-processing and face alignment. Coordinates are image pixels. */
+
+import type { Box, Point } from './types.ts';
+
+/** x' = a·x + b·y + tx, y' = c·x + d·y + ty */
+export type Affine = [a: number, b: number, tx: number, c: number, d: number, ty: number];
+
+export interface ScoredBox {
+  box: Box;
+  score: number;
+}
+
+/** A raw detection: a box, its score and (optionally) keypoints that are blended along with the box. */
+export interface Candidate extends ScoredBox {
+  points?: Point[];
+}
+
+export function boxArea(box: Box): number {
+  return Math.max(0, box.width) * Math.max(0, box.height);
+}
+
+export function iou(a: Box, b: Box): number {
+  const overlapW = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const overlapH = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (overlapW <= 0 || overlapH <= 0) return 0;
+  const intersection = overlapW * overlapH;
+  return intersection / (boxArea(a) + boxArea(b) - intersection);
+}
+
+/**
+ * Greedy NMS that also reports what each kept box suppressed. Returns one cluster per kept candidate,
+ * highest score first; a cluster is [keptIndex, ...indices it suppressed (IoU > iouThreshold)].
+ */
+export function nmsClusters(
+  candidates: readonly ScoredBox[],
+  iouThreshold: number,
+  maxOutput = Infinity,
+): number[][] {
+  const ranked = candidates
+    .map(({ box, score }, index) => ({ box, score, index }))
+    .sort((p, q) => q.score - p.score);
+  const suppressed = new Uint8Array(ranked.length);
+  const clusters: number[][] = [];
+  for (const [r, seed] of ranked.entries()) {
+    if (clusters.length >= maxOutput) break;
+    if (suppressed[r]) continue;
+    const cluster = [seed.index];
+    for (let s = r + 1; s < ranked.length; s++) {
+      const other = ranked[s] as (typeof ranked)[number];
+      if (!suppressed[s] && iou(seed.box, other.box) > iouThreshold) {
+        suppressed[s] = 1;
+        cluster.push(other.index);
+      }
+    }
+    clusters.push(cluster);
+  }
+  return clusters;
+}
+
+/** Indices of the candidates kept by greedy non-maximum suppression, highest score first. */
+export function nonMaxSuppression(
+  candidates: readonly ScoredBox[],
+  iouThreshold: number,
+  maxOutput = Infinity,
+): number[] {
+  return nmsClusters(candidates, iouThreshold, maxOutput).map((cluster) => cluster[0] as number);
+}
+
+/**
+ * BlazeFace-style weighted NMS: each kept detection's box and points become the score-weighted mean
+ * of its cluster, which steadies them; the score stays the best one's.
+ */
+export function weightedNonMaxSuppression(
+  candidates: readonly Candidate[],
+  iouThreshold: number,
+  maxOutput = Infinity,
+): Candidate[] {
+  return nmsClusters(candidates, iouThreshold, maxOutput).map((cluster) => {
+    const members = cluster.map((i) => candidates[i] as Candidate);
+    const seed = members[0] as Candidate;
+    const totalScore = members.reduce((sum, m) => sum + m.score, 0);
+    const mean = (value: (m: Candidate) => number) =>
+      members.reduce((sum, m) => sum + value(m) * m.score, 0) / totalScore;
+    const blended: Candidate = {
+      box: {
+        x: mean((m) => m.box.x),
+        y: mean((m) => m.box.y),
+        width: mean((m) => m.box.width),
+        height: mean((m) => m.box.height),
+      },
+      score: seed.score,
+    };
+    if (seed.points) {
+      blended.points = seed.points.map((_, k) => [
+        mean((m) => pointOf(m, k)[0]),
+        mean((m) => pointOf(m, k)[1]),
+      ]);
+    }
+    return blended;
+  });
+}
+
+/** How an image was scaled (aspect kept) and centred with padding into a dstSize × dstSize model input. */
+export interface Letterbox {
+  scale: number;
+  /** Size of the resized image inside the square, in whole pixels. */
+  width: number;
+  height: number;
+  /** Padding on the left and top, in whole pixels. */
+  padX: number;
+  padY: number;
+}
+
+export function letterbox(srcW: number, srcH: number, dstSize: number): Letterbox {
+  const scale = dstSize / Math.max(srcW, srcH);
+  const width = Math.min(dstSize, Math.round(srcW * scale));
+  const height = Math.min(dstSize, Math.round(srcH * scale));
+  return {
+    scale,
+    width,
+    height,
+    padX: Math.floor((dstSize - width) / 2),
+    padY: Math.floor((dstSize - height) / 2),
+  };
+}
+
+/** Maps a point in model-input pixels back to source-image pixels. */
+export function unletterboxPoint([x, y]: Point, lb: Letterbox): Point {
+  return [(x - lb.padX) / lb.scale, (y - lb.padY) / lb.scale];
+}
+
+export function unletterboxBox(box: Box, lb: Letterbox): Box {
+  const [x, y] = unletterboxPoint([box.x, box.y], lb);
+  return { x, y, width: box.width / lb.scale, height: box.height / lb.scale };
+}
+
+/**
+ * Least-squares similarity (rotation, uniform scale, translation) mapping src onto dst: Umeyama (1991).
+ * In 2-D the linear part of a similarity is [[a, -b], [b, a]], so the fit is linear in (a, b) and has
+ * this closed form; it is Umeyama's solution with the reflection guard, because no (a, b) can mirror.
+ */
+export function similarityTransform(src: readonly Point[], dst: readonly Point[]): Affine {
+  if (src.length !== dst.length || src.length < 2) {
+    throw new RangeError(
+      `similarityTransform needs two equal lists of ≥ 2 points, got ${src.length} and ${dst.length}`,
+    );
+  }
+  const [sx, sy] = centroid(src);
+  const [dx, dy] = centroid(dst);
+  let dot = 0; // Σ u·v
+  let cross = 0; // Σ u×v
+  let norm = 0; // Σ |u|²
+  for (let i = 0; i < src.length; i++) {
+    const ux = (src[i] as Point)[0] - sx;
+    const uy = (src[i] as Point)[1] - sy;
+    const vx = (dst[i] as Point)[0] - dx;
+    const vy = (dst[i] as Point)[1] - dy;
+    dot += ux * vx + uy * vy;
+    cross += ux * vy - uy * vx;
+    norm += ux * ux + uy * uy;
+  }
+  if (norm === 0) throw new RangeError('similarityTransform: the source points all coincide');
+  const a = dot / norm;
+  const b = cross / norm;
+  return [a, -b, dx - a * sx + b * sy, b, a, dy - b * sx - a * sy];
+}
+
+export function applyAffine(m: Affine, [x, y]: Point): Point {
+  return [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
+}
+
+export function invertAffine([a, b, tx, c, d, ty]: Affine): Affine {
+  const det = a * d - b * c;
+  if (det === 0 || !Number.isFinite(det)) throw new RangeError('invertAffine: the transform is singular');
+  const ia = d / det;
+  const ib = -b / det;
+  const ic = -c / det;
+  const id = a / det;
+  return [ia, ib, -(ia * tx + ib * ty), ic, id, -(ic * tx + id * ty)];
+}
+
+/** The part of the box inside a width × height image (zero-sized when they do not overlap). */
+export function clipBox(box: Box, width: number, height: number): Box {
+  const x = Math.min(Math.max(box.x, 0), width);
+  const y = Math.min(Math.max(box.y, 0), height);
+  const right = Math.min(Math.max(box.x + box.width, x), width);
+  const bottom = Math.min(Math.max(box.y + box.height, y), height);
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/** A new array, largest box first; equal areas keep their order. */
+export function sortLargestFirst<T extends { box: Box }>(faces: readonly T[]): T[] {
+  return [...faces].sort((p, q) => boxArea(q.box) - boxArea(p.box));
+}
+
+function centroid(points: readonly Point[]): Point {
+  let x = 0;
+  let y = 0;
+  for (const [px, py] of points) {
+    x += px;
+    y += py;
+  }
+  return [x / points.length, y / points.length];
+}
+
+function pointOf(candidate: Candidate, k: number): Point {
+  const point = candidate.points?.[k];
+  if (!point) {
+    throw new RangeError('weightedNonMaxSuppression: candidates in a cluster have different point counts');
+  }
+  return point;
+}
