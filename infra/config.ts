@@ -1,0 +1,125 @@
+/**
+ * The deploy-time switches, read from CDK context (`cdk.json` or `-c key=value`) and validated once,
+ * so every construct receives typed values and no construct reads context itself.
+ */
+import type { Node } from 'constructs';
+
+/** How callers authenticate to the API's image routes (`/health` and `/openapi.json` are always public). */
+export const AUTH_MODES = ['iam', 'jwt', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export interface FaceVerifyConfig {
+  /** Names the stack (`FaceVerify-<stage>`), so several stages can live in one account. */
+  readonly stage: string;
+  readonly auth: AuthMode;
+  /** The site's origin when it is served from a custom domain; the CloudFront domain otherwise. */
+  readonly siteOrigin: string | undefined;
+  /** How long the drop folder keeps `results/`. */
+  readonly resultsRetentionDays: number;
+  /** Stage-wide steady requests per second. */
+  readonly throttleRateLimit: number;
+  /** Stage-wide burst, in requests. */
+  readonly throttleBurstLimit: number;
+  /** Keep the drop folder and the logs when the stack is destroyed. */
+  readonly retainData: boolean;
+}
+
+export const CONTEXT_KEYS = {
+  stage: 'stage',
+  auth: 'auth',
+  siteOrigin: 'siteOrigin',
+  resultsRetentionDays: 'resultsRetentionDays',
+  throttleRateLimit: 'throttleRateLimit',
+  throttleBurstLimit: 'throttleBurstLimit',
+  retainData: 'retainData',
+} as const satisfies Record<keyof FaceVerifyConfig, string>;
+
+/**
+ * `iam` by default: only principals of the deploying account can call the image routes.
+ * Throttle: 10 requests/s at ≈0.5 s per verification keeps ≈5 functions busy and bounds a runaway
+ * client's cost; raise it with the bench figures and the account's concurrency in hand.
+ */
+export const DEFAULT_CONFIG: FaceVerifyConfig = {
+  stage: 'dev',
+  auth: 'iam',
+  siteOrigin: undefined,
+  resultsRetentionDays: 30,
+  throttleRateLimit: 10,
+  throttleBurstLimit: 20,
+  retainData: true,
+};
+
+export class ConfigError extends Error {
+  constructor(key: string, expected: string, actual: unknown) {
+    super(`CDK context '${key}' must be ${expected}; got ${JSON.stringify(actual)}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads every switch from context; values given on the command line arrive as strings. */
+export function readConfig(node: Node): FaceVerifyConfig {
+  const get = (key: keyof FaceVerifyConfig): unknown => node.tryGetContext(CONTEXT_KEYS[key]);
+  const config: FaceVerifyConfig = {
+    stage: parseStage(get('stage') ?? DEFAULT_CONFIG.stage),
+    auth: parseAuth(get('auth') ?? DEFAULT_CONFIG.auth),
+    siteOrigin: parseOrigin(get('siteOrigin')),
+    resultsRetentionDays: parseInteger('resultsRetentionDays', get('resultsRetentionDays'), 1, 3650),
+    throttleRateLimit: parseInteger('throttleRateLimit', get('throttleRateLimit'), 1, 10_000),
+    throttleBurstLimit: parseInteger('throttleBurstLimit', get('throttleBurstLimit'), 1, 5_000),
+    retainData: parseBoolean('retainData', get('retainData')),
+  };
+  if (config.throttleBurstLimit < config.throttleRateLimit) {
+    throw new ConfigError(
+      CONTEXT_KEYS.throttleBurstLimit,
+      `at least throttleRateLimit (${config.throttleRateLimit})`,
+      config.throttleBurstLimit,
+    );
+  }
+  return config;
+}
+
+function parseStage(value: unknown): string {
+  if (typeof value === 'string' && /^[a-z][a-z0-9-]{0,19}$/.test(value)) return value;
+  throw new ConfigError(
+    CONTEXT_KEYS.stage,
+    'lowercase letters, digits and dashes (1-20, letter first)',
+    value,
+  );
+}
+
+function parseAuth(value: unknown): AuthMode {
+  const mode = AUTH_MODES.find((candidate) => candidate === value);
+  if (mode) return mode;
+  throw new ConfigError(CONTEXT_KEYS.auth, `one of ${AUTH_MODES.join(', ')}`, value);
+}
+
+/** An origin is scheme + host (+ port): no path, no trailing slash, https unless it is localhost. */
+function parseOrigin(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const expected = 'an origin such as https://faces.example.com (http only for localhost)';
+  if (typeof value !== 'string' || !URL.canParse(value)) {
+    throw new ConfigError(CONTEXT_KEYS.siteOrigin, expected, value);
+  }
+  const url = new URL(value);
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost');
+  if (!secure || url.origin !== value) throw new ConfigError(CONTEXT_KEYS.siteOrigin, expected, value);
+  return value;
+}
+
+type KeysOf<T> = {
+  [K in keyof FaceVerifyConfig]: FaceVerifyConfig[K] extends T ? K : never;
+}[keyof FaceVerifyConfig];
+
+function parseInteger(key: KeysOf<number>, value: unknown, min: number, max: number): number {
+  if (value === undefined) return DEFAULT_CONFIG[key];
+  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof parsed === 'number' && Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+  throw new ConfigError(CONTEXT_KEYS[key], `an integer from ${min} to ${max}`, value);
+}
+
+function parseBoolean(key: KeysOf<boolean>, value: unknown): boolean {
+  if (value === undefined) return DEFAULT_CONFIG[key];
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(CONTEXT_KEYS[key], 'true or false', value);
+}

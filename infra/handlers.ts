@@ -1,0 +1,73 @@
+/**
+ * The one list of Lambda handlers, shared by `build-lambda.ts` (what to bundle) and `FaceFunctions`
+ * (what to deploy), so the image and the stack cannot disagree. Free of CDK imports on purpose:
+ * the build script loads it without loading aws-cdk-lib.
+ *
+ * Sizing rests on these assumptions until `npm run bench` lands (replace them with its figures):
+ * one detection ≈ 250 ms and one verification ≈ 600 ms on one vCPU, model load ≈ 3 s at cold start.
+ * - 2,048 MB for inference: Lambda gives one full vCPU at 1,769 MB, and onnxruntime and sharp are
+ *   CPU-bound, so more memory mostly buys threads the models barely use; the extra ≈280 MB over
+ *   one vCPU is headroom for decoding a 12-megapixel photo next to the model sessions.
+ * - 512 MB for the routes that load no model: enough CPU to start the AWS SDK quickly.
+ * - Timeouts stay under the HTTP API's 30 s integration limit and bound a pathological image's cost.
+ */
+
+/** x86_64: the arm64 build of sharp is not installed by `npm ci` on the x64 machines that build the folder. */
+export const TARGET = { platform: 'linux', arch: 'x64', libc: 'glibc', node: 'node20' } as const;
+
+export interface HandlerSpec {
+  /** Module under the repository root whose `handler` export Lambda calls. */
+  readonly entry: string;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  /** Whether the handler loads the ONNX models (and so needs the models folder and the native modules). */
+  readonly usesModels: boolean;
+}
+
+export const HANDLERS = {
+  detect: { entry: 'functions/handlers/detect.ts', memoryMiB: 2048, timeoutSeconds: 15, usesModels: true },
+  verify: { entry: 'functions/handlers/verify.ts', memoryMiB: 2048, timeoutSeconds: 20, usesModels: true },
+  uploads: { entry: 'functions/handlers/uploads.ts', memoryMiB: 512, timeoutSeconds: 5, usesModels: false },
+  meta: { entry: 'functions/handlers/meta.ts', memoryMiB: 512, timeoutSeconds: 5, usesModels: false },
+  // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
+  drop: { entry: 'functions/handlers/drop.ts', memoryMiB: 2048, timeoutSeconds: 60, usesModels: true },
+} as const satisfies Record<string, HandlerSpec>;
+
+export type HandlerName = keyof typeof HANDLERS;
+export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
+
+/** Environment variables the handlers read. */
+export const ENVIRONMENT = {
+  /** The drop folder's bucket (drop). */
+  dropBucket: 'DROP_BUCKET',
+  /** The presigned-upload bucket (uploads writes, detect and verify read). */
+  uploadBucket: 'UPLOAD_BUCKET',
+  /** Folder of the ONNX models; the Dockerfile sets it to the image's models/. */
+  modelsDir: 'FACEVERIFY_MODELS_DIR',
+} as const;
+
+/** How the drop handler drains its queue. */
+export const DROP_QUEUE = {
+  /** Small batches: one failed pair is retried alone (reportBatchItemFailures) and a batch fits the timeout. */
+  batchSize: 4,
+  /** Caps the drop folder's share of the account's concurrency, so a bulk drop cannot starve the API. */
+  maxConcurrency: 5,
+  /** A pair that failed this often is a poison message: park it in the dead-letter queue. */
+  maxReceiveCount: 3,
+  /** How long a parked message, and so the `incoming/` object it names, stays redrivable. */
+  retentionDays: 7,
+} as const;
+
+/** Layout of the folder `build-lambda.ts` writes and the Dockerfile copies. */
+export const BUNDLE = {
+  /** Bundles are ES modules: top-level await lets a handler load its models during init. */
+  extension: '.mjs',
+  modelsDir: 'models',
+  /** Packages left out of the bundles: native code, copied into node_modules trimmed to TARGET. */
+  nativePackages: ['onnxruntime-node', 'sharp'],
+} as const;
+
+/** The image CMD that selects one handler: Lambda resolves `<file>.handler` in the task root. */
+export function imageCommand(name: HandlerName): string[] {
+  return [`${name}.handler`];
+}

@@ -1,0 +1,67 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { CONTEXT_KEYS, ConfigError, DEFAULT_CONFIG, readConfig } from '../../infra/config.ts';
+import { cdkJsonContext } from './helpers.ts';
+
+const configFrom = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
+
+describe('readConfig', () => {
+  it('defaults to IAM auth, so a fresh deploy is not open to the internet', () => {
+    expect(configFrom({})).toEqual(DEFAULT_CONFIG);
+    expect(DEFAULT_CONFIG.auth).toBe('iam');
+  });
+
+  it('lists in cdk.json exactly the defaults the code falls back to', () => {
+    const context = cdkJsonContext();
+    const switches = Object.fromEntries(
+      Object.values(CONTEXT_KEYS)
+        .filter((key) => key in context)
+        .map((key) => [key, context[key]]),
+    );
+    expect(configFrom(switches)).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('parses the strings `cdk -c key=value` passes', () => {
+    const config = configFrom({
+      auth: 'jwt',
+      stage: 'prod',
+      resultsRetentionDays: '45',
+      throttleRateLimit: '50',
+      throttleBurstLimit: '100',
+      retainData: 'false',
+      siteOrigin: 'https://faces.example.com',
+    });
+    expect(config).toEqual({
+      auth: 'jwt',
+      stage: 'prod',
+      resultsRetentionDays: 45,
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      retainData: false,
+      siteOrigin: 'https://faces.example.com',
+    });
+  });
+
+  it.each([
+    [{ auth: 'open' }, /'auth' must be one of iam, jwt, none/],
+    [{ stage: 'Prod_1' }, /'stage'/],
+    [{ resultsRetentionDays: '0' }, /'resultsRetentionDays' must be an integer from 1/],
+    [{ resultsRetentionDays: '1.5' }, /'resultsRetentionDays'/],
+    [{ throttleRateLimit: 'fast' }, /'throttleRateLimit'/],
+    [
+      { throttleRateLimit: 50, throttleBurstLimit: 10 },
+      /'throttleBurstLimit' must be at least throttleRateLimit/,
+    ],
+    [{ retainData: 'yes' }, /'retainData' must be true or false/],
+    [{ siteOrigin: 'http://faces.example.com' }, /'siteOrigin'/],
+    [{ siteOrigin: 'https://faces.example.com/app' }, /'siteOrigin'/],
+    [{ siteOrigin: 'https://faces.example.com/' }, /'siteOrigin'/],
+  ])('rejects %j', (context, message) => {
+    expect(() => configFrom(context)).toThrow(ConfigError);
+    expect(() => configFrom(context)).toThrow(message);
+  });
+
+  it('accepts a localhost origin over http, for a page served by a dev server', () => {
+    expect(configFrom({ siteOrigin: 'http://localhost:5173' }).siteOrigin).toBe('http://localhost:5173');
+  });
+});

@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
+import { logicalId, type Synthesized, synth } from './helpers.ts';
+
+describe('FaceFunctions', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synth();
+  });
+
+  const functionProps = (name: HandlerName) => {
+    const { stack, template } = synthesized;
+    const resources = template.findResources('AWS::Lambda::Function');
+    const fn = resources[logicalId(stack.functions.functions[name])];
+    if (!fn) throw new Error(`no function ${name}`);
+    return fn.Properties;
+  };
+
+  it.each(HANDLER_NAMES)('runs %s from the shared image with its own CMD, memory and timeout', (name) => {
+    const props = functionProps(name);
+    expect(props.PackageType).toBe('Image');
+    expect(props.ImageConfig).toEqual({ Command: [`${name}.handler`] });
+    expect(props.MemorySize).toBe(HANDLERS[name].memoryMiB);
+    expect(props.Timeout).toBe(HANDLERS[name].timeoutSeconds);
+    expect(props.Architectures).toEqual(['x86_64']);
+  });
+
+  it('uses one image for every handler', () => {
+    const uris = new Set(HANDLER_NAMES.map((name) => JSON.stringify(functionProps(name).Code)));
+    expect(uris.size).toBe(1);
+    const manifest = JSON.parse(
+      readFileSync(join(synthesized.outdir, `${synthesized.stack.stackName}.assets.json`), 'utf8'),
+    );
+    const images = Object.values(manifest.dockerImages) as {
+      source: { directory: string; platform: string };
+    }[];
+    expect(images).toHaveLength(1);
+    expect(images[0]?.source.platform).toBe('linux/amd64');
+  });
+
+  it('only copies the build context at synth: Docker builds it at deploy time', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(synthesized.outdir, `${synthesized.stack.stackName}.assets.json`), 'utf8'),
+    );
+    const [image] = Object.values(manifest.dockerImages) as { source: { directory: string } }[];
+    expect(existsSync(join(synthesized.outdir, image?.source.directory ?? '', 'Dockerfile'))).toBe(true);
+  });
+
+  it('tells each handler where its buckets are', () => {
+    expect(functionProps('drop').Environment).toMatchObject({
+      Variables: { [ENVIRONMENT.dropBucket]: { Ref: logicalId(synthesized.stack.dropFolder.bucket) } },
+    });
+    for (const name of ['uploads', 'detect', 'verify'] as const) {
+      expect(functionProps(name).Environment).toMatchObject({
+        Variables: { [ENVIRONMENT.uploadBucket]: { Ref: logicalId(synthesized.stack.uploads.bucket) } },
+      });
+    }
+  });
+
+  it('gives each function its own log group with a retention, and a role with no managed policy', () => {
+    const { stack, template } = synthesized;
+    const roles = template.findResources('AWS::IAM::Role');
+    for (const name of HANDLER_NAMES) {
+      const fn = stack.functions.functions[name];
+      expect(functionProps(name).LoggingConfig).toEqual({
+        LogGroup: { Ref: expect.stringMatching(`${name}Logs`) },
+      });
+      if (!fn.role) throw new Error(`${name} has no role`);
+      expect(roles[logicalId(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays, 'every log group in the stack expires').toBeGreaterThan(0);
+    }
+  });
+});
