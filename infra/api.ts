@@ -2,7 +2,7 @@
  * The HTTP API (API Gateway v2): five routes onto four functions, CORS for the site's origin only,
  * a throttled `$default` stage with JSON access logs.
  */
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -56,6 +56,7 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: Stack.of(this).stackName,
       description: 'faceverify: face detection and verification',
       createDefaultStage: false,
       corsPreflight: {

@@ -31,7 +31,7 @@ export interface CreateAppOptions {
   /** Context as the CDK CLI would pass it (cdk.json, then `-c`). */
   readonly context?: Record<string, unknown>;
   readonly outdir?: string;
-  /** Overrides the built-or-placeholder choice, for tests. */
+  /** Overrides the built-or-placeholder choice (and its warning), for tests. */
   readonly imageDirectory?: string;
   readonly siteDirectory?: string;
 }
@@ -39,21 +39,21 @@ export interface CreateAppOptions {
 export function createApp(options: CreateAppOptions = {}): { app: App; stack: FaceVerifyStack } {
   const app = new App({ context: options.context, outdir: options.outdir });
   const config = readConfig(app.node);
-  const image = options.imageDirectory ?? builtOr('image');
-  const site = options.siteDirectory ?? builtOr('site');
+  const image = options.imageDirectory ?? builtOrPlaceholder('image');
+  const site = options.siteDirectory ?? builtOrPlaceholder('site');
   const stack = new FaceVerifyStack(app, `FaceVerify-${config.stage}`, {
     description: `faceverify (${config.stage}): face detection and verification API, drop folder, web page`,
     config,
     imageDirectory: image,
     siteDirectory: site,
   });
-  if (image === PLACEHOLDERS.image) {
+  if (!options.imageDirectory && image === PLACEHOLDERS.image) {
     Annotations.of(stack).addWarningV2(
       'faceverify:image-not-built',
       'dist/lambda is not built: synth uses a placeholder image that fails `cdk deploy`. Run `npm run build:lambda` first.',
     );
   }
-  if (site === PLACEHOLDERS.site) {
+  if (!options.siteDirectory && site === PLACEHOLDERS.site) {
     Annotations.of(stack).addWarningV2(
       'faceverify:site-not-built',
       'web/dist is not built: the site would serve a placeholder page. Build the web page first.',
@@ -69,7 +69,7 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Fa
   return { app, stack };
 }
 
-function builtOr(kind: keyof typeof BUILT): string {
+function builtOrPlaceholder(kind: keyof typeof BUILT): string {
   const { directory, marker } = BUILT[kind];
   return existsSync(join(directory, marker)) ? directory : PLACEHOLDERS[kind];
 }

@@ -20,17 +20,15 @@ export interface HandlerSpec {
   readonly entry: string;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
-  /** Whether the handler loads the ONNX models (and so needs the models folder and the native modules). */
-  readonly usesModels: boolean;
 }
 
 export const HANDLERS = {
-  detect: { entry: 'functions/handlers/detect.ts', memoryMiB: 2048, timeoutSeconds: 15, usesModels: true },
-  verify: { entry: 'functions/handlers/verify.ts', memoryMiB: 2048, timeoutSeconds: 20, usesModels: true },
-  uploads: { entry: 'functions/handlers/uploads.ts', memoryMiB: 512, timeoutSeconds: 5, usesModels: false },
-  meta: { entry: 'functions/handlers/meta.ts', memoryMiB: 512, timeoutSeconds: 5, usesModels: false },
+  detect: { entry: 'functions/handlers/detect.ts', memoryMiB: 2048, timeoutSeconds: 15 },
+  verify: { entry: 'functions/handlers/verify.ts', memoryMiB: 2048, timeoutSeconds: 20 },
+  uploads: { entry: 'functions/handlers/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
+  meta: { entry: 'functions/handlers/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
   // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
-  drop: { entry: 'functions/handlers/drop.ts', memoryMiB: 2048, timeoutSeconds: 60, usesModels: true },
+  drop: { entry: 'functions/handlers/drop.ts', memoryMiB: 2048, timeoutSeconds: 60 },
 } as const satisfies Record<string, HandlerSpec>;
 
 export type HandlerName = keyof typeof HANDLERS;
