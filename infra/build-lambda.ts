@@ -72,6 +72,9 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
   const handlers = options.handlers ?? HANDLERS;
   const modelsDir = options.modelsDir ?? join(root, 'layers', 'models', 'build');
 
+  if (!relative(outDir, root).startsWith('..')) {
+    throw new BuildLambdaError(`Refusing to empty ${outDir}: it holds the repository.`);
+  }
   await assertEntriesExist(root, handlers);
   const models = await listModels(modelsDir);
   const packages = await runtimePackages(root, BUNDLE.nativePackages);

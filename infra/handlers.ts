@@ -6,13 +6,22 @@
  * Sizing rests on these assumptions until `npm run bench` lands (replace them with its figures):
  * one detection ≈ 250 ms and one verification ≈ 600 ms on one vCPU, model load ≈ 3 s at cold start.
  * - 2,048 MB for inference: Lambda gives one full vCPU at 1,769 MB, and onnxruntime and sharp are
- *   CPU-bound, so more memory mostly buys threads the models barely use; the extra ≈280 MB over
- *   one vCPU is headroom for decoding a 12-megapixel photo next to the model sessions.
+ *   CPU-bound on small models, so more memory mostly buys threads they barely use; the extra ≈280 MB
+ *   over one vCPU is headroom for decoding a 12-megapixel photo next to the model sessions.
  * - 512 MB for the routes that load no model: enough CPU to start the AWS SDK quickly.
  * - Timeouts stay under the HTTP API's 30 s integration limit and bound a pathological image's cost.
+ * - No reserved or provisioned concurrency: a new account's 10-execution quota cannot reserve any,
+ *   and provisioned instances cost money idle. The API stage throttle and DROP_QUEUE.maxConcurrency
+ *   bound concurrency instead.
  */
 
-/** x86_64: the arm64 build of sharp is not installed by `npm ci` on the x64 machines that build the folder. */
+/**
+ * x86_64. Both native modules ship Linux CPU builds for x64 and arm64 (glibc), so support does not decide;
+ * the build does: npm installs only the host's sharp binary, so the x64 machines that run
+ * `build:lambda` (developers, CI) produce, and start in tests, exactly the folder the image ships.
+ * arm64 is ≈20% cheaper per GB-second: switch `arch` here once the folder is built and tested on arm64
+ * (build-lambda says which package to add).
+ */
 export const TARGET = { platform: 'linux', arch: 'x64', libc: 'glibc', node: 'node20' } as const;
 
 export interface HandlerSpec {
