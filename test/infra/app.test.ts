@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILT, createApp } from '../../infra/app.ts';
-import { cdkJsonContext, logicalId, synth } from './helpers.ts';
+import { cdkJsonContext, logicalId, scratchDir, synth } from './helpers.ts';
 
 describe('the CDK app', () => {
   it('names the stack after the stage and outputs the API URL, site URL and drop bucket', () => {
@@ -54,7 +53,7 @@ describe('the CDK app', () => {
     expect(stack.environment).toBe('aws://unknown-account/unknown-region');
     const { app } = createApp({
       context: cdkJsonContext(),
-      outdir: mkdtempSync(join(tmpdir(), 'faceverify-cdk-')),
+      outdir: scratchDir('faceverify-cdk-'),
     });
     expect(app.synth().manifest.missing).toBeUndefined();
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(true);
@@ -63,7 +62,7 @@ describe('the CDK app', () => {
   it('warns, and uses a placeholder, for each of the image and the page that is not built', () => {
     const { app, stack } = createApp({
       context: cdkJsonContext(),
-      outdir: mkdtempSync(join(tmpdir(), 'faceverify-cdk-')),
+      outdir: scratchDir('faceverify-cdk-'),
     });
     app.synth();
     const warnings = stack.node.metadata

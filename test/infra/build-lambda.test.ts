@@ -4,8 +4,7 @@
  * The folder is written outside the repository: there, Node cannot fall back on the checkout's
  * node_modules, exactly as in the image.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,13 +16,14 @@ import {
 } from '../../infra/build-lambda.ts';
 import { TARGET } from '../../infra/handlers.ts';
 import { invokeBundle, lambdaEnvironment } from './bundle-runner.ts';
+import { scratchDir } from './helpers.ts';
 
 const STUB = {
   entry: new URL('fixtures/stub-handler.ts', import.meta.url).pathname,
   memoryMiB: 512,
   timeoutSeconds: 5,
 };
-const tempDir = () => mkdtempSync(join(tmpdir(), 'faceverify-lambda-'));
+const tempDir = () => scratchDir('faceverify-lambda-');
 
 /** A models folder whose manifest matches its one (fake) model. */
 function fakeModels(): string {

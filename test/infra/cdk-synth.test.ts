@@ -1,15 +1,14 @@
 /** `cdk synth` through the real CLI and cdk.json, offline, as CI and a deploying developer run it. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './helpers.ts';
+import { REPO_ROOT, scratchDir } from './helpers.ts';
 
 describe('npx cdk synth', () => {
   it('synthesizes the stack with no AWS account, region, lookup or Docker engine', async () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'faceverify-cdk-cli-'));
+    const outdir = scratchDir('faceverify-cdk-cli-');
     const cdk = join(REPO_ROOT, 'node_modules', '.bin', 'cdk');
     await promisify(execFile)(cdk, ['synth', '--no-notices', '--quiet', '--output', outdir], {
       cwd: REPO_ROOT,

@@ -1,14 +1,27 @@
 /** Synthesizes the real app the way `cdk synth` does: cdk.json's context, then overrides. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { afterAll } from 'vitest';
 import { createApp, PLACEHOLDERS } from '../../infra/app.ts';
 import type { FaceVerifyStack } from '../../infra/stack.ts';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
+
+const scratch: string[] = [];
+/** A fresh folder under the OS temp dir, removed after the test file that asked for it. */
+export function scratchDir(prefix = 'faceverify-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+// Registered on the importing test file: a cloud assembly holds tens of MB of asset copies.
+afterAll(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
@@ -23,7 +36,7 @@ export interface Synthesized {
 
 /** Placeholders for the image and page, so the result does not depend on what is built locally. */
 export function synth(context: Record<string, unknown> = {}): Synthesized {
-  const outdir = mkdtempSync(join(tmpdir(), 'faceverify-cdk-'));
+  const outdir = scratchDir('faceverify-cdk-');
   const { app, stack } = createApp({
     context: { ...cdkJsonContext(), ...context },
     outdir,

@@ -6,15 +6,14 @@
  *
  * Skipped, with the reason printed, until every HANDLERS entry exists.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BuildLambdaResult, buildLambda } from '../../infra/build-lambda.ts';
 import { BUNDLE, ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
 import { invokeBundle, lambdaEnvironment } from './bundle-runner.ts';
-import { REPO_ROOT } from './helpers.ts';
+import { REPO_ROOT, scratchDir } from './helpers.ts';
 
 const EVENTS = join(REPO_ROOT, 'test', 'fixtures', 'events');
 const missing = HANDLER_NAMES.filter((name) => !existsSync(join(REPO_ROOT, HANDLERS[name].entry)));
@@ -39,7 +38,7 @@ describe.skipIf(missing.length > 0)('bundled handlers, started with plain node f
     invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), join(EVENTS, event), env);
 
   beforeAll(async () => {
-    built = await buildLambda({ outDir: mkdtempSync(join(tmpdir(), 'faceverify-lambda-')) });
+    built = await buildLambda({ outDir: scratchDir('faceverify-lambda-') });
     env = lambdaEnvironment(built.outDir, {
       [ENVIRONMENT.modelsDir]: join(built.outDir, BUNDLE.modelsDir),
       [ENVIRONMENT.dropBucket]: 'faceverify-dev-dropfolderbucket-example',

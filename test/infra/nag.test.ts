@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { createApp, PLACEHOLDERS } from '../../infra/app.ts';
 import { AUTH_MODES } from '../../infra/config.ts';
-import { cdkJsonContext, synth } from './helpers.ts';
+import { cdkJsonContext, scratchDir, synth } from './helpers.ts';
 
 interface Report {
   pluginReports: { pluginName: string; conclusion: string; violations?: { ruleName: string }[] }[];
@@ -34,7 +33,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   it('fail synth on a finding nobody acknowledged', () => {
     const { app, stack } = createApp({
       context: cdkJsonContext(),
-      outdir: mkdtempSync(join(tmpdir(), 'faceverify-cdk-')),
+      outdir: scratchDir('faceverify-cdk-'),
       imageDirectory: PLACEHOLDERS.image,
       siteDirectory: PLACEHOLDERS.site,
     });
