@@ -13,20 +13,25 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** Machine-readable context, e.g. which image of a pair had no face: `{ image: 'target' }`. */
+export type ErrorDetails = Record<string, string | number>;
+
 export class FaceVerifyError extends Error {
   readonly code: ErrorCode;
+  readonly details?: ErrorDetails;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: ErrorDetails }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FaceVerifyError';
     this.code = code;
+    if (options?.details) this.details = options.details;
   }
 
   get status(): number {
     return ERROR_STATUS[this.code];
   }
 
-  toJSON(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.message };
+  toJSON(): { code: ErrorCode; message: string } & ErrorDetails {
+    return { ...this.details, code: this.code, message: this.message };
   }
 }

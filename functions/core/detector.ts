@@ -1,0 +1,199 @@
+/**
+ * BlazeFace-family face detectors (MediaPipe short/back/full-range): anchors, decoding and views.
+ *
+ * A photo is seen through several square views: the whole image letterboxed into the model input,
+ * then, for large photos, overlapping tiles, so a 30 px face in a 2,000 px photo is still ~15 px
+ * in the model's input. Detections from every view are merged with weighted NMS.
+ */
+import type * as ort from 'onnxruntime-node';
+import { type Candidate, clipBox, sortLargestFirst, weightedNonMaxSuppression } from './geometry.ts';
+import { squareCrop } from './landmarks.ts';
+import { type LoadedModel, toInputTensor } from './models.ts';
+import type { Box, DetectOptions, Face, Landmarks, Point, RgbImage } from './types.ts';
+
+export interface AnchorLayer {
+  stride: number;
+  perCell: number;
+}
+
+/** Anchor centres in input pixels, layer by layer, row-major, `perCell` repeats per cell. */
+export function anchorCentres(inputSize: number, layers: readonly AnchorLayer[]): Point[] {
+  const centres: Point[] = [];
+  for (const { stride, perCell } of layers) {
+    const cells = Math.ceil(inputSize / stride);
+    for (let y = 0; y < cells; y++) {
+      for (let x = 0; x < cells; x++) {
+        for (let k = 0; k < perCell; k++) centres.push([(x + 0.5) * stride, (y + 0.5) * stride]);
+      }
+    }
+  }
+  return centres;
+}
+
+/** MediaPipe's six keypoints; "right" is the subject's right, which is the image's left. */
+const KEYPOINTS = 6;
+const REGRESSORS = 4 + 2 * KEYPOINTS;
+
+/**
+ * Decodes raw anchor outputs: `logits[i]` and `regressors[i * 16 ...]` (dx, dy, w, h, then six
+ * keypoints, in input pixels relative to anchor i's centre). Keeps candidates scoring ≥ minScore.
+ */
+export function decodeAnchors(
+  logits: ArrayLike<number>,
+  regressors: ArrayLike<number>,
+  anchors: readonly Point[],
+  minScore: number,
+): Candidate[] {
+  const minLogit = Math.log(minScore / (1 - minScore));
+  const out: Candidate[] = [];
+  for (let i = 0; i < anchors.length; i++) {
+    const logit = logits[i] as number;
+    if (!(logit >= minLogit)) continue;
+    const [ax, ay] = anchors[i] as Point;
+    const r = i * REGRESSORS;
+    const at = (k: number) => regressors[r + k] as number;
+    const width = at(2);
+    const height = at(3);
+    const points: Point[] = [];
+    for (let k = 0; k < KEYPOINTS; k++) points.push([ax + at(4 + 2 * k), ay + at(5 + 2 * k)]);
+    out.push({
+      box: { x: ax + at(0) - width / 2, y: ay + at(1) - height / 2, width, height },
+      score: 1 / (1 + Math.exp(-logit)),
+      points,
+    });
+  }
+  return out;
+}
+
+/** A square region of the photo seen by the model, and which of its edges are the photo's own. */
+export interface View {
+  x: number;
+  y: number;
+  size: number;
+  /** Tiles drop detections cut by an inner edge, and faces too large for them. */
+  tile: boolean;
+}
+
+/**
+ * The whole photo (as a square around it), then tiles of `tileSize` with ≥ 25 % overlap when the
+ * photo is more than 1.5 tiles wide or tall.
+ */
+export function planViews(width: number, height: number, tileSize: number): View[] {
+  const side = Math.max(width, height);
+  const views: View[] = [{ x: (width - side) / 2, y: (height - side) / 2, size: side, tile: false }];
+  if (side < tileSize * 1.5) return views;
+  const starts = (length: number): number[] => {
+    if (length <= tileSize) return [(length - tileSize) / 2];
+    const count = Math.ceil((length - tileSize) / (tileSize * 0.75)) + 1;
+    const step = (length - tileSize) / (count - 1);
+    return Array.from({ length: count }, (_, i) => i * step);
+  };
+  for (const y of starts(height)) {
+    for (const x of starts(width)) views.push({ x, y, size: tileSize, tile: true });
+  }
+  return views;
+}
+
+/** A tile's detection is kept when it is whole (not cut by an inner tile edge) and small for the tile. */
+export function keepInTile(box: Box, view: View, width: number, height: number): boolean {
+  if (!view.tile) return true;
+  const margin = view.size * 0.02;
+  const cutLeft = view.x > 0 && box.x < view.x + margin;
+  const cutTop = view.y > 0 && box.y < view.y + margin;
+  const cutRight = view.x + view.size < width && box.x + box.width > view.x + view.size - margin;
+  const cutBottom = view.y + view.size < height && box.y + box.height > view.y + view.size - margin;
+  return !(cutLeft || cutTop || cutRight || cutBottom) && Math.max(box.width, box.height) < view.size / 3;
+}
+
+/** Five landmarks from MediaPipe's six keypoints; mouth corners are placed on the eye line's direction. */
+export function landmarksFromKeypoints(points: readonly Point[]): Landmarks {
+  const [leftEye, rightEye, nose, mouth] = points as [Point, Point, Point, Point];
+  // InsightFace's template puts the mouth corners 0.414 eye-distances either side of the mouth centre.
+  const half: Point = [(rightEye[0] - leftEye[0]) * 0.414, (rightEye[1] - leftEye[1]) * 0.414];
+  return {
+    leftEye,
+    rightEye,
+    nose,
+    mouthLeft: [mouth[0] - half[0], mouth[1] - half[1]],
+    mouthRight: [mouth[0] + half[0], mouth[1] + half[1]],
+  };
+}
+
+function mapCandidate(c: Candidate, view: View, inputSize: number): Candidate {
+  const s = view.size / inputSize;
+  const point = ([x, y]: Point): Point => [view.x + x * s, view.y + y * s];
+  return {
+    score: c.score,
+    box: {
+      x: view.x + c.box.x * s,
+      y: view.y + c.box.y * s,
+      width: c.box.width * s,
+      height: c.box.height * s,
+    },
+    points: c.points?.map(point),
+  };
+}
+
+export interface DetectorOptions extends Required<DetectOptions> {
+  /** Look through tiles too (finds small faces in large photos; costs a model run per tile). */
+  tiles: boolean;
+}
+
+export const DEFAULT_DETECT_OPTIONS: DetectorOptions = { minScore: 0.5, maxFaces: 100, tiles: true };
+
+const NMS_IOU = 0.3;
+
+export class BlazeFaceDetector {
+  readonly name: string;
+  private readonly inputSize: number;
+  private readonly anchors: Point[];
+  private readonly outputs: { logits: string; regressors: string }[];
+
+  constructor(private readonly model: LoadedModel) {
+    const { spec } = model;
+    this.name = spec.name;
+    this.inputSize = spec.input.shape[1] as number;
+    const details = spec.details as { anchors: AnchorLayer[]; outputPairs: [string, string][] };
+    this.anchors = anchorCentres(this.inputSize, details.anchors);
+    this.outputs = details.outputPairs.map(([logits, regressors]) => ({ logits, regressors }));
+  }
+
+  async detect(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
+    const opts = { ...DEFAULT_DETECT_OPTIONS, ...options };
+    const views = planViews(image.width, image.height, this.inputSize * 2);
+    const chosen = opts.tiles ? views : views.slice(0, 1);
+    const candidates: Candidate[] = [];
+    for (const view of chosen) {
+      for (const c of await this.detectView(image, view, opts.minScore)) {
+        const mapped = mapCandidate(c, view, this.inputSize);
+        if (keepInTile(mapped.box, view, image.width, image.height)) candidates.push(mapped);
+      }
+    }
+    const merged = weightedNonMaxSuppression(candidates, NMS_IOU);
+    const faces = merged.map(
+      (c): Face => ({
+        box: clipBox(c.box, image.width, image.height),
+        score: c.score,
+        landmarks: landmarksFromKeypoints(c.points ?? []),
+      }),
+    );
+    return sortLargestFirst(faces.filter((f) => f.box.width > 0 && f.box.height > 0)).slice(0, opts.maxFaces);
+  }
+
+  private async detectView(image: RgbImage, view: View, minScore: number): Promise<Candidate[]> {
+    const pixels = await squareCrop(image, view, this.inputSize);
+    const feeds = { input: toInputTensor(this.model.spec, [pixels]) };
+    const result = await this.model.session.run(feeds);
+    let offset = 0;
+    const out: Candidate[] = [];
+    for (const { logits, regressors } of this.outputs) {
+      const l = result[logits] as ort.Tensor;
+      const r = result[regressors] as ort.Tensor;
+      const count = l.dims[1] as number;
+      const anchors = this.anchors.slice(offset, offset + count);
+      out.push(...decodeAnchors(l.data as Float32Array, r.data as Float32Array, anchors, minScore));
+      offset += count;
+    }
+    return out;
+  }
+}

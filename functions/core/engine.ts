@@ -1,0 +1,238 @@
+/**
+ * The one core API behind the Lambda handlers, the local server and the CLI:
+ * decode → detect → align → embed → compare. Models load once, in parallel, and stay warm.
+ */
+import { cosineSimilarity, isMatch } from './compare.ts';
+import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
+import { BlazeFaceDetector, type DetectorOptions } from './detector.ts';
+import { Embedder } from './embedder.ts';
+import { FaceVerifyError } from './errors.ts';
+import { LandmarkModel } from './landmarks.ts';
+import { type LoadedModel, loadManifest, type ManifestEntry, modelsDir, openModel } from './models.ts';
+import type {
+  DetectOptions,
+  DetectResult,
+  Face,
+  FaceMatch,
+  Landmarks,
+  RgbImage,
+  VerifyResult,
+} from './types.ts';
+
+/** The shipped default, chosen by `npm run eval` (see docs/evaluation.md). */
+export const DEFAULT_MODELS = {
+  detector: 'facemesh-detection-full',
+  landmarks: 'face-landmark-68',
+  embedder: 'dlib-resnet',
+} as const;
+
+export interface EngineConfig {
+  modelsDir?: string;
+  detector?: string;
+  /** A 68-point landmark model that refines the detector's keypoints, or null to use them as they are. */
+  landmarks?: string | null;
+  embedder?: string;
+  /** Flip test-time augmentation for embeddings. */
+  flip?: boolean;
+  decodeLimits?: Partial<DecodeLimits>;
+}
+
+export interface Timings {
+  decode: number;
+  detect: number;
+  align: number;
+  embed: number;
+  total: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  role: ManifestEntry['role'];
+  version: string;
+  sha256: string;
+}
+
+export interface DetectRequest extends DetectOptions {
+  /** Add each face's aligned crop as PNG bytes. */
+  crops?: boolean;
+}
+
+export interface DetectResponse extends DetectResult {
+  crops?: Uint8Array[];
+  timings: Timings;
+}
+
+export interface VerifyRequest {
+  threshold?: number;
+  /** Compare the source face with every target face (matches and unmatched faces). */
+  allTargetFaces?: boolean;
+}
+
+export interface VerifyResponse extends VerifyResult {
+  timings: Timings;
+}
+
+export type ImageRole = 'source' | 'target';
+
+class Stopwatch {
+  private readonly started = performance.now();
+  private last = this.started;
+  readonly laps: Timings = { decode: 0, detect: 0, align: 0, embed: 0, total: 0 };
+
+  lap(stage: Exclude<keyof Timings, 'total'>): void {
+    const now = performance.now();
+    this.laps[stage] += now - this.last;
+    this.last = now;
+  }
+
+  finish(): Timings {
+    this.laps.total = performance.now() - this.started;
+    for (const key of Object.keys(this.laps) as (keyof Timings)[]) this.laps[key] = round(this.laps[key]);
+    return this.laps;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+export class FaceEngine {
+  private constructor(
+    readonly detector: BlazeFaceDetector,
+    readonly landmarks: LandmarkModel | undefined,
+    readonly embedder: Embedder,
+    readonly threshold: number,
+    readonly models: ModelInfo[],
+    private readonly config: EngineConfig,
+  ) {}
+
+  static async load(config: EngineConfig = {}): Promise<FaceEngine> {
+    const dir = config.modelsDir ?? modelsDir();
+    const manifest = await loadManifest(dir);
+    const landmarksName = config.landmarks === undefined ? DEFAULT_MODELS.landmarks : config.landmarks;
+    const [detector, landmarks, embedder] = await Promise.all([
+      openModel(manifest, config.detector ?? DEFAULT_MODELS.detector, dir),
+      landmarksName ? openModel(manifest, landmarksName, dir) : undefined,
+      openModel(manifest, config.embedder ?? DEFAULT_MODELS.embedder, dir),
+    ]);
+    const threshold = embedder.spec.calibration?.threshold;
+    if (threshold === undefined)
+      throw new Error(`embedder ${embedder.spec.name} has no calibrated threshold`);
+    const info = ({ spec }: LoadedModel): ModelInfo => ({
+      name: spec.name,
+      role: spec.role,
+      version: spec.source.version,
+      sha256: spec.sha256,
+    });
+    const loaded = [detector, landmarks, embedder].filter((m): m is LoadedModel => m !== undefined);
+    return new FaceEngine(
+      new BlazeFaceDetector(detector),
+      landmarks && new LandmarkModel(landmarks),
+      new Embedder(embedder),
+      threshold,
+      loaded.map(info),
+      config,
+    );
+  }
+
+  decode(bytes: Uint8Array): Promise<RgbImage> {
+    return decodeImage(bytes, this.config.decodeLimits);
+  }
+
+  async detect(bytes: Uint8Array, request: DetectRequest = {}): Promise<DetectResponse> {
+    const clock = new Stopwatch();
+    const image = await this.decode(bytes);
+    clock.lap('decode');
+    const faces = await this.findFaces(image, request);
+    clock.lap('detect');
+    const result: DetectResponse = { width: image.width, height: image.height, faces, timings: clock.laps };
+    if (request.crops) {
+      const crops = await Promise.all(faces.map((f) => this.embedder.align(image, f.landmarks)));
+      result.crops = await Promise.all(crops.map(encodePng));
+      clock.lap('align');
+    }
+    result.timings = clock.finish();
+    return result;
+  }
+
+  /** Embeddings of the given faces of one image, in one batched model run. */
+  async embedFaces(image: RgbImage, faces: readonly Face[], clock?: Stopwatch): Promise<Float32Array[]> {
+    const crops = await Promise.all(faces.map((f) => this.embedder.align(image, f.landmarks)));
+    clock?.lap('align');
+    const embeddings = await this.embedder.embed(crops, this.config.flip ?? false);
+    clock?.lap('embed');
+    return embeddings;
+  }
+
+  /** Every face of a decoded image, largest first, with refined landmarks. */
+  async findFaces(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
+    const faces = await this.detector.detect(image, options);
+    if (!this.landmarks || faces.length === 0) return faces;
+    const refined = await this.landmarks.refine(
+      image,
+      faces.map((f) => f.box),
+    );
+    return faces.map((f, i) => ({ ...f, landmarks: refined[i] as Landmarks }));
+  }
+
+  /**
+   * The faces to compare in one image of a pair: when only the largest matters, the whole-image
+   * view is enough unless it finds nothing; tiles are used for every face or as the fallback.
+   */
+  private async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
+    const quick = everyFace ? [] : await this.findFaces(image, { tiles: false });
+    const faces = quick.length ? quick : await this.findFaces(image);
+    if (faces.length === 0) {
+      throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
+        details: { image: role },
+      });
+    }
+    return faces;
+  }
+
+  async verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
+    const clock = new Stopwatch();
+    const threshold = request.threshold ?? this.threshold;
+    const [sourceImage, targetImage] = await Promise.all([this.decode(source), this.decode(target)]);
+    clock.lap('decode');
+    const [sourceFaces, targetFaces] = await Promise.all([
+      this.pairFaces(sourceImage, 'source', false),
+      this.pairFaces(targetImage, 'target', request.allTargetFaces ?? false),
+    ]);
+    clock.lap('detect');
+    const sourceFace = sourceFaces[0] as Face;
+    const comparedTargets = request.allTargetFaces ? targetFaces : targetFaces.slice(0, 1);
+    const [[sourceEmbedding], targetEmbeddings] = await Promise.all([
+      this.embedFaces(sourceImage, [sourceFace]),
+      this.embedFaces(targetImage, comparedTargets),
+    ]);
+    clock.lap('embed');
+    const compared: FaceMatch[] = comparedTargets.map((face, i) => {
+      const similarity = round4(
+        cosineSimilarity(sourceEmbedding as Float32Array, targetEmbeddings[i] as Float32Array),
+      );
+      return { face, similarity, match: isMatch(similarity, threshold) };
+    });
+    const best = request.allTargetFaces
+      ? compared.reduce((a, b) => (b.similarity > a.similarity ? b : a))
+      : (compared[0] as FaceMatch);
+    const result: VerifyResponse = {
+      match: best.match,
+      similarity: best.similarity,
+      threshold,
+      source: sourceFace,
+      target: best.face,
+      timings: clock.laps,
+    };
+    if (request.allTargetFaces) {
+      result.faceMatches = compared.filter((c) => c.match);
+      result.unmatchedFaces = compared.filter((c) => !c.match).map((c) => c.face);
+    }
+    result.timings = clock.finish();
+    return result;
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

@@ -1,0 +1,96 @@
+/**
+ * Refines a detection's landmarks with face-api's 68-point model: the real eye centres and mouth
+ * corners instead of the detector's coarse keypoints.
+ */
+import type * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { type LoadedModel, toInputTensor } from './models.ts';
+import type { Box, Landmarks, Point, RgbImage } from './types.ts';
+
+/** The square crop a landmark model sees around a detection box, in image pixels. */
+export function landmarkCrop(box: Box, enlarge: number): { x: number; y: number; size: number } {
+  const size = Math.max(box.width, box.height) * enlarge;
+  return { x: box.x + box.width / 2 - size / 2, y: box.y + box.height / 2 - size / 2, size };
+}
+
+function mean(points: readonly Point[]): Point {
+  const sum = points.reduce<Point>((acc, p) => [acc[0] + p[0], acc[1] + p[1]], [0, 0]);
+  return [sum[0] / points.length, sum[1] / points.length];
+}
+
+/** The five landmarks from the iBUG 68-point layout (eyes 36–41 and 42–47, nose tip 30, mouth corners 48 and 54). */
+export function fiveFrom68(points: readonly Point[]): Landmarks {
+  if (points.length !== 68) throw new RangeError(`expected 68 points, got ${points.length}`);
+  return {
+    leftEye: mean(points.slice(36, 42)),
+    rightEye: mean(points.slice(42, 48)),
+    nose: points[30] as Point,
+    mouthLeft: points[48] as Point,
+    mouthRight: points[54] as Point,
+  };
+}
+
+export class LandmarkModel {
+  readonly name: string;
+  private readonly size: number;
+
+  constructor(
+    private readonly model: LoadedModel,
+    /** How much larger than the detector's box the model's crop is. */
+    private readonly enlarge = 1.2,
+  ) {
+    this.name = model.spec.name;
+    this.size = model.spec.input.shape[1] as number;
+  }
+
+  /** 68 points per box, in image pixels, in one batched run. */
+  async points68(image: RgbImage, boxes: readonly Box[]): Promise<Point[][]> {
+    if (boxes.length === 0) return [];
+    const crops = boxes.map((b) => landmarkCrop(b, this.enlarge));
+    const views = await Promise.all(crops.map((c) => squareCrop(image, c, this.size)));
+    const result = await this.model.session.run({
+      input: toInputTensor(this.model.spec, views),
+    });
+    const data = (Object.values(result)[0] as ort.Tensor).data as Float32Array;
+    return crops.map((c, i) =>
+      Array.from({ length: 68 }, (_, k): Point => {
+        const at = (i * 68 + k) * 2;
+        return [c.x + (data[at] as number) * c.size, c.y + (data[at + 1] as number) * c.size];
+      }),
+    );
+  }
+
+  async refine(image: RgbImage, boxes: readonly Box[]): Promise<Landmarks[]> {
+    return (await this.points68(image, boxes)).map(fiveFrom68);
+  }
+}
+
+/** A square region of the image (black outside it) resized to size × size RGB. */
+export async function squareCrop(
+  image: RgbImage,
+  region: { x: number; y: number; size: number },
+  size: number,
+): Promise<Uint8Array> {
+  const scale = size / region.size;
+  const left = Math.max(0, Math.round(region.x));
+  const top = Math.max(0, Math.round(region.y));
+  const right = Math.min(image.width, Math.round(region.x + region.size));
+  const bottom = Math.min(image.height, Math.round(region.y + region.size));
+  const width = Math.max(1, Math.min(size, Math.round((right - left) * scale)));
+  const height = Math.max(1, Math.min(size, Math.round((bottom - top) * scale)));
+  const padLeft = Math.min(size - width, Math.max(0, Math.round((left - region.x) * scale)));
+  const padTop = Math.min(size - height, Math.max(0, Math.round((top - region.y) * scale)));
+  const raw = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extract({ left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) })
+    .resize(width, height, { fit: 'fill' })
+    .extend({
+      left: padLeft,
+      top: padTop,
+      right: size - width - padLeft,
+      bottom: size - height - padTop,
+      background: { r: 0, g: 0, b: 0 },
+    })
+    .raw()
+    .toBuffer();
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+}

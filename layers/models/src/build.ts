@@ -1,0 +1,78 @@
+/**
+ * Builds every catalogued model into `layers/models/build/` with a manifest.json.
+ * Deterministic: the same packages give the same bytes, so the manifest's sha256 are stable.
+ * Usage: tsx layers/models/src/build.ts [--out DIR] [name...]
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CATALOG, type CatalogEntry, packageVersion } from './catalog.ts';
+
+const MODELS_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_BUILD_DIR = join(MODELS_ROOT, 'build');
+/** Thresholds fitted by `npm run eval` on LFW View 1 DevTrain, committed beside the converter. */
+const CALIBRATION_FILE = join(MODELS_ROOT, 'calibration.json');
+
+export interface ManifestEntry extends Omit<CatalogEntry, 'build' | 'source'> {
+  file: string;
+  bytes: number;
+  sha256: string;
+  source: CatalogEntry['source'] & { version: string };
+  calibration?: Calibration;
+}
+
+export interface Calibration {
+  threshold: number;
+  fittedOn: string;
+  [key: string]: unknown;
+}
+
+export interface Manifest {
+  models: ManifestEntry[];
+}
+
+async function readCalibration(): Promise<Record<string, Calibration>> {
+  try {
+    return JSON.parse(await readFile(CALIBRATION_FILE, 'utf8')) as Record<string, Calibration>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+}
+
+export async function buildModels(outDir: string, names: string[] = []): Promise<Manifest> {
+  const wanted = names.length ? CATALOG.filter((m) => names.includes(m.name)) : CATALOG;
+  const calibration = await readCalibration();
+  await mkdir(outDir, { recursive: true });
+  const models: ManifestEntry[] = [];
+  for (const entry of wanted) {
+    const started = performance.now();
+    const bytes = await entry.build();
+    const file = `${entry.name}.onnx`;
+    await writeFile(join(outDir, file), bytes);
+    const { build: _build, source, ...spec } = entry;
+    models.push({
+      ...spec,
+      file,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      source: { ...source, version: packageVersion(source.package) },
+      ...(calibration[entry.name] ? { calibration: calibration[entry.name] } : {}),
+    });
+    const ms = (performance.now() - started).toFixed(0);
+    console.log(`built ${file} (${(bytes.length / 1e6).toFixed(1)} MB, ${ms} ms)`);
+  }
+  const manifest: Manifest = { models };
+  await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values, positionals } = parseArgs({
+    options: { out: { type: 'string', default: DEFAULT_BUILD_DIR } },
+    allowPositionals: true,
+  });
+  await buildModels(values.out, positionals);
+}

