@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { decide, digitsFor, isMatch } from '../../web/src/verdict.ts';
+
+describe('decide', () => {
+  it('is "Same person" at or above the threshold', () => {
+    expect(decide(0.93, 0.9)).toEqual({
+      match: true,
+      label: 'Same person',
+      comparison: 'similarity 0.93 ≥ threshold 0.90',
+      explanation:
+        'Similarity is the cosine of the angle between the two face embeddings: 1 means identical; at or above the threshold (0.90) the faces are judged the same person.',
+    });
+    expect(isMatch(0.9, 0.9)).toBe(true);
+  });
+
+  it('is "Different people" below it', () => {
+    const verdict = decide(0.41, 0.9);
+    expect(verdict.match).toBe(false);
+    expect(verdict.label).toBe('Different people');
+    expect(verdict.comparison).toBe('similarity 0.41 < threshold 0.90');
+  });
+
+  it('re-decides the same similarity for another threshold', () => {
+    expect(decide(0.62, 0.5).match).toBe(true);
+    expect(decide(0.62, 0.7).match).toBe(false);
+  });
+
+  it('prints four decimals when two would show a tie that is not one', () => {
+    expect(digitsFor(0.8999, 0.9)).toBe(4);
+    expect(digitsFor(0.9, 0.9)).toBe(2);
+    expect(decide(0.8999, 0.9).comparison).toBe('similarity 0.8999 < threshold 0.9000');
+  });
+
+  it('handles negative similarities', () => {
+    expect(decide(-0.2, 0.3).comparison).toBe('similarity -0.20 < threshold 0.30');
+  });
+});

@@ -1,0 +1,68 @@
+/** The HTTP API's response shapes, as the page reads them (see /openapi.json). */
+
+export type Point = [x: number, y: number];
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** "Left" is the image's left side. */
+export interface Landmarks {
+  leftEye: Point;
+  rightEye: Point;
+  nose: Point;
+  mouthLeft: Point;
+  mouthRight: Point;
+}
+
+export interface Face {
+  box: Box;
+  score: number;
+  landmarks: Landmarks;
+  /** Base64 PNG of the aligned face, with `crops=true`. */
+  crop?: string;
+}
+
+export interface DetectResponse extends Size {
+  faces: Face[];
+  model?: unknown;
+  timings?: unknown;
+}
+
+export interface VerifyResponse {
+  match: boolean;
+  similarity: number;
+  threshold: number;
+  source: Face;
+  target: Face;
+  model?: unknown;
+  timings?: unknown;
+}
+
+export interface S3Ref {
+  bucket: string;
+  key: string;
+}
+
+export interface UploadTicket {
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  s3: S3Ref;
+}
+
+export interface UploadsResponse {
+  uploads: UploadTicket[];
+  expiresIn: number;
+}
+
+/** An image as a request carries it: its bytes, or where /uploads put it. */
+export type ImagePayload = { kind: 'bytes'; blob: Blob } | { kind: 's3'; s3: S3Ref };

@@ -1,0 +1,35 @@
+/** The verification verdict, re-decided on the page when the threshold slider moves. */
+
+export interface Verdict {
+  match: boolean;
+  /** "Same person" or "Different people". */
+  label: string;
+  /** e.g. "similarity 0.93 ≥ threshold 0.90" */
+  comparison: string;
+  /** What the score means, in one sentence. */
+  explanation: string;
+}
+
+/** The API's rule: a pair matches when its similarity reaches the threshold. */
+export function isMatch(similarity: number, threshold: number): boolean {
+  return similarity >= threshold;
+}
+
+/** Two decimals, unless that would print a tie that is not one. */
+export function digitsFor(similarity: number, threshold: number): number {
+  return similarity.toFixed(2) === threshold.toFixed(2) && similarity !== threshold ? 4 : 2;
+}
+
+export function decide(similarity: number, threshold: number): Verdict {
+  const match = isMatch(similarity, threshold);
+  const digits = digitsFor(similarity, threshold);
+  const t = threshold.toFixed(digits);
+  return {
+    match,
+    label: match ? 'Same person' : 'Different people',
+    comparison: `similarity ${similarity.toFixed(digits)} ${match ? '≥' : '<'} threshold ${t}`,
+    explanation:
+      'Similarity is the cosine of the angle between the two face embeddings: 1 means identical; ' +
+      `at or above the threshold (${t}) the faces are judged the same person.`,
+  };
+}
