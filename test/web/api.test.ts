@@ -1,0 +1,168 @@
+/** The API client against a fake fetch: request shapes per the contract, and errors as ApiError. */
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from '../../web/src/api.ts';
+import { blobToBase64, bytesToBase64 } from '../../web/src/base64.ts';
+import { ApiError } from '../../web/src/errors.ts';
+
+interface Call {
+  url: string;
+  method: string | undefined;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+function fakeFetch(responses: Response[]): { fetchFn: typeof fetch; calls: Call[] } {
+  const calls: Call[] = [];
+  const fetchFn = (async (url: string, init: RequestInit = {}) => {
+    const body = init.body;
+    calls.push({
+      url: String(url),
+      method: init.method,
+      headers: { ...(init.headers as Record<string, string>) },
+      body: typeof body === 'string' ? JSON.parse(body) : body,
+    });
+    const response = responses.shift();
+    if (!response) throw new TypeError('Failed to fetch');
+    return response;
+  }) as typeof fetch;
+  return { fetchFn, calls };
+}
+
+const jpeg = new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xe0])], { type: 'image/jpeg' });
+const BASE = 'https://api.example/prod/';
+
+describe('ApiClient.detect', () => {
+  it('posts the raw photo with its own Content-Type, and crops=true in the query', async () => {
+    const { fetchFn, calls } = fakeFetch([Response.json({ width: 10, height: 10, faces: [] })]);
+    const result = await new ApiClient(BASE, fetchFn).detect({ kind: 'bytes', blob: jpeg }, { crops: true });
+    expect(result).toEqual({ width: 10, height: 10, faces: [] });
+    expect(calls).toEqual([
+      {
+        url: 'https://api.example/prod/detect?crops=true',
+        method: 'POST',
+        headers: { 'Content-Type': 'image/jpeg' },
+        body: jpeg,
+      },
+    ]);
+  });
+
+  it('sends an uploaded photo as its S3 location, in JSON', async () => {
+    const { fetchFn, calls } = fakeFetch([Response.json({ width: 1, height: 1, faces: [] })]);
+    await new ApiClient(BASE, fetchFn).detect({ kind: 's3', s3: { bucket: 'b', key: 'k' } });
+    expect(calls[0]).toMatchObject({
+      url: 'https://api.example/prod/detect',
+      headers: { 'Content-Type': 'application/json' },
+      body: { image: { s3: { bucket: 'b', key: 'k' } } },
+    });
+  });
+
+  it('labels a file without a type as octet-stream, for the API to refuse clearly', async () => {
+    const { fetchFn, calls } = fakeFetch([Response.json({ width: 1, height: 1, faces: [] })]);
+    await new ApiClient(BASE, fetchFn).detect({ kind: 'bytes', blob: new Blob(['hello']) });
+    expect(calls[0]?.headers).toEqual({ 'Content-Type': 'application/octet-stream' });
+  });
+});
+
+describe('ApiClient.verify', () => {
+  it('posts both photos as base64 in JSON', async () => {
+    const { fetchFn, calls } = fakeFetch([Response.json({ match: true, similarity: 0.95, threshold: 0.9 })]);
+    await new ApiClient(BASE, fetchFn).verify(
+      { kind: 'bytes', blob: jpeg },
+      { kind: 's3', s3: { bucket: 'b', key: 'k' } },
+      { threshold: 0.5 },
+    );
+    expect(calls[0]).toMatchObject({
+      url: 'https://api.example/prod/verify',
+      method: 'POST',
+      body: { source: '/9j/4A==', target: { s3: { bucket: 'b', key: 'k' } }, threshold: 0.5 },
+    });
+  });
+});
+
+describe('ApiClient.upload', () => {
+  it('asks /uploads for a presigned PUT, then PUTs the file with the given headers', async () => {
+    const ticket = {
+      url: 'https://uploads.s3.example/k?sig=1',
+      method: 'PUT',
+      headers: { 'Content-Type': 'image/jpeg' },
+      s3: { bucket: 'uploads', key: 'k' },
+    };
+    const { fetchFn, calls } = fakeFetch([
+      Response.json({ uploads: [ticket], expiresIn: 300 }),
+      new Response(null, { status: 200 }),
+    ]);
+    const payload = await new ApiClient(BASE, fetchFn).upload(jpeg);
+    expect(payload).toEqual({ kind: 's3', s3: { bucket: 'uploads', key: 'k' } });
+    expect(calls[0]).toMatchObject({
+      url: 'https://api.example/prod/uploads',
+      body: { files: [{ contentType: 'image/jpeg', contentLength: 4 }] },
+    });
+    expect(calls[1]).toEqual({ url: ticket.url, method: 'PUT', headers: ticket.headers, body: jpeg });
+  });
+
+  it('fails clearly when the PUT is refused', async () => {
+    const { fetchFn } = fakeFetch([
+      Response.json({
+        uploads: [{ url: 'https://u/k', method: 'PUT', headers: {}, s3: { bucket: 'b', key: 'k' } }],
+        expiresIn: 300,
+      }),
+      new Response('<Error/>', { status: 403 }),
+    ]);
+    await expect(new ApiClient(BASE, fetchFn).upload(jpeg)).rejects.toMatchObject({
+      code: 'HttpError',
+      status: 403,
+    });
+  });
+});
+
+describe('errors', () => {
+  it("turns the API's error JSON into an ApiError", async () => {
+    const { fetchFn } = fakeFetch([
+      Response.json(
+        { error: { code: 'NoFaceDetected', message: 'No face found in source.', image: 'source' } },
+        { status: 422 },
+      ),
+    ]);
+    const failed = new ApiClient(BASE, fetchFn).verify(
+      { kind: 'bytes', blob: jpeg },
+      { kind: 'bytes', blob: jpeg },
+    );
+    await expect(failed).rejects.toBeInstanceOf(ApiError);
+    await expect(failed).rejects.toMatchObject({ code: 'NoFaceDetected', status: 422, image: 'source' });
+  });
+
+  it('reports no response at all as a NetworkError', async () => {
+    const { fetchFn } = fakeFetch([]);
+    await expect(new ApiClient(BASE, fetchFn).detect({ kind: 'bytes', blob: jpeg })).rejects.toMatchObject({
+      code: 'NetworkError',
+      status: 0,
+    });
+  });
+
+  it('lets a cancelled request stay an AbortError', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const fetchFn = (async () => {
+      throw new DOMException('aborted', 'AbortError');
+    }) as typeof fetch;
+    await expect(
+      new ApiClient(BASE, fetchFn).detect({ kind: 'bytes', blob: jpeg }, {}, controller.signal),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('refuses a 200 that is not JSON', async () => {
+    const { fetchFn } = fakeFetch([new Response('<html>', { status: 200 })]);
+    await expect(new ApiClient(BASE, fetchFn).detect({ kind: 'bytes', blob: jpeg })).rejects.toMatchObject({
+      code: 'HttpError',
+    });
+  });
+});
+
+describe('base64', () => {
+  it('matches Node’s encoder, across chunk boundaries', async () => {
+    const data = new Uint8Array(100_000).map((_, i) => (i * 7919) % 256);
+    expect(bytesToBase64(data)).toBe(Buffer.from(data).toString('base64'));
+    expect(await blobToBase64(new Blob([data]))).toBe(Buffer.from(data).toString('base64'));
+    expect(bytesToBase64(new Uint8Array())).toBe('');
+  });
+});
