@@ -1,0 +1,99 @@
+/**
+ * POST /uploads: presigned S3 PUT URLs for images too large for a request body (Lambda takes ≈6 MB).
+ * Each URL is signed for one key under a fresh prefix, one Content-Type and one Content-Length, so S3
+ * refuses any other upload; the bucket's lifecycle rule deletes the objects after a day.
+ */
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ENVIRONMENT } from '../../infra/handlers.ts';
+import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
+import { FaceVerifyError } from '../core/errors.ts';
+import { httpHandler } from '../http/handler.ts';
+import { parseJson } from '../http/request.ts';
+import { createS3Client } from '../shared/s3.ts';
+
+export const UPLOAD_LIMITS = {
+  /** A verification's pair. */
+  files: 2,
+  /** What the engine decodes. */
+  bytes: DEFAULT_DECODE_LIMITS.maxBytes,
+  expiresInSeconds: 300,
+} as const;
+
+const s3 = createS3Client();
+const bucket = process.env[ENVIRONMENT.uploadBucket];
+
+interface FileRequest {
+  contentType: string;
+  contentLength: number;
+}
+
+export const handler = httpHandler({
+  'POST /uploads': async (request) => {
+    if (!bucket) throw new Error(`${ENVIRONMENT.uploadBucket} is not set`);
+    if (request.mediaType !== 'application/json') {
+      throw new FaceVerifyError('UnsupportedMediaType', 'Send the file list as application/json.');
+    }
+    const files = readFiles(parseJson(request).files);
+    const prefix = `uploads/${randomUUID()}`;
+    const uploads = await Promise.all(
+      files.map(async ({ contentType, contentLength }, n) => {
+        const key = `${prefix}/${n}`;
+        const command = new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ContentType: contentType,
+          ContentLength: contentLength,
+        });
+        const url = await getSignedUrl(s3, command, {
+          expiresIn: UPLOAD_LIMITS.expiresInSeconds,
+          signableHeaders: new Set(['content-type', 'content-length']),
+        });
+        return { url, method: 'PUT', headers: { 'content-type': contentType }, s3: { bucket, key } };
+      }),
+    );
+    return {
+      body: { uploads, expiresIn: UPLOAD_LIMITS.expiresInSeconds },
+      log: { files: files.length, bytes: files.reduce((sum, file) => sum + file.contentLength, 0) },
+    };
+  },
+});
+
+function readFiles(value: unknown): FileRequest[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > UPLOAD_LIMITS.files) {
+    throw new FaceVerifyError(
+      'InvalidRequest',
+      `\`files\` must list 1 to ${UPLOAD_LIMITS.files} files as {"contentType", "contentLength"}.`,
+    );
+  }
+  return value.map((file: unknown, n) => {
+    const { contentType, contentLength } = (typeof file === 'object' && file !== null ? file : {}) as Record<
+      string,
+      unknown
+    >;
+    if (
+      typeof contentType !== 'string' ||
+      !Number.isInteger(contentLength) ||
+      (contentLength as number) < 1
+    ) {
+      throw new FaceVerifyError(
+        'InvalidRequest',
+        `\`files[${n}]\` must be {"contentType": "image/…", "contentLength": <bytes, at least 1>}.`,
+      );
+    }
+    if (!/^image\/[\w.+-]+$/.test(contentType)) {
+      throw new FaceVerifyError(
+        'UnsupportedMediaType',
+        `\`files[${n}].contentType\` must be an image/* type.`,
+      );
+    }
+    if ((contentLength as number) > UPLOAD_LIMITS.bytes) {
+      throw new FaceVerifyError(
+        'ImageTooLarge',
+        `\`files[${n}]\` is ${contentLength} bytes; the limit is ${UPLOAD_LIMITS.bytes} bytes.`,
+      );
+    }
+    return { contentType, contentLength: contentLength as number };
+  });
+}
