@@ -1,0 +1,56 @@
+/**
+ * The drop folder's key layout: what an object under `incoming/` is, and where its result goes.
+ *
+ * - `incoming/<pairId>/<name>`  one image of a pair            → `results/<pairId>.json`
+ * - `incoming/detect/<name>`    one image to detect faces in   → `results/detect/<name>.json`
+ * - anything else under `incoming/` that is not used (a file directly under `incoming/`, or a file
+ *   that reaches a pair already judged)                          → `results/rejected/<path>.json`
+ *
+ * Keys ending in `/` are the zero-byte "folder" markers consoles create: not files, never judged.
+ */
+
+export const DROP_PREFIXES = { incoming: 'incoming/', results: 'results/' } as const;
+
+/** The one folder name under `incoming/` that holds detect jobs, never a pair. */
+export const DETECT_FOLDER = 'detect';
+
+export type DropKey =
+  | { kind: 'pair'; pairId: string }
+  | { kind: 'detect'; name: string }
+  /** A file directly under `incoming/`: in no pair and no detect job. */
+  | { kind: 'stray' }
+  | { kind: 'ignored'; reason: string };
+
+export function parseDropKey(key: string): DropKey {
+  if (!key.startsWith(DROP_PREFIXES.incoming)) return { kind: 'ignored', reason: 'outside incoming/' };
+  if (isFolderMarker(key)) return { kind: 'ignored', reason: 'folder marker' };
+  const path = key.slice(DROP_PREFIXES.incoming.length);
+  const slash = path.indexOf('/');
+  if (slash <= 0) return { kind: 'stray' };
+  const folder = path.slice(0, slash);
+  return folder === DETECT_FOLDER
+    ? { kind: 'detect', name: path.slice(slash + 1) }
+    : { kind: 'pair', pairId: folder };
+}
+
+export function isFolderMarker(key: string): boolean {
+  return key.endsWith('/');
+}
+
+/** The prefix listed to find a pair's files. */
+export function pairPrefix(pairId: string): string {
+  return `${DROP_PREFIXES.incoming}${pairId}/`;
+}
+
+export function pairResultKey(pairId: string): string {
+  return `${DROP_PREFIXES.results}${pairId}.json`;
+}
+
+export function detectResultKey(name: string): string {
+  return `${DROP_PREFIXES.results}${DETECT_FOLDER}/${name}.json`;
+}
+
+/** Where a file that takes part in no job is reported: its path under `incoming/`, under `results/rejected/`. */
+export function rejectedResultKey(key: string): string {
+  return `${DROP_PREFIXES.results}rejected/${key.slice(DROP_PREFIXES.incoming.length)}.json`;
+}

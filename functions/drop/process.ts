@@ -1,0 +1,295 @@
+/**
+ * What one "object created" event does to the drop folder, over a DropStore. Safe to run twice, late,
+ * or at the same moment as the event of the other file of its pair:
+ *
+ * - An event acts only while its upload (key and ETag) is still in `incoming/`: inputs are deleted once
+ *   their result is written, so a redelivery that comes after that finds nothing to do.
+ * - Results are created with a condition (`If-None-Match: *`): of two events racing to judge a pair, one
+ *   writes and the other reads the result back and finds its own upload in it. Both judged the same two
+ *   keys in key order, so they could not disagree anyway.
+ * - A pair is judged once: a file that reaches a pair after its result exists is reported on its own
+ *   under `results/rejected/`, never silently dropped.
+ * - A fault of ours (S3 down, engine crash) fails the event so it is retried; on its last attempt the
+ *   result says so (ProcessingFailed), inputs are kept for a redrive, and a later success replaces it.
+ */
+import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
+import type { FaceEngine } from '../core/engine.ts';
+import { FaceVerifyError } from '../core/errors.ts';
+import type { ObjectCreated } from './events.ts';
+import {
+  detectResultKey,
+  isFolderMarker,
+  pairPrefix,
+  pairResultKey,
+  parseDropKey,
+  rejectedResultKey,
+} from './keys.ts';
+import {
+  type DetectResult,
+  type DropError,
+  type DropResult,
+  type PairResult,
+  processingFailed,
+  type RejectedResult,
+  resultInputs,
+  settles,
+  summarizeResult,
+  uploaderError,
+} from './results.ts';
+import { type DropStore, type StoredObject, sameVersion, unquoteETag, type WriteCondition } from './store.ts';
+
+export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'decode'>;
+
+export interface DropDeps {
+  store: DropStore;
+  engine: DropEngine;
+}
+
+/** Which delivery of the event this is, and whether the queue will try again if it fails. */
+export interface Attempt {
+  count: number;
+  last: boolean;
+}
+
+export type Outcome =
+  /** This event wrote the object's result. */
+  | 'Written'
+  /** The first file of a pair: nothing to do until the second arrives. */
+  | 'Waiting'
+  /** The upload already had its result (a redelivery, or the other file of a racing pair). */
+  | 'Duplicate'
+  /** The file takes part in no job; it was reported under results/rejected/. */
+  | 'Rejected'
+  /** The upload is no longer in incoming/: processed and deleted already, or replaced by a newer upload. */
+  | 'Stale'
+  /** A folder marker, or a key outside incoming/. */
+  | 'Ignored';
+
+/** Writes that lose a race are retried from a fresh read this often before the event fails. */
+const MAX_ROUNDS = 3;
+
+export async function processObject(
+  deps: DropDeps,
+  event: ObjectCreated,
+  attempt: Attempt,
+): Promise<Outcome> {
+  const target = parseDropKey(event.key);
+  switch (target.kind) {
+    case 'ignored':
+      return 'Ignored';
+    case 'pair':
+      return processPairFile(deps, target.pairId, event, attempt);
+    case 'detect':
+      return processSingle(deps, event, detectResultKey(target.name), attempt, (object) =>
+        detect(deps, object),
+      );
+    case 'stray':
+      return reject(deps, event, attempt, {
+        code: 'NotInAPair',
+        message:
+          'Put the two images of a pair under incoming/<pairId>/, and an image to detect under incoming/detect/.',
+      });
+  }
+}
+
+async function processPairFile(
+  deps: DropDeps,
+  pairId: string,
+  event: ObjectCreated,
+  attempt: Attempt,
+): Promise<Outcome> {
+  const resultKey = pairResultKey(pairId);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const files = (await deps.store.list(pairPrefix(pairId))).filter((file) => !isFolderMarker(file.key));
+    const self = current(files, event);
+    if (!self) return 'Stale';
+    const existing = await deps.store.readJson(resultKey);
+    const summary = existing && summarizeResult(existing.value);
+    if (summary?.final) {
+      if (!settles(summary, self)) {
+        return reject(deps, event, attempt, {
+          code: 'PairAlreadyJudged',
+          message: `${resultKey} was written before this file arrived; it judged ${summary.versions.map((v) => v.key).join(' and ')}. A pairId is used once.`,
+        });
+      }
+      await deleteSettled(deps.store, files, summary);
+      return 'Duplicate';
+    }
+    if (files.length < 2) return 'Waiting';
+    const condition = writeCondition(existing);
+    const parked: PairResult = {
+      pairId,
+      ...resultInputs(files.slice(0, 2)),
+      error: processingFailed(attempt.count),
+    };
+    const result = await parkOnLastAttempt(
+      attempt,
+      () => judgePair(deps, pairId, files),
+      () => deps.store.writeJson(resultKey, parked, condition),
+    );
+    if (await deps.store.writeJson(resultKey, result, condition)) {
+      await deleteSettled(deps.store, files, summarizeResult(result));
+      return 'Written';
+    }
+  }
+  throw new Error(`${resultKey} kept changing while it was being written`);
+}
+
+/** The first two files in key order, or every file when there are more than two. */
+async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]): Promise<PairResult> {
+  if (files.length > 2) {
+    const error: DropError = {
+      code: 'TooManyFiles',
+      message: `incoming/${pairId}/ held ${files.length} files when the pair was judged; a pair is exactly two images.`,
+    };
+    return { pairId, ...resultInputs(files), error };
+  }
+  const pair = files as [StoredObject, StoredObject];
+  let bytes: Uint8Array[] = [];
+  try {
+    bytes = await Promise.all([
+      readImage(deps.store, pair[0], 'source'),
+      readImage(deps.store, pair[1], 'target'),
+    ]);
+    const verified = await deps.engine.verify(bytes[0] as Uint8Array, bytes[1] as Uint8Array);
+    return { pairId, ...resultInputs(pair), ...verified };
+  } catch (error) {
+    const failure = uploaderError(error, await blame(deps.engine, error, pair, bytes));
+    if (!failure) throw error;
+    return { pairId, ...resultInputs(pair), error: failure };
+  }
+}
+
+/**
+ * The file of the pair an uploader error is about. The engine names the image when it found no face;
+ * a decoding error names none, so the source is decoded alone to tell.
+ */
+async function blame(
+  engine: DropEngine,
+  error: unknown,
+  pair: [StoredObject, StoredObject],
+  bytes: Uint8Array[],
+): Promise<StoredObject | undefined> {
+  if (!(error instanceof FaceVerifyError)) return undefined;
+  const image = error.details?.image;
+  if (image === 'source') return pair[0];
+  if (image === 'target') return pair[1];
+  const source = bytes[0];
+  if (!source) return undefined;
+  const sourceDecodes = await engine.decode(source).then(
+    () => true,
+    () => false,
+  );
+  return sourceDecodes ? pair[1] : pair[0];
+}
+
+async function detect(deps: DropDeps, object: StoredObject): Promise<DetectResult> {
+  try {
+    const detected = await deps.engine.detect(await readImage(deps.store, object, 'image'));
+    return { ...resultInputs([object]), ...detected };
+  } catch (error) {
+    const failure = uploaderError(error, object);
+    if (!failure) throw error;
+    return { ...resultInputs([object]), error: failure };
+  }
+}
+
+/** Reports a file that takes part in no job under results/rejected/. */
+async function reject(
+  deps: DropDeps,
+  event: ObjectCreated,
+  attempt: Attempt,
+  error: DropError,
+): Promise<Outcome> {
+  const outcome = await processSingle(deps, event, rejectedResultKey(event.key), attempt, async (object) => {
+    const result: RejectedResult = { ...resultInputs([object]), error: { ...error, key: object.key } };
+    return result;
+  });
+  return outcome === 'Written' ? 'Rejected' : outcome;
+}
+
+/**
+ * A result about one upload. A newer upload under the same key replaces its predecessor's result: the
+ * upload the event names must still be current right before the write, so an old event cannot win.
+ */
+async function processSingle(
+  deps: DropDeps,
+  event: ObjectCreated,
+  resultKey: string,
+  attempt: Attempt,
+  make: (object: StoredObject) => Promise<DropResult>,
+): Promise<Outcome> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const self = current(await deps.store.list(event.key), event);
+    if (!self) return 'Stale';
+    const existing = await deps.store.readJson(resultKey);
+    if (existing && settles(summarizeResult(existing.value), self)) {
+      await deps.store.delete([self.key]);
+      return 'Duplicate';
+    }
+    const condition = writeCondition(existing);
+    const parked = { ...resultInputs([self]), error: processingFailed(attempt.count) };
+    const result = await parkOnLastAttempt(
+      attempt,
+      () => make(self),
+      () => deps.store.writeJson(resultKey, parked, condition),
+    );
+    if (await deps.store.writeJson(resultKey, result, condition)) {
+      await deps.store.delete([self.key]);
+      return 'Written';
+    }
+  }
+  throw new Error(`${resultKey} kept changing while it was being written`);
+}
+
+/** The listed version of the event's object, if it is still the one the event announced. */
+function current(listed: readonly StoredObject[], event: ObjectCreated): StoredObject | undefined {
+  const object = listed.find((o) => o.key === event.key);
+  if (!object || (event.eTag && object.eTag !== unquoteETag(event.eTag))) return undefined;
+  return object;
+}
+
+function writeCondition(existing: { eTag: string } | undefined): WriteCondition {
+  return existing ? { ifMatch: existing.eTag } : { ifNoneMatch: '*' };
+}
+
+/** Runs the job; a fault of ours on the event's last attempt is still written down before it fails the event. */
+async function parkOnLastAttempt<T>(
+  attempt: Attempt,
+  job: () => Promise<T>,
+  park: () => Promise<boolean>,
+): Promise<T> {
+  try {
+    return await job();
+  } catch (error) {
+    if (attempt.last) await park().catch(() => false);
+    throw error;
+  }
+}
+
+async function readImage(store: DropStore, object: StoredObject, image: string): Promise<Uint8Array> {
+  const { maxBytes } = DEFAULT_DECODE_LIMITS;
+  if (object.size > maxBytes) {
+    throw new FaceVerifyError(
+      'ImageTooLarge',
+      `${object.key} is ${object.size} bytes; the limit is ${maxBytes} bytes.`,
+      { details: { image } },
+    );
+  }
+  const read = await store.read(object.key);
+  if (!read || read.eTag !== object.eTag) {
+    throw new Error(`${object.key} changed while it was being processed`);
+  }
+  return read.bytes;
+}
+
+/** Deletes the listed uploads the result accounts for: never a newer upload under the same key. */
+async function deleteSettled(
+  store: DropStore,
+  files: readonly StoredObject[],
+  result: { versions: Pick<StoredObject, 'key' | 'eTag'>[] },
+): Promise<void> {
+  await store.delete(
+    files.filter((file) => result.versions.some((v) => sameVersion(v, file))).map((f) => f.key),
+  );
+}
