@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../web/src/errors.ts';
 import { budgetPerImage, DIRECT_LIMIT_BYTES, fitWithin, shrinkFor } from '../../web/src/limits.ts';
-import { type PrepareDeps, prepareImage } from '../../web/src/prepare.ts';
+import { type PrepareDeps, prepareImage, sentNote } from '../../web/src/prepare.ts';
 import { sendPhotos } from '../../web/src/send.ts';
 
 const bytes = (n: number, type = 'image/jpeg') => new Blob([new Uint8Array(n)], { type });
@@ -77,6 +77,18 @@ describe('prepareImage', () => {
       resized: false,
     });
     expect(log).toEqual(['shrink 5000 to 2000', 'upload 5000']);
+  });
+
+  it('says in the caption how a photo travelled, when not as chosen', () => {
+    const blob = bytes(1);
+    expect(sentNote({ payload: { kind: 'bytes', blob }, display: blob, resized: false })).toBe('');
+    expect(sentNote({ payload: { kind: 'bytes', blob }, display: blob, resized: true })).toMatch(
+      /shrunk in your browser/,
+    );
+    expect(
+      sentNote({ payload: { kind: 's3', s3: { bucket: 'b', key: 'k' } }, display: blob, resized: false }),
+    ).toMatch(/upload/);
+    expect(sentNote(undefined)).toBe('');
   });
 
   it('fails when it can neither shrink nor upload', async () => {

@@ -43,3 +43,10 @@ export async function prepareImage(
   }
   return { payload: { kind: 'bytes', blob: shrunk }, display: shrunk, resized: true };
 }
+
+/** How the photo travelled, for its caption: empty when it went as chosen. */
+export function sentNote(prepared: Prepared | undefined): string {
+  if (prepared?.resized) return ", shrunk in your browser to fit the API's size limit";
+  if (prepared?.payload.kind === 's3') return ', sent through an upload (too large to send directly)';
+  return '';
+}
