@@ -1,0 +1,58 @@
+/**
+ * The local S3 endpoint of `npm start`: s3rver with the upload and drop-folder buckets, its data in a
+ * temporary folder deleted on stop. s3rver has no bucket notifications (the drop watcher polls instead)
+ * and does not check V4 signatures, so a presigned URL's signed headers are enforced on AWS only.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { createS3Client } from '../shared/s3.ts';
+
+export const LOCAL_BUCKETS = { uploads: 'faceverify-uploads', drop: 'faceverify-drop' } as const;
+
+/** Browsers PUT to presigned URLs from the page's origin (another port): allow it, as the real bucket does. */
+const UPLOAD_CORS = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3600</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
+
+export interface LocalS3 {
+  endpoint: string;
+  port: number;
+  /** A client for this endpoint (path-style, s3rver's credentials, checksums only when required). */
+  client(): S3Client;
+  stop(): Promise<void>;
+}
+
+/** Port 0 picks a free one. */
+export async function startLocalS3({ port = 4569, host = '127.0.0.1' } = {}): Promise<LocalS3> {
+  const directory = await mkdtemp(join(tmpdir(), 'faceverify-s3-'));
+  const server = new S3rver({
+    address: host,
+    port,
+    directory,
+    silent: true,
+    configureBuckets: [{ name: LOCAL_BUCKETS.uploads, configs: [UPLOAD_CORS] }, { name: LOCAL_BUCKETS.drop }],
+  });
+  const address = await server.run().catch(async (error: unknown) => {
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  });
+  const endpoint = `http://${host}:${address.port}`;
+  return {
+    endpoint,
+    port: address.port,
+    client: () => createS3Client(endpoint),
+    async stop() {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

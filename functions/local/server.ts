@@ -1,0 +1,112 @@
+/**
+ * The local embedded default: one process serving the Lambda handlers through the payload 2.0 adapter,
+ * the web page's files, and the local S3 endpoint. The handlers read their environment as on Lambda, so
+ * it is set (S3 endpoint, bucket names) before they are imported; one engine serves every route.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ENVIRONMENT } from '../../infra/handlers.ts';
+import { FaceVerifyError } from '../core/errors.ts';
+import type { HttpHandler } from '../http/handler.ts';
+import { errorResult } from '../http/responses.ts';
+import { LOCAL_S3_ENDPOINT_ENV } from '../shared/s3.ts';
+import { toEvent, writeResult } from './adapter.ts';
+import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
+import { serveStatic, webRoot } from './static.ts';
+
+export interface LocalServerOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  s3Port?: number;
+  host?: string;
+}
+
+export interface LocalServer {
+  url: string;
+  s3: LocalS3;
+  webRoot: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer({
+  port = 3000,
+  s3Port = 4569,
+  host = '127.0.0.1',
+}: LocalServerOptions = {}): Promise<LocalServer> {
+  const s3 = await startLocalS3({ port: s3Port, host });
+  try {
+    process.env[LOCAL_S3_ENDPOINT_ENV] = s3.endpoint;
+    process.env[ENVIRONMENT.uploadBucket] = LOCAL_BUCKETS.uploads;
+    process.env[ENVIRONMENT.dropBucket] = LOCAL_BUCKETS.drop;
+    const routes = routeTable(await importHandlers());
+    const root = webRoot();
+    const server = createServer((request, response) => {
+      serve(routes, root, request, response).catch((error: unknown) => {
+        writeResult(response, errorResult(error));
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject).listen(port, host, () => resolve());
+    });
+    const { port: boundPort } = server.address() as AddressInfo;
+    return {
+      url: `http://${host}:${boundPort}/`,
+      s3,
+      webRoot: root,
+      async stop() {
+        const closed = new Promise((resolve) => server.close(resolve));
+        server.closeAllConnections();
+        await closed;
+        await s3.stop();
+      },
+    };
+  } catch (error) {
+    await s3.stop();
+    throw error;
+  }
+}
+
+async function importHandlers(): Promise<HttpHandler[]> {
+  const modules = await Promise.all([
+    import('../handlers/detect.ts'),
+    import('../handlers/verify.ts'),
+    import('../handlers/uploads.ts'),
+    import('../handlers/meta.ts'),
+  ]);
+  return modules.map((module) => module.handler);
+}
+
+/** Path → the handler serving it (which answers 405 for a method it does not take). */
+function routeTable(handlers: readonly HttpHandler[]): Map<string, HttpHandler> {
+  const table = new Map<string, HttpHandler>();
+  for (const handler of handlers) {
+    for (const route of handler.routes) table.set(route.slice(route.indexOf(' ') + 1), handler);
+  }
+  return table;
+}
+
+async function serve(
+  routes: Map<string, HttpHandler>,
+  root: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+  const method = request.method ?? 'GET';
+  const handler = routes.get(pathname);
+  if (handler) {
+    const routeKey = `${method} ${pathname}`;
+    const event = await toEvent(request, handler.routes.some((r) => r === routeKey) ? routeKey : '$default');
+    writeResult(response, await handler(event, { awsRequestId: randomUUID() }));
+    return;
+  }
+  if (
+    (method === 'GET' || method === 'HEAD') &&
+    (await serveStatic(root, pathname, response, method === 'HEAD'))
+  ) {
+    return;
+  }
+  request.resume();
+  writeResult(response, errorResult(new FaceVerifyError('NotFound', `There is no ${pathname} here.`)));
+}
