@@ -80,7 +80,11 @@ export interface View {
  */
 export function planViews(width: number, height: number, tileSize: number): View[] {
   const side = Math.max(width, height);
-  const views: View[] = [{ x: (width - side) / 2, y: (height - side) / 2, size: side, tile: false }];
+  const views: View[] = [
+    { x: (width - side) / 2, y: (height - side) / 2, size: side, tile: false },
+    // Zoomed out: close-up faces (selfies, ID photos) look like the mid-range faces detectors score best.
+    { x: width / 2 - side, y: height / 2 - side, size: 2 * side, tile: false },
+  ];
   if (side < tileSize * 1.5) return views;
   const starts = (length: number): number[] => {
     if (length <= tileSize) return [(length - tileSize) / 2];
@@ -139,13 +143,25 @@ export interface DetectorOptions extends Required<DetectOptions> {
   tiles: boolean;
 }
 
-export const DEFAULT_DETECT_OPTIONS: DetectorOptions = { minScore: 0.5, maxFaces: 100, tiles: true };
+// 0.7 rather than MediaPipe's 0.5: small false detections in textures (star fields) score up to ~0.6.
+export const DEFAULT_DETECT_OPTIONS: DetectorOptions = { minScore: 0.7, maxFaces: 100, tiles: true };
 
 const NMS_IOU = 0.3;
 
-export class BlazeFaceDetector {
+/** One detection model: runs one square view (input pixels) and returns candidates in input pixels. */
+export interface ViewModel {
   readonly name: string;
-  private readonly inputSize: number;
+  readonly inputSize: number;
+  /** Tiles are this many model inputs wide. */
+  readonly tileScale: number;
+  run(pixels: Uint8Array, minScore: number): Promise<Candidate[]>;
+}
+
+/** MediaPipe BlazeFace family: anchors with box and six-keypoint regressors. */
+export class BlazeFaceModel implements ViewModel {
+  readonly name: string;
+  readonly inputSize: number;
+  readonly tileScale = 2;
   private readonly anchors: Point[];
   private readonly outputs: { logits: string; regressors: string }[];
 
@@ -158,32 +174,8 @@ export class BlazeFaceDetector {
     this.outputs = details.outputPairs.map(([logits, regressors]) => ({ logits, regressors }));
   }
 
-  async detect(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
-    const opts = { ...DEFAULT_DETECT_OPTIONS, ...options };
-    const views = planViews(image.width, image.height, this.inputSize * 2);
-    const chosen = opts.tiles ? views : views.slice(0, 1);
-    const candidates: Candidate[] = [];
-    for (const view of chosen) {
-      for (const c of await this.detectView(image, view, opts.minScore)) {
-        const mapped = mapCandidate(c, view, this.inputSize);
-        if (keepInTile(mapped.box, view, image.width, image.height)) candidates.push(mapped);
-      }
-    }
-    const merged = weightedNonMaxSuppression(candidates, NMS_IOU);
-    const faces = merged.map(
-      (c): Face => ({
-        box: clipBox(c.box, image.width, image.height),
-        score: c.score,
-        landmarks: landmarksFromKeypoints(c.points ?? []),
-      }),
-    );
-    return sortLargestFirst(faces.filter((f) => f.box.width > 0 && f.box.height > 0)).slice(0, opts.maxFaces);
-  }
-
-  private async detectView(image: RgbImage, view: View, minScore: number): Promise<Candidate[]> {
-    const pixels = await squareCrop(image, view, this.inputSize);
-    const feeds = { input: toInputTensor(this.model.spec, [pixels]) };
-    const result = await this.model.session.run(feeds);
+  async run(pixels: Uint8Array, minScore: number): Promise<Candidate[]> {
+    const result = await this.model.session.run({ input: toInputTensor(this.model.spec, [pixels]) });
     let offset = 0;
     const out: Candidate[] = [];
     for (const { logits, regressors } of this.outputs) {
@@ -196,4 +188,95 @@ export class BlazeFaceDetector {
     }
     return out;
   }
+}
+
+/** SSD (face-api's MobileNetV1, trained on WIDER FACE): decoded boxes [ymin, xmin, ymax, xmax] in 0–1 and face scores. */
+export class SsdModel implements ViewModel {
+  readonly name: string;
+  readonly inputSize: number;
+  readonly tileScale = 1;
+
+  constructor(private readonly model: LoadedModel) {
+    this.name = model.spec.name;
+    this.inputSize = model.spec.input.shape[1] as number;
+  }
+
+  async run(pixels: Uint8Array, minScore: number): Promise<Candidate[]> {
+    const result = await this.model.session.run({ input: toInputTensor(this.model.spec, [pixels]) });
+    return decodeSsd(
+      (result.boxes as ort.Tensor).data as Float32Array,
+      (result.scores as ort.Tensor).data as Float32Array,
+      this.inputSize,
+      minScore,
+    );
+  }
+}
+
+export function decodeSsd(
+  boxes: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  size: number,
+  minScore: number,
+): Candidate[] {
+  const out: Candidate[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i] as number;
+    if (!(score >= minScore)) continue;
+    const [ymin, xmin, ymax, xmax] = [0, 1, 2, 3].map(
+      (k) => Math.min(1, Math.max(0, boxes[i * 4 + k] as number)) * size,
+    ) as [number, number, number, number];
+    out.push({ box: { x: xmin, y: ymin, width: xmax - xmin, height: ymax - ymin }, score });
+  }
+  return out;
+}
+
+/**
+ * Rough landmarks placed in a box by the average face (dlib's mean shape in a WIDER-style box), for
+ * detectors without keypoints; the landmark model replaces them.
+ */
+export function landmarksFromBox(box: Box): Landmarks {
+  const at = (fx: number, fy: number): Point => [box.x + fx * box.width, box.y + fy * box.height];
+  return {
+    leftEye: at(0.32, 0.4),
+    rightEye: at(0.68, 0.4),
+    nose: at(0.5, 0.58),
+    mouthLeft: at(0.35, 0.76),
+    mouthRight: at(0.65, 0.76),
+  };
+}
+
+/** Looks at a photo through the model's views and merges what every view found. */
+export class FaceDetector {
+  readonly name: string;
+
+  constructor(private readonly model: ViewModel) {
+    this.name = model.name;
+  }
+
+  async detect(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
+    const opts = { ...DEFAULT_DETECT_OPTIONS, ...options };
+    const { inputSize } = this.model;
+    const views = planViews(image.width, image.height, inputSize * this.model.tileScale);
+    const candidates: Candidate[] = [];
+    for (const view of opts.tiles ? views : views.filter((v) => !v.tile)) {
+      const pixels = await squareCrop(image, view, inputSize);
+      for (const c of await this.model.run(pixels, opts.minScore)) {
+        const mapped = mapCandidate(c, view, inputSize);
+        if (keepInTile(mapped.box, view, image.width, image.height)) candidates.push(mapped);
+      }
+    }
+    const faces = weightedNonMaxSuppression(candidates, NMS_IOU).map(
+      (c): Face => ({
+        box: clipBox(c.box, image.width, image.height),
+        score: c.score,
+        landmarks: c.points ? landmarksFromKeypoints(c.points) : landmarksFromBox(c.box),
+      }),
+    );
+    return sortLargestFirst(faces.filter((f) => f.box.width > 0 && f.box.height > 0)).slice(0, opts.maxFaces);
+  }
+}
+
+export function createDetector(model: LoadedModel): FaceDetector {
+  const family = (model.spec.details as { family?: string } | undefined)?.family;
+  return new FaceDetector(family === 'ssd' ? new SsdModel(model) : new BlazeFaceModel(model));
 }

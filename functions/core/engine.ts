@@ -4,7 +4,7 @@
  */
 import { cosineSimilarity, isMatch } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
-import { BlazeFaceDetector, type DetectorOptions } from './detector.ts';
+import { createDetector, type DetectorOptions, type FaceDetector } from './detector.ts';
 import { Embedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { LandmarkModel } from './landmarks.ts';
@@ -35,6 +35,8 @@ export interface EngineConfig {
   /** Flip test-time augmentation for embeddings. */
   flip?: boolean;
   decodeLimits?: Partial<DecodeLimits>;
+  /** For evaluation: load an embedder whose threshold is not calibrated yet (its threshold is NaN). */
+  allowUncalibrated?: boolean;
 }
 
 export interface Timings {
@@ -98,7 +100,7 @@ function round(ms: number): number {
 
 export class FaceEngine {
   private constructor(
-    readonly detector: BlazeFaceDetector,
+    readonly detector: FaceDetector,
     readonly landmarks: LandmarkModel | undefined,
     readonly embedder: Embedder,
     readonly threshold: number,
@@ -115,7 +117,8 @@ export class FaceEngine {
       landmarksName ? openModel(manifest, landmarksName, dir) : undefined,
       openModel(manifest, config.embedder ?? DEFAULT_MODELS.embedder, dir),
     ]);
-    const threshold = embedder.spec.calibration?.threshold;
+    const threshold =
+      embedder.spec.calibration?.threshold ?? (config.allowUncalibrated ? Number.NaN : undefined);
     if (threshold === undefined)
       throw new Error(`embedder ${embedder.spec.name} has no calibrated threshold`);
     const info = ({ spec }: LoadedModel): ModelInfo => ({
@@ -126,7 +129,7 @@ export class FaceEngine {
     });
     const loaded = [detector, landmarks, embedder].filter((m): m is LoadedModel => m !== undefined);
     return new FaceEngine(
-      new BlazeFaceDetector(detector),
+      createDetector(detector),
       landmarks && new LandmarkModel(landmarks),
       new Embedder(embedder),
       threshold,
@@ -179,7 +182,7 @@ export class FaceEngine {
    * The faces to compare in one image of a pair: when only the largest matters, the whole-image
    * view is enough unless it finds nothing; tiles are used for every face or as the fallback.
    */
-  private async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
+  async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
     const quick = everyFace ? [] : await this.findFaces(image, { tiles: false });
     const faces = quick.length ? quick : await this.findFaces(image);
     if (faces.length === 0) {

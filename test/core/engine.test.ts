@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FaceEngine } from '../../functions/core/engine.ts';
+import { FaceVerifyError } from '../../functions/core/errors.ts';
+import { iou } from '../../functions/core/geometry.ts';
+import type { Box } from '../../functions/core/types.ts';
+
+const DEMO = 'node_modules/@vladmandic/face-api/demo';
+let engine: FaceEngine;
+let group: Uint8Array;
+
+/** A JPEG of one region of a photo, enlarged around it. */
+async function cropJpeg(bytes: Uint8Array, box: Box, pad = 0.6): Promise<Uint8Array> {
+  const meta = await sharp(bytes).metadata();
+  const left = Math.max(0, Math.round(box.x - box.width * pad));
+  const top = Math.max(0, Math.round(box.y - box.height * pad));
+  const width = Math.min((meta.width ?? 0) - left, Math.round(box.width * (1 + 2 * pad)));
+  const height = Math.min((meta.height ?? 0) - top, Math.round(box.height * (1 + 2 * pad)));
+  return sharp(bytes).extract({ left, top, width, height }).jpeg().toBuffer();
+}
+
+beforeAll(async () => {
+  engine = await FaceEngine.load();
+  group = await readFile(`${DEMO}/sample1.jpg`);
+});
+
+describe('FaceEngine', () => {
+  it('reports its models with roles and versions', () => {
+    expect(engine.models.map((m) => m.role).sort()).toEqual(['detector', 'embedder', 'landmarks']);
+    for (const m of engine.models) expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(engine.threshold).toBeGreaterThan(0);
+    expect(engine.threshold).toBeLessThan(1);
+  });
+
+  it('finds every face of a group photo, largest first, with landmarks inside each box', async () => {
+    const result = await engine.detect(group);
+    expect(result.width).toBe(1920);
+    expect(result.faces.length).toBeGreaterThanOrEqual(3);
+    const areas = result.faces.map((f) => f.box.width * f.box.height);
+    expect(areas).toEqual([...areas].sort((a, b) => b - a));
+    for (const { box, landmarks, score } of result.faces) {
+      expect(score).toBeGreaterThanOrEqual(0.7);
+      expect(landmarks.leftEye[0]).toBeLessThan(landmarks.rightEye[0]);
+      expect(landmarks.leftEye[1]).toBeLessThan(landmarks.mouthLeft[1]);
+      for (const [x, y] of Object.values(landmarks)) {
+        expect(x).toBeGreaterThan(box.x - box.width * 0.2);
+        expect(x).toBeLessThan(box.x + box.width * 1.2);
+        expect(y).toBeGreaterThan(box.y - box.height * 0.2);
+        expect(y).toBeLessThan(box.y + box.height * 1.2);
+      }
+    }
+  });
+
+  it('honours maxFaces and minScore', async () => {
+    expect((await engine.detect(group, { maxFaces: 1 })).faces).toHaveLength(1);
+    expect((await engine.detect(group, { minScore: 0.9999 })).faces.length).toBeLessThan(
+      (await engine.detect(group)).faces.length,
+    );
+  });
+
+  it('returns each face aligned as a PNG crop of the embedder size', async () => {
+    const result = await engine.detect(group, { crops: true, maxFaces: 2 });
+    expect(result.crops).toHaveLength(2);
+    const meta = await sharp(result.crops?.[0] as Uint8Array).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 150, 150]);
+  });
+
+  it('gives coordinates of the upright photo when EXIF says the pixels are rotated', async () => {
+    const upright = await sharp(group).resize(960).jpeg().toBuffer();
+    // Pixels stored rotated 90° counter-clockwise; orientation 6 tells viewers to turn them clockwise.
+    const stored = await sharp(upright).rotate(-90).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const [a, b] = await Promise.all([engine.detect(upright), engine.detect(stored)]);
+    expect([b.width, b.height]).toEqual([a.width, a.height]);
+    expect(b.faces.length).toBe(a.faces.length);
+    for (const face of a.faces) {
+      expect(Math.max(...b.faces.map((f) => iou(f.box, face.box)))).toBeGreaterThan(0.7);
+    }
+  });
+
+  it('a photo without a face is an answer to detect and a typed error to verify, naming the image', async () => {
+    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#7a9' } })
+      .png()
+      .toBuffer();
+    expect((await engine.detect(blank)).faces).toEqual([]);
+    const error = await engine.verify(group, blank).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FaceVerifyError);
+    expect((error as FaceVerifyError).toJSON()).toMatchObject({ code: 'NoFaceDetected', image: 'target' });
+  });
+
+  it('matches the same face across a mirrored, rescaled copy and separates two different people', async () => {
+    const { faces } = await engine.detect(group);
+    const first = await cropJpeg(group, (faces[0] as { box: Box }).box);
+    const second = await cropJpeg(group, (faces[1] as { box: Box }).box);
+    const mirrored = await sharp(first).flop().resize({ width: 300 }).jpeg({ quality: 70 }).toBuffer();
+    const same = await engine.verify(first, mirrored);
+    expect(same.match).toBe(true);
+    expect(same.similarity).toBeGreaterThanOrEqual(same.threshold);
+    const different = await engine.verify(first, second);
+    expect(different.match).toBe(false);
+    expect(different.similarity).toBeLessThan(different.threshold);
+    expect(different.threshold).toBe(engine.threshold);
+    const strict = await engine.verify(first, mirrored, { threshold: 0.99999 });
+    expect([strict.match, strict.threshold]).toEqual([false, 0.99999]);
+  });
+
+  it('finds the source face among every target face (allTargetFaces)', async () => {
+    const { faces } = await engine.detect(group);
+    const second = faces[1] as { box: Box };
+    const result = await engine.verify(await cropJpeg(group, second.box), group, { allTargetFaces: true });
+    expect(result.match).toBe(true);
+    expect(result.faceMatches).toHaveLength(1);
+    expect(iou(result.faceMatches?.[0]?.face.box as Box, second.box)).toBeGreaterThan(0.6);
+    expect(result.unmatchedFaces).toHaveLength(faces.length - 1);
+    expect(iou(result.target.box, second.box)).toBeGreaterThan(0.6);
+  });
+});
