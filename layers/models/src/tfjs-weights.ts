@@ -60,10 +60,10 @@ function decode(entry: WeightEntry, bytes: Uint8Array): Float32Array | Int32Arra
   const values = q.dtype === 'uint8' ? bytes : new Uint16Array(bytes.buffer);
   const scale = q.scale ?? 1;
   const min = q.min ?? 0;
-  // TensorFlow.js computes v * scale + min in double precision and stores it as float32.
-  const out = entry.dtype === 'int32' ? new Int32Array(values.length) : new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = (values[i] as number) * scale + min;
-  return out;
+  // TensorFlow.js computes v * scale + min in double precision and stores it as float32, or for
+  // int32 weights rounds it to the nearest integer (an Int32Array alone would truncate 0.5 to 0).
+  if (entry.dtype === 'int32') return Int32Array.from(values, (v) => Math.round(v * scale + min));
+  return Float32Array.from(values, (v) => v * scale + min);
 }
 
 /** IEEE 754 half precision to a double; exact for every half value. */
