@@ -229,13 +229,25 @@ function convolution(depthwise: boolean): OpHandler {
     const fused = attrStrings(node, 'fused_ops');
     const convInputs = [c.g.constant(`${node.name}/W`, data, dims)];
     if (fused[0] === 'BiasAdd') convInputs.push(c.value(ins[2] ?? ''));
+    const kernel = [dims[2] ?? 1, dims[3] ?? 1];
+    const strides = nhwcPair(attrInts(node, 'strides'), 1);
+    const dilations = nhwcPair(attrInts(node, 'dilations'), 1);
     const attrs: Record<string, AttrValue> = {
-      kernel_shape: [dims[2] ?? 1, dims[3] ?? 1],
-      strides: nhwcPair(attrInts(node, 'strides'), 1),
-      dilations: nhwcPair(attrInts(node, 'dilations'), 1),
+      kernel_shape: kernel,
+      strides,
+      dilations,
       group: depthwise ? (filter.shape[2] ?? 1) : 1,
       ...paddingAttrs(node),
     };
+    if (attrs.auto_pad && dilations.some((d) => d > 1)) {
+      // onnxruntime refuses auto_pad with dilation. At stride 1 SAME pads (k − 1)·d in all,
+      // the odd one at the end, whatever the input size (TensorFlow has no dilation with stride > 1).
+      if (strides.some((s) => s > 1)) throw new Error(`${node.name}: SAME padding with dilation and stride`);
+      const total = kernel.map((k, i) => (k - 1) * (dilations[i] ?? 1));
+      const begin = total.map((t) => Math.floor(t / 2));
+      delete attrs.auto_pad;
+      attrs.pads = [...begin, ...total.map((t, i) => t - (begin[i] ?? 0))];
+    }
     const y = spatial(c, c.value(ins[0] ?? ''), (x) => c.g.node('Conv', [x, ...convInputs], attrs));
     return activation(c, node, fused.slice(fused[0] === 'BiasAdd' ? 1 : 0), y, ins[3]);
   };
