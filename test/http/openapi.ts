@@ -108,12 +108,16 @@ export function validate(schema: Schema, value: unknown, path = '$'): string[] {
   return errors;
 }
 
-/** The schema the document gives for one response, e.g. ('POST /verify', 422). */
+/**
+ * The schema the document gives for one response, e.g. ('POST /verify', 422). Routes outside the
+ * document (an unknown path, a method a path does not take) answer the common Error body.
+ */
 export function responseSchema(route: string, status: number): Schema {
   const [method = '', path = ''] = route.split(' ');
   const operation = (document.paths as Record<string, Record<string, { responses: Record<string, Schema> }>>)[
     path
   ]?.[method.toLowerCase()];
+  if (!operation && status >= 400) return { $ref: '#/components/schemas/Error' };
   let response = operation?.responses[String(status)];
   if (!response) throw new Error(`the document has no ${status} response for ${route}`);
   if (typeof response.$ref === 'string') response = resolvePointer(response.$ref);
