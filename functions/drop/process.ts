@@ -15,6 +15,7 @@
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import type { FaceEngine } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { summarizeModels } from '../shared/models.ts';
 import type { ObjectCreated } from './events.ts';
 import {
   detectResultKey,
@@ -38,7 +39,7 @@ import {
 } from './results.ts';
 import { type DropStore, type StoredObject, sameVersion, unquoteETag, type WriteCondition } from './store.ts';
 
-export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'decode'>;
+export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'decode' | 'models'>;
 
 export interface DropDeps {
   store: DropStore;
@@ -152,7 +153,7 @@ async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]):
       readImage(deps.store, pair[1], 'target'),
     ]);
     const verified = await deps.engine.verify(bytes[0] as Uint8Array, bytes[1] as Uint8Array);
-    return { pairId, ...resultInputs(pair), ...verified };
+    return { pairId, ...resultInputs(pair), ...verified, model: summarizeModels(deps.engine.models) };
   } catch (error) {
     const failure = uploaderError(error, await blame(deps.engine, error, pair, bytes));
     if (!failure) throw error;
@@ -186,7 +187,7 @@ async function blame(
 async function detect(deps: DropDeps, object: StoredObject): Promise<DetectResult> {
   try {
     const detected = await deps.engine.detect(await readImage(deps.store, object, 'image'));
-    return { ...resultInputs([object]), ...detected };
+    return { ...resultInputs([object]), ...detected, model: summarizeModels(deps.engine.models) };
   } catch (error) {
     const failure = uploaderError(error, object);
     if (!failure) throw error;

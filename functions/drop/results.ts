@@ -5,6 +5,7 @@
  */
 import type { DetectResponse, VerifyResponse } from '../core/engine.ts';
 import { type ErrorCode, type ErrorDetails, FaceVerifyError } from '../core/errors.ts';
+import type { ModelSummary } from '../shared/models.ts';
 import { type StoredObject, sameVersion } from './store.ts';
 
 /** The engine's codes, plus the drop folder's own. */
@@ -27,8 +28,11 @@ export interface ResultInputs {
   completedAt: string;
 }
 
-export type PairResult = ResultInputs & { pairId: string } & (VerifyResponse | { error: DropError });
-export type DetectResult = ResultInputs & (DetectResponse | { error: DropError });
+/** As `/verify` and `/detect` answer: the engine's response and the models behind it. */
+type Answer<T> = T & { model: ModelSummary };
+
+export type PairResult = ResultInputs & { pairId: string } & (Answer<VerifyResponse> | { error: DropError });
+export type DetectResult = ResultInputs & (Answer<DetectResponse> | { error: DropError });
 export type RejectedResult = ResultInputs & { error: DropError };
 export type DropResult = PairResult | DetectResult | RejectedResult;
 

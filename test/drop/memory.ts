@@ -1,6 +1,6 @@
 /** The drop folder's ports in memory: a bucket with S3's conditional writes, and an engine that reads text "images". */
 import { createHash } from 'node:crypto';
-import type { DetectResponse, VerifyResponse } from '../../functions/core/engine.ts';
+import type { DetectResponse, ModelInfo, VerifyResponse } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import type { Face, RgbImage } from '../../functions/core/types.ts';
 import type { ObjectCreated } from '../../functions/drop/events.ts';
@@ -86,6 +86,7 @@ const TIMINGS = { decode: 1, detect: 1, align: 1, embed: 1, total: 4 };
  */
 export class TextEngine implements DropEngine {
   readonly threshold = 0.5;
+  readonly models: ModelInfo[] = [{ name: 'text-embedder', role: 'embedder', version: '1', sha256: '0' }];
 
   async decode(bytes: Uint8Array): Promise<RgbImage> {
     const text = new TextDecoder().decode(bytes);
@@ -128,3 +129,4 @@ export class TextEngine implements DropEngine {
 
 export const TEXT_FACE = FACE;
 export const TEXT_TIMINGS = TIMINGS;
+export const TEXT_MODEL = { embedder: { name: 'text-embedder', version: '1' } };

@@ -1,8 +1,8 @@
 /** The drop folder's logic over an in-memory bucket: every ordering S3 events can arrive in. */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectCreated } from '../../functions/drop/events.ts';
 import { type Attempt, type DropDeps, processObject } from '../../functions/drop/process.ts';
-import { MemoryStore, TEXT_FACE, TEXT_TIMINGS, TextEngine } from './memory.ts';
+import { MemoryStore, TEXT_FACE, TEXT_MODEL, TEXT_TIMINGS, TextEngine } from './memory.ts';
 
 const FIRST: Attempt = { count: 1, last: false };
 const LAST: Attempt = { count: 3, last: true };
@@ -19,6 +19,10 @@ beforeEach(() => {
   deps = { store, engine };
 });
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 function verdict(pairId: string, a: ObjectCreated, b: ObjectCreated, match: boolean) {
   return {
     pairId,
@@ -31,6 +35,7 @@ function verdict(pairId: string, a: ObjectCreated, b: ObjectCreated, match: bool
     source: TEXT_FACE,
     target: TEXT_FACE,
     timings: TEXT_TIMINGS,
+    model: TEXT_MODEL,
   };
 }
 
@@ -236,6 +241,7 @@ describe('a detect job', () => {
       height: 64,
       faces: [TEXT_FACE],
       timings: TEXT_TIMINGS,
+      model: TEXT_MODEL,
     });
     expect(store.keys()).toEqual(['results/detect/team/photo 1.jpg.json']);
   });
