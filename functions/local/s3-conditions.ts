@@ -23,18 +23,16 @@ export type S3rverMiddleware = (ctx: S3rverContext, next: () => Promise<unknown>
 
 /** The part of an s3rver instance (a Koa app with a filesystem store) this module needs. */
 export interface S3rverInternals {
-  middleware: S3rverMiddleware[];
+  /** Koa's stack: this module only puts its middleware first. */
+  middleware: unknown[];
   store: {
     existsObject(bucket: string, key: string): Promise<boolean>;
     getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
   };
 }
 
-const enforced = new WeakSet<S3rverInternals>();
-
+/** Call before the server starts: Koa copies its middleware stack when it starts listening. */
 export function enforceS3WriteSemantics(server: S3rverInternals): void {
-  if (enforced.has(server)) return;
-  enforced.add(server);
   /** `<bucket>/<key>` → the last write queued for it. */
   const writes = new Map<string, Promise<void>>();
 
@@ -58,19 +56,22 @@ export function enforceS3WriteSemantics(server: S3rverInternals): void {
     }
   };
 
-  // Koa composes its stack on every request, so a middleware put first runs before s3rver's router.
-  server.middleware.unshift(async (ctx, next) => {
+  const middleware: S3rverMiddleware = async (ctx, next) => {
     const [bucket, ...rest] = ctx.path.split('/').slice(1).map(decodeURIComponent);
     if (!bucket) return next();
     const key = rest.join('/');
     if (key && isObjectWrite(ctx)) return write(ctx, bucket, key, next);
     if (ctx.method === 'GET' || ctx.method === 'HEAD') {
       const prefix = `${bucket}/${key || String(ctx.query.prefix ?? '')}`;
-      const seen = key ? [writes.get(prefix)] : [...writes].filter(([id]) => id.startsWith(prefix)).map(([, w]) => w);
+      const seen = key
+        ? [writes.get(prefix)]
+        : [...writes].filter(([id]) => id.startsWith(prefix)).map(([, w]) => w);
       await Promise.all(seen);
     }
     return next();
-  });
+  };
+  // First in the stack, so it runs before s3rver's router.
+  server.middleware.unshift(middleware);
 }
 
 /** A PUT of a whole object (not a part of a multipart upload), or the POST that completes a multipart upload. */
@@ -100,7 +101,9 @@ async function checkConditions(
 
 function s3Error(status: number, code: string, condition: string) {
   const message =
-    code === 'NoSuchKey' ? 'The specified key does not exist.' : 'At least one of the pre-conditions you specified did not hold';
+    code === 'NoSuchKey'
+      ? 'The specified key does not exist.'
+      : 'At least one of the pre-conditions you specified did not hold';
   return {
     status,
     type: 'application/xml',

@@ -1,7 +1,8 @@
 /**
  * The local S3 endpoint of `npm start`: s3rver with the upload and drop-folder buckets, its data in a
- * temporary folder deleted on stop. s3rver has no bucket notifications (the drop watcher polls instead)
- * and does not check V4 signatures, so a presigned URL's signed headers are enforced on AWS only.
+ * temporary folder deleted on stop. s3rver has no bucket notifications (the drop watcher turns its object
+ * events into them) and does not check V4 signatures, so a presigned URL's signed headers are enforced on
+ * AWS only.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { createS3Client } from '../shared/s3.ts';
+import { enforceS3WriteSemantics } from './s3-conditions.ts';
 
 export const LOCAL_BUCKETS = { uploads: 'faceverify-uploads', drop: 'faceverify-drop' } as const;
 
@@ -28,6 +30,8 @@ export interface LocalS3 {
   port: number;
   /** A client for this endpoint (path-style, s3rver's credentials, checksums only when required). */
   client(): S3Client;
+  /** The s3rver instance: the drop watcher listens to its object events. */
+  server: S3rver;
   stop(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ export async function startLocalS3({ port = 4569, host = '127.0.0.1' } = {}): Pr
     silent: true,
     configureBuckets: [{ name: LOCAL_BUCKETS.uploads, configs: [UPLOAD_CORS] }, { name: LOCAL_BUCKETS.drop }],
   });
+  enforceS3WriteSemantics(server);
   const address = await server.run().catch(async (error: unknown) => {
     await rm(directory, { recursive: true, force: true });
     throw error;
@@ -50,6 +55,7 @@ export async function startLocalS3({ port = 4569, host = '127.0.0.1' } = {}): Pr
     endpoint,
     port: address.port,
     client: () => createS3Client(endpoint),
+    server,
     async stop() {
       await server.close();
       await rm(directory, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 /** The part of s3rver (which ships no types) that the local S3 uses. */
 declare module 's3rver' {
+  import type { EventEmitter } from 'node:events';
   import type { AddressInfo } from 'node:net';
 
   interface S3rverOptions {
@@ -11,9 +12,16 @@ declare module 's3rver' {
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
 
-  export default class S3rver {
+  /** A Koa app: emits 'event' with an S3 notification for each object created or deleted. */
+  export default class S3rver extends EventEmitter {
     constructor(options?: S3rverOptions);
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
+    /** Koa's middleware stack, composed on each request. */
+    middleware: unknown[];
+    store: {
+      existsObject(bucket: string, key: string): Promise<boolean>;
+      getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+    };
   }
 }

@@ -12,6 +12,7 @@ import type { HttpHandler } from '../http/handler.ts';
 import { errorResult } from '../http/responses.ts';
 import { LOCAL_S3_ENDPOINT_ENV } from '../shared/s3.ts';
 import { toEvent, writeResult } from './adapter.ts';
+import { startDropWatcher } from './drop-watcher.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
 
@@ -40,6 +41,8 @@ export async function startServer({
     process.env[ENVIRONMENT.uploadBucket] = LOCAL_BUCKETS.uploads;
     process.env[ENVIRONMENT.dropBucket] = LOCAL_BUCKETS.drop;
     const routes = routeTable(await importHandlers());
+    const { handler: dropHandler } = await import('../handlers/drop.ts');
+    const drop = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: dropHandler });
     const root = webRoot();
     const server = createServer((request, response) => {
       serve(routes, root, request, response).catch((error: unknown) => {
@@ -58,6 +61,7 @@ export async function startServer({
         const closed = new Promise((resolve) => server.close(resolve));
         server.closeAllConnections();
         await closed;
+        drop.stop();
         await s3.stop();
       },
     };
