@@ -15,13 +15,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DROP_PREFIXES } from '../functions/drop/keys.ts';
 import { DROP_QUEUE, ENVIRONMENT } from './handlers.ts';
 import { PrivateBucket, type PrivateBucketProps } from './private-bucket.ts';
 
 const LAMBDA_DEFAULT_TIMEOUT = Duration.seconds(3);
 const LAMBDA_BASIC_EXECUTION = 'service-role/AWSLambdaBasicExecutionRole';
 
-export const DROP_PREFIXES = { incoming: 'incoming/', results: 'results/' } as const;
+export { DROP_PREFIXES };
 
 export interface DropFolderProps {
   /** Receives SQS batches whose record bodies are S3 event notifications for `incoming/`. */
@@ -83,14 +84,18 @@ export class DropFolder extends Construct {
       }),
     );
     props.handler.addEnvironment(ENVIRONMENT.dropBucket, this.bucket.bucketName);
-    this.bucket.grantObjects(props.handler, ['s3:GetObject'], DROP_PREFIXES.incoming);
-    this.bucket.grantObjects(props.handler, ['s3:PutObject'], DROP_PREFIXES.results);
-    // Listing incoming/ lets the handler tell a pair's missing half (404) from a denied read (403).
+    // Inputs are deleted once their result is written; an existing result is read back to recognise a
+    // redelivered event, and replaced (If-Match) only when it says processing failed.
+    this.bucket.grantObjects(props.handler, ['s3:GetObject', 's3:DeleteObject'], DROP_PREFIXES.incoming);
+    this.bucket.grantObjects(props.handler, ['s3:GetObject', 's3:PutObject'], DROP_PREFIXES.results);
+    // Listing finds a pair's files, and tells a missing key (404) from a denied read (403).
     props.handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': `${DROP_PREFIXES.incoming}*` } },
+        conditions: {
+          StringLike: { 's3:prefix': [`${DROP_PREFIXES.incoming}*`, `${DROP_PREFIXES.results}*`] },
+        },
       }),
     );
   }

@@ -104,7 +104,7 @@ describe('DropFolder', () => {
     });
   });
 
-  it('lets the drop handler read incoming/ and write results/ only', () => {
+  it('lets the drop handler read and delete incoming/, read and write results/, and list both', () => {
     const role = stack.functions.functions.drop.role;
     if (!role) throw new Error('drop has no role');
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
@@ -115,16 +115,16 @@ describe('DropFolder', () => {
     expect(s3Statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          Action: 's3:GetObject',
+          Action: ['s3:DeleteObject', 's3:GetObject'],
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/incoming/*']] },
         }),
         expect.objectContaining({
-          Action: 's3:PutObject',
+          Action: ['s3:GetObject', 's3:PutObject'],
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/results/*']] },
         }),
         expect.objectContaining({
           Action: 's3:ListBucket',
-          Condition: { StringLike: { 's3:prefix': 'incoming/*' } },
+          Condition: { StringLike: { 's3:prefix': ['incoming/*', 'results/*'] } },
         }),
       ]),
     );
