@@ -74,7 +74,7 @@ export function mountDetectMode(panel: HTMLElement, deps: ModeDeps, options: Det
         [blob],
         ([photo]) => {
           if (!photo) throw new Error('no photo prepared');
-          void view.show(photo.display, `Your photo (${name})`);
+          void view.show(photo.display, `Your photo (${name})`, name);
           return deps.api.detect(photo.payload, { crops: options.crops }, signal);
         },
         deps.prepareDeps(signal),

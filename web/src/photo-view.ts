@@ -9,7 +9,7 @@ import type { Face, Size } from './types.ts';
 export interface PhotoView {
   element: HTMLElement;
   /** Shows a photo with no faces drawn; resolves to whether the browser could display it. */
-  show(photo: Blob, alt: string): Promise<boolean>;
+  show(photo: Blob, alt: string, caption?: string): Promise<boolean>;
   /**
    * Draws faces given in the pixels of an image of `imageSize` (the API's width and height); without it,
    * the displayed photo's natural size, which browsers report upright (EXIF orientation applied).
@@ -63,13 +63,14 @@ export function createPhotoView(emptyText: string): PhotoView {
 
   return {
     element,
-    show(photo, alt) {
+    show(photo, alt, text = '') {
       if (url) URL.revokeObjectURL(url);
       url = URL.createObjectURL(photo);
       drawn = undefined;
       overlay.replaceChildren();
       element.removeAttribute('data-empty');
       img.alt = alt;
+      caption.textContent = text;
       const shown = new Promise<boolean>((resolve) => {
         const done = (ok: boolean) => () => {
           img.removeEventListener('load', onLoad);

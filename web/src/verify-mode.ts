@@ -51,9 +51,10 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
   });
   const sliderValue = h('output', { for: 'threshold', class: 'threshold-value' }, '–');
   const reset = h('button', { type: 'button', class: 'button secondary', disabled: true }, 'Model default');
+  // Shown with the first verdict: until then there is nothing to re-decide.
   const thresholdControl = h(
     'div',
-    { class: 'threshold' },
+    { class: 'threshold', hidden: true },
     h('label', { for: 'threshold', class: 'threshold-label' }, 'Threshold'),
     slider,
     sliderValue,
@@ -107,8 +108,8 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
         [source.blob, target.blob],
         ([a, b]) => {
           if (!a || !b) throw new Error('photos not prepared');
-          void sides.source.view.show(a.display, `First photo (${source.name})`);
-          void sides.target.view.show(b.display, `Second photo (${target.name})`);
+          void sides.source.view.show(a.display, `First photo (${source.name})`, source.name);
+          void sides.target.view.show(b.display, `Second photo (${target.name})`, target.name);
           return deps.api.verify(a.payload, b.payload, {}, signal);
         },
         deps.prepareDeps(signal),
@@ -122,6 +123,7 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
         sides[role].view.setCaption(`Compared face: score ${result[role].score.toFixed(2)}${note}.`);
       }
       slider.disabled = false;
+      thresholdControl.hidden = false;
       renderVerdict();
       status.clear();
     } catch (error) {
@@ -137,7 +139,7 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
       label: LABELS[role],
       onPick: (photo) => {
         sides[role].photo = photo;
-        void sides[role].view.show(photo.blob, `${LABELS[role]} (${photo.name})`);
+        void sides[role].view.show(photo.blob, `${LABELS[role]} (${photo.name})`, photo.name);
         const other = sides[role === 'source' ? 'target' : 'source'];
         if (other.photo) void compare();
         else status.done(`Now choose the ${role === 'source' ? 'second' : 'first'} photo.`);
