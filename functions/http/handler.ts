@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { FaceVerifyError } from '../core/errors.ts';
-import { describeError } from '../shared/errors.ts';
+import { describeError, type ErrorBody } from '../shared/errors.ts';
 import { invocationMetrics, logger, MetricUnit } from '../shared/observability.ts';
 import { type HttpRequest, toHttpRequest } from './request.ts';
 import { emptyResult, jsonResult } from './responses.ts';
@@ -94,7 +94,7 @@ async function dispatch(
     };
     return { result: emptyResult(204, { allow, ...preflight }), log: {} };
   }
-  const body = {
+  const body: ErrorBody = {
     error: {
       code: 'MethodNotAllowed',
       message: `${request.path} accepts ${allowed.join(', ')}, not ${request.method}.`,

@@ -60,8 +60,8 @@ async function readS3Image(location: S3Location, options: ResolveImageOptions): 
   const details = { image: options.field };
   if (location.bucket !== options.allowedBucket) {
     const message = options.allowedBucket
-      ? `Images can only be read from the upload bucket (${options.allowedBucket}); ${location.bucket} is not it.`
-      : 'Images cannot be read from S3 here: no upload bucket is configured.';
+      ? `Images are read from bucket ${options.allowedBucket} only, not from ${location.bucket}.`
+      : 'Images cannot be read from S3 here: no bucket is configured for them.';
     throw new FaceVerifyError('Forbidden', message, { details });
   }
   const object = await options.s3
@@ -76,7 +76,7 @@ async function readS3Image(location: S3Location, options: ResolveImageOptions): 
     });
   const maxBytes = options.maxBytes ?? DEFAULT_DECODE_LIMITS.maxBytes;
   if ((object.ContentLength ?? 0) > maxBytes) {
-    object.Body?.transformToWebStream().cancel();
+    await object.Body?.transformToWebStream().cancel(); // frees the connection unread
     throw new FaceVerifyError(
       'ImageTooLarge',
       `${location.key} is ${object.ContentLength} bytes; the limit is ${maxBytes} bytes.`,

