@@ -1,0 +1,273 @@
+/** The CLI's commands over one loaded engine: read files, run, stream one line (or block) per input. */
+import { open, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
+import type { FaceEngine, ImageRole } from '../core/engine.ts';
+import { FaceVerifyError } from '../core/errors.ts';
+import type { DetectOptions, VerifyResult } from '../core/types.ts';
+import { type Command, parseCommand, parseNumber, USAGE, UsageError } from './args.ts';
+import {
+  detectJson,
+  errorLine,
+  formatDetection,
+  formatError,
+  formatPair,
+  formatTally,
+  formatVerification,
+  type PairTally,
+  pairJson,
+  verifyJson,
+} from './format.ts';
+import { isPair, type PairEntry, parsePairs } from './pairs.ts';
+import { mapOrdered } from './stream.ts';
+
+/** What the CLI needs of the engine (a fake in the unit tests). */
+export type Engine = Pick<FaceEngine, 'detect' | 'verify' | 'decode'>;
+
+export interface Writer {
+  write(chunk: string): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+export interface CliContext {
+  stdout: Writer;
+  stderr: Writer;
+  loadEngine(): Promise<Engine>;
+  env?: Record<string, string | undefined>;
+}
+
+/** Images or pairs in flight: one decodes and detects while another runs its models (2 cores). */
+export const DEFAULT_CONCURRENCY = 2;
+
+/** Runs one command line; resolves to the exit status (0 ran, 1 models failed to load, 2 usage). */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  let command: Command;
+  let concurrency: number;
+  let pairs: PairEntry[] = [];
+  try {
+    command = parseCommand(argv);
+    const fromEnv = ctx.env?.FACEVERIFY_CONCURRENCY;
+    concurrency = fromEnv ? parseNumber('FACEVERIFY_CONCURRENCY', fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+    if (command.kind === 'pairs') pairs = await readPairs(command.tsv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    ctx.stderr.write(`faceverify: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    await write(ctx.stdout, USAGE);
+    return 0;
+  }
+
+  let engine: Engine;
+  try {
+    engine = await ctx.loadEngine();
+  } catch (error) {
+    ctx.stderr.write(`faceverify: cannot load the face models: ${describe(error)}\n`);
+    return 1;
+  }
+
+  const out = (text: string) => write(ctx.stdout, `${text}\n`);
+  switch (command.kind) {
+    case 'detect':
+      await detectFiles(engine, command, concurrency, out);
+      break;
+    case 'verify':
+      await verifyOne(engine, command, out);
+      break;
+    case 'pairs':
+      await verifyPairs(engine, pairs, command, concurrency, out);
+      break;
+  }
+  return 0;
+}
+
+type Out = (text: string) => void | Promise<void>;
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: FaceVerifyError };
+
+async function detectFiles(
+  engine: Engine,
+  command: Extract<Command, { kind: 'detect' }>,
+  concurrency: number,
+  out: Out,
+): Promise<void> {
+  const options: DetectOptions = {};
+  if (command.minScore !== undefined) options.minScore = command.minScore;
+  if (command.maxFaces !== undefined) options.maxFaces = command.maxFaces;
+  await mapOrdered(
+    command.files,
+    concurrency,
+    (file) => attempt(file, async () => engine.detect(await readImage(file, file), options)),
+    (outcome, index) => {
+      const file = command.files[index] as string;
+      if (command.json) {
+        const line = outcome.ok ? detectJson(file, outcome.value) : errorLine({ file }, outcome.error);
+        return out(JSON.stringify(line));
+      }
+      return out(outcome.ok ? formatDetection(file, outcome.value) : formatError(file, outcome.error));
+    },
+  );
+}
+
+async function verifyOne(
+  engine: Engine,
+  command: Extract<Command, { kind: 'verify' }>,
+  out: Out,
+): Promise<void> {
+  const { a, b, threshold } = command;
+  const outcome = await attempt(`${a} and ${b}`, () => verifyFiles(engine, a, b, threshold));
+  if (command.json) {
+    return out(JSON.stringify(outcome.ok ? verifyJson(outcome.value) : errorLine({ a, b }, outcome.error)));
+  }
+  return out(outcome.ok ? formatVerification(a, b, outcome.value) : formatError(`${a}  ${b}`, outcome.error));
+}
+
+async function verifyPairs(
+  engine: Engine,
+  entries: readonly PairEntry[],
+  command: Extract<Command, { kind: 'pairs' }>,
+  concurrency: number,
+  out: Out,
+): Promise<void> {
+  const tally: PairTally = { same: 0, different: 0, errors: 0 };
+  await mapOrdered(
+    entries,
+    concurrency,
+    async (entry): Promise<Outcome<VerifyResult>> => {
+      if (!isPair(entry)) return { ok: false, error: entry.error };
+      const context = `line ${entry.line} of ${command.tsv}`;
+      return attempt(context, () => verifyFiles(engine, entry.pathA, entry.pathB, command.threshold));
+    },
+    (outcome, index) => {
+      const entry = entries[index] as PairEntry;
+      const ref = isPair(entry)
+        ? { a: entry.a, b: entry.b, line: entry.line }
+        : { a: null, b: null, line: entry.line };
+      if (!outcome.ok) tally.errors++;
+      else if (outcome.value.match) tally.same++;
+      else tally.different++;
+      if (command.json) {
+        return out(JSON.stringify(outcome.ok ? pairJson(ref, outcome.value) : errorLine(ref, outcome.error)));
+      }
+      const label = ref.a === null ? `line ${ref.line}` : `${ref.a}  ${ref.b}`;
+      return out(outcome.ok ? formatPair(ref, outcome.value) : formatError(label, outcome.error));
+    },
+  );
+  if (!command.json) await out(formatTally(tally));
+}
+
+/**
+ * Reads and verifies one pair. Every FaceVerifyError names the image it concerns
+ * (`details.image`: 'source' for A, 'target' for B).
+ */
+async function verifyFiles(
+  engine: Engine,
+  pathA: string,
+  pathB: string,
+  threshold: number | undefined,
+): Promise<VerifyResult> {
+  const [a, b] = await Promise.allSettled([readImage(pathA), readImage(pathB)]);
+  if (a.status === 'rejected') throw naming(a.reason, 'source');
+  if (b.status === 'rejected') throw naming(b.reason, 'target');
+  try {
+    return await engine.verify(a.value, b.value, threshold === undefined ? {} : { threshold });
+  } catch (error) {
+    if (!(error instanceof FaceVerifyError) || error.details?.image !== undefined) throw error;
+    // Decoding errors do not say which image failed; find out, on this error path only.
+    const failed = async (bytes: Uint8Array) =>
+      engine.decode(bytes).then(
+        () => false,
+        () => true,
+      );
+    if (await failed(a.value)) throw naming(error, 'source');
+    if (await failed(b.value)) throw naming(error, 'target');
+    throw error;
+  }
+}
+
+function naming(error: unknown, image: ImageRole): unknown {
+  if (!(error instanceof FaceVerifyError)) return error;
+  return new FaceVerifyError(error.code, error.message, {
+    cause: error.cause,
+    details: { ...error.details, image },
+  });
+}
+
+/** FaceVerifyErrors become the input's outcome; anything else is a bug and stops the run, with context. */
+async function attempt<T>(context: string, run: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    if (error instanceof FaceVerifyError) return { ok: false, error };
+    throw new Error(`unexpected failure on ${context}: ${describe(error)}`, { cause: error });
+  }
+}
+
+/**
+ * A file's bytes, or a FaceVerifyError: NotFound when it does not exist, InvalidRequest when it
+ * cannot be read (a folder, no permission), ImageTooLarge before reading a file over the decode limit.
+ */
+export async function readImage(path: string, shown = path): Promise<Uint8Array> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    const stats = await handle.stat();
+    if (stats.isDirectory()) {
+      throw new FaceVerifyError('InvalidRequest', `${shown} is a folder, not an image file.`);
+    }
+    const { maxBytes } = DEFAULT_DECODE_LIMITS;
+    if (stats.isFile() && stats.size > maxBytes) {
+      const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+      const message = `${shown} is ${mib(stats.size)} MiB; the limit is ${mib(maxBytes)} MiB.`;
+      throw new FaceVerifyError('ImageTooLarge', message);
+    }
+    const buffer = await handle.readFile();
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+  } catch (error) {
+    throw readError(error, shown);
+  } finally {
+    await handle?.close();
+  }
+}
+
+function readError(error: unknown, shown: string): FaceVerifyError {
+  if (error instanceof FaceVerifyError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new FaceVerifyError('NotFound', `No such file: ${shown}`, { cause: error });
+    case 'EISDIR':
+      return new FaceVerifyError('InvalidRequest', `${shown} is a folder, not an image file.`, {
+        cause: error,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new FaceVerifyError('InvalidRequest', `Permission denied: ${shown}`, { cause: error });
+    default:
+      return new FaceVerifyError('InvalidRequest', `Cannot read ${shown}: ${describe(error)}`, {
+        cause: error,
+      });
+  }
+}
+
+async function readPairs(tsv: string): Promise<PairEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(tsv, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the pairs file: ${readError(error, tsv).message}`);
+  }
+  return parsePairs(text, dirname(resolve(tsv)));
+}
+
+function write(stream: Writer, text: string): void | Promise<void> {
+  if (stream.write(text)) return;
+  return new Promise((done) => stream.once('drain', done));
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  return `${error.message}${cause}`;
+}
