@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { Face } from '../functions/core/types.ts';
 import { startServer } from '../functions/local/server.ts';
+import { logger } from '../functions/shared/observability.ts';
 
 const PHOTO = new URL('../node_modules/@vladmandic/face-api/demo/sample1.jpg', import.meta.url);
 
@@ -47,8 +48,8 @@ export async function benchHttp({
   requests = 3,
   log = (line) => process.stderr.write(`[bench-http] ${line}\n`),
 }: HttpBenchOptions = {}): Promise<{ rows: HttpBenchRow[]; markdown: string }> {
-  const previous = process.env.POWERTOOLS_LOG_LEVEL;
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR'; // one log line per request would be the bench's own noise
+  const previous = logger.getLevelName();
+  logger.setLogLevel('ERROR'); // a log line per request would be the bench's own noise
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const server = await startServer({ port: 0, s3Port: 0 });
   try {
@@ -65,8 +66,7 @@ export async function benchHttp({
     return { rows, markdown: table(rows) };
   } finally {
     await server.stop();
-    if (previous === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
-    else process.env.POWERTOOLS_LOG_LEVEL = previous;
+    logger.setLogLevel(previous);
   }
 }
 

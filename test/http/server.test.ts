@@ -11,6 +11,7 @@ import { iou } from '../../functions/core/geometry.ts';
 import type { Face } from '../../functions/core/types.ts';
 import { LOCAL_BUCKETS } from '../../functions/local/s3.ts';
 import { type LocalServer, startServer } from '../../functions/local/server.ts';
+import { logger } from '../../functions/shared/observability.ts';
 import { pngHeaderOnly } from '../core/fixtures.ts';
 import { assertConforms, documentedRoutes } from './openapi.ts';
 import { cropJpeg, demoPhoto, gradientPng } from './photos.ts';
@@ -66,7 +67,7 @@ async function putUpload(key: string, bytes: Buffer): Promise<{ bucket: string; 
 
 beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  logger.setLogLevel('ERROR');
   server = await startServer({ port: 0, s3Port: 0 });
   group = await demoPhoto(1, 640);
   faceless = await gradientPng(320, 240);
