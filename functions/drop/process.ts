@@ -66,6 +66,8 @@ export type Outcome =
   /** A folder marker, or a key outside incoming/. */
   | 'Ignored';
 
+const LIST = new Intl.ListFormat('en');
+
 /** Writes that lose a race are retried from a fresh read this often before the event fails. */
 const MAX_ROUNDS = 3;
 
@@ -110,7 +112,7 @@ async function processPairFile(
       if (!settles(summary, self)) {
         return reject(deps, event, attempt, {
           code: 'PairAlreadyJudged',
-          message: `${resultKey} was written before this file arrived; it judged ${summary.versions.map((v) => v.key).join(' and ')}. A pairId is used once.`,
+          message: `${resultKey} was written before this file arrived; it judged ${LIST.format(summary.versions.map((v) => v.key))}. A pairId is used once.`,
         });
       }
       await deleteSettled(deps.store, files, summary);

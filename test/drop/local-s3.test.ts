@@ -84,10 +84,6 @@ async function put(key: string, body: Uint8Array | string): Promise<{ key: strin
   return { key, eTag: ETag.replaceAll('"', '') };
 }
 
-async function settled(): Promise<void> {
-  await watcher.idle();
-}
-
 async function result(key: string): Promise<{ body: string; eTag: string; value: unknown }> {
   const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   const body = (await object.Body?.transformToString()) ?? '';
@@ -118,7 +114,7 @@ describe.skipIf(!hasLfw)('pairs of photos', () => {
     const bytes = await Promise.all([lfw('Abdullah_Gul', 13), lfw('Abdullah_Gul', 14)]);
     const a = await put('incoming/same/a.jpg', bytes[0] as Uint8Array);
     const b = await put('incoming/same/b.jpg', bytes[1] as Uint8Array);
-    await settled();
+    await watcher.idle();
     const expected = await verdict('same', [a, b], bytes);
     expect(expected.match).toBe(true);
     expect((await result('results/same.json')).value).toEqual(expected);
@@ -129,7 +125,7 @@ describe.skipIf(!hasLfw)('pairs of photos', () => {
     const bytes = await Promise.all([lfw('Aaron_Guiel', 1), lfw('Reese_Witherspoon', 3)]);
     const a = await put('incoming/different/1.jpg', bytes[0] as Uint8Array);
     const b = await put('incoming/different/2.jpg', bytes[1] as Uint8Array);
-    await settled();
+    await watcher.idle();
     const expected = await verdict('different', [a, b], bytes);
     expect(expected.match).toBe(false);
     expect((await result('results/different.json')).value).toEqual(expected);
@@ -141,7 +137,7 @@ describe.skipIf(!hasLfw)('pairs of photos', () => {
     const target = await put('incoming/order/2-target.jpg', bytes[1] as Uint8Array);
     const source = await put('incoming/order/1-source.jpg', bytes[0] as Uint8Array);
     release();
-    await settled();
+    await watcher.idle();
     expect((await result('results/order.json')).value).toEqual(
       await verdict('order', [source, target], bytes),
     );
@@ -156,7 +152,7 @@ describe.skipIf(!hasLfw)('pairs of photos', () => {
       put('incoming/race/b.jpg', bytes[1] as Uint8Array),
     ]);
     release();
-    await settled();
+    await watcher.idle();
     const outcomes = logged.mock.calls
       .filter(([message]) => message === 'drop object')
       .map(([, facts]) => (facts as { outcome: string }).outcome);
@@ -177,10 +173,10 @@ describe.skipIf(!hasLfw)('pairs of photos', () => {
       });
     redeliver();
     release();
-    await settled();
+    await watcher.idle();
     const first = await result('results/again.json');
     redeliver();
-    await settled();
+    await watcher.idle();
     const second = await result('results/again.json');
     expect(second.body).toBe(first.body);
     expect(second.eTag).toBe(first.eTag);
@@ -192,7 +188,7 @@ describe.skipIf(!hasLfw)('pairs of photos', () => {
     const bytes = await Promise.all([lfw('Abdullah_Gul', 13), lfw('Abdullah_Gul', 14)]);
     const a = await put('incoming/Zoë 東京/photo one.jpg', bytes[0] as Uint8Array);
     const b = await put('incoming/Zoë 東京/photo two+more.jpg', bytes[1] as Uint8Array);
-    await settled();
+    await watcher.idle();
     expect((await result('results/Zoë 東京.json')).value).toEqual(await verdict('Zoë 東京', [a, b], bytes));
   });
 });
@@ -211,7 +207,7 @@ describe('files that cannot be judged', () => {
     expect(decoding).toBeInstanceOf(FaceVerifyError);
     const a = await put('incoming/text/a.csv', text);
     const b = await put('incoming/text/b.jpg', photo);
-    await settled();
+    await watcher.idle();
     expect((await result('results/text.json')).value).toEqual({
       pairId: 'text',
       keys: [a.key, b.key],
@@ -225,7 +221,7 @@ describe('files that cannot be judged', () => {
   it('an image without a face: NoFaceDetected names it', async () => {
     const a = await put('incoming/noface/a.jpg', photo);
     const b = await put('incoming/noface/b.png', faceless);
-    await settled();
+    await watcher.idle();
     expect((await result('results/noface.json')).value).toEqual({
       pairId: 'noface',
       keys: [a.key, b.key],
@@ -248,7 +244,7 @@ describe('files that cannot be judged', () => {
       await put('incoming/three/c.png', faceless),
     ];
     release();
-    await settled();
+    await watcher.idle();
     expect((await result('results/three.json')).value).toEqual({
       pairId: 'three',
       keys: files.map((f) => f.key),
@@ -260,7 +256,7 @@ describe('files that cannot be judged', () => {
       },
     });
     const late = await put('incoming/three/d.jpg', photo);
-    await settled();
+    await watcher.idle();
     expect((await result('results/rejected/three/d.jpg.json')).value).toEqual({
       keys: [late.key],
       eTags: [late.eTag],
@@ -268,7 +264,7 @@ describe('files that cannot be judged', () => {
       error: {
         code: 'PairAlreadyJudged',
         message:
-          'results/three.json was written before this file arrived; it judged incoming/three/a.jpg and incoming/three/b.jpg and incoming/three/c.png. A pairId is used once.',
+          'results/three.json was written before this file arrived; it judged incoming/three/a.jpg, incoming/three/b.jpg, and incoming/three/c.png. A pairId is used once.',
         key: late.key,
       },
     });
@@ -277,7 +273,7 @@ describe('files that cannot be judged', () => {
 
   it('an image over the size limit is refused without being read', async () => {
     const big = await put('incoming/detect/huge.jpg', new Uint8Array(21 * 1024 * 1024));
-    await settled();
+    await watcher.idle();
     expect((await result('results/detect/huge.jpg.json')).value).toEqual({
       keys: [big.key],
       eTags: [big.eTag],
@@ -296,7 +292,7 @@ describe('detect jobs', () => {
   it('an image under incoming/detect/ gets the /detect answer', async () => {
     const bytes = await demoPhoto(2, 640);
     const photo = await put('incoming/detect/team photo.jpg', bytes);
-    await settled();
+    await watcher.idle();
     const { timings: _, ...detected } = await engine.detect(bytes);
     expect((await result('results/detect/team photo.jpg.json')).value).toEqual({
       keys: [photo.key],
