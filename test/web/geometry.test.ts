@@ -109,6 +109,11 @@ describe('layoutFaces', () => {
     expect(defaultLabel(face, 2)).toBe('3 · 0.99');
   });
 
+  it('labels faces by number only on a narrow display', () => {
+    const [shape] = layoutFaces([face], { width: 1000, height: 800 }, { width: 300, height: 240 });
+    expect(shape?.label).toBe('1');
+  });
+
   it('returns nothing for no faces', () => {
     expect(layoutFaces([], { width: 10, height: 10 }, { width: 5, height: 5 })).toEqual([]);
   });

@@ -9,6 +9,7 @@ describe('decide', () => {
       comparison: 'similarity 0.93 ≥ threshold 0.90',
       explanation:
         'Similarity is the cosine of the angle between the two face embeddings: 1 means identical; at or above the threshold (0.90) the faces are judged the same person.',
+      thresholdText: '0.90',
     });
     expect(isMatch(0.9, 0.9)).toBe(true);
   });
@@ -29,6 +30,7 @@ describe('decide', () => {
     expect(digitsFor(0.8999, 0.9)).toBe(4);
     expect(digitsFor(0.9, 0.9)).toBe(2);
     expect(decide(0.8999, 0.9).comparison).toBe('similarity 0.8999 < threshold 0.9000');
+    expect(decide(0.8957, 0.904).thresholdText).toBe('0.9040');
   });
 
   it('handles negative similarities', () => {

@@ -67,9 +67,12 @@ export interface LayoutOptions {
   textHeight?: number;
   /** Rough width of one character in display pixels, to keep labels inside. */
   charWidth?: number;
-  /** Label text for face i (0-based); defaults to "1 · 0.98". */
+  /** Label text for face i (0-based); defaults to "1 · 0.98", or "1" on a display narrower than 480 px. */
   label?: (face: Face, index: number) => string;
 }
+
+/** Below this display width, default labels carry the face number only: the scores are listed below. */
+export const COMPACT_WIDTH = 480;
 
 export function defaultLabel(face: Face, index: number): string {
   return `${index + 1} · ${face.score.toFixed(2)}`;
@@ -82,7 +85,9 @@ export function layoutFaces(
   display: Size,
   options: LayoutOptions = {},
 ): FaceShape[] {
-  const { textHeight = 14, charWidth = 8, label = defaultLabel } = options;
+  const compact = (_face: Face, index: number) => String(index + 1);
+  const { textHeight = 14, charWidth = 8 } = options;
+  const label = options.label ?? (display.width < COMPACT_WIDTH ? compact : defaultLabel);
   const scale = scaleBetween(image, display);
   return faces.map((face, index) => {
     const box = clipBox(scaleBox(face.box, scale), display);

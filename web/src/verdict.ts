@@ -8,6 +8,8 @@ export interface Verdict {
   comparison: string;
   /** What the score means, in one sentence. */
   explanation: string;
+  /** The threshold as the comparison prints it, for the slider's value. */
+  thresholdText: string;
 }
 
 /** The API's rule: a pair matches when its similarity reaches the threshold. */
@@ -31,5 +33,6 @@ export function decide(similarity: number, threshold: number): Verdict {
     explanation:
       'Similarity is the cosine of the angle between the two face embeddings: 1 means identical; ' +
       `at or above the threshold (${t}) the faces are judged the same person.`,
+    thresholdText: t,
   };
 }

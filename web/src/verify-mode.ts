@@ -80,9 +80,9 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
     comparison.textContent = v.comparison;
     explanation.textContent = v.explanation;
     slider.value = String(threshold);
-    sliderValue.textContent = threshold.toFixed(2);
-    slider.setAttribute('aria-valuetext', threshold.toFixed(2));
-    reset.textContent = `Model default (${result.threshold.toFixed(2)})`;
+    sliderValue.textContent = v.thresholdText;
+    slider.setAttribute('aria-valuetext', v.thresholdText);
+    reset.textContent = `Model default (${decide(result.similarity, result.threshold).thresholdText})`;
     reset.disabled = chosen === undefined;
   };
 
