@@ -41,7 +41,13 @@ export function createPhotoView(emptyText: string): PhotoView {
   const overlay = svg('svg', { class: 'overlay', 'aria-hidden': 'true', focusable: 'false' });
   const frame = h('div', { class: 'photo-frame' }, img, overlay);
   const caption = h('figcaption', { class: 'photo-caption' }, emptyText);
-  const element = h('figure', { class: 'photo', 'data-empty': true }, frame, caption);
+  // Formats the API reads but a browser may not show (TIFF; HEIC outside Safari): say so, not a broken icon.
+  const unsupported = h(
+    'p',
+    { class: 'photo-unsupported' },
+    'This browser cannot display this photo’s format; the results are still listed here.',
+  );
+  const element = h('figure', { class: 'photo', 'data-empty': true }, frame, unsupported, caption);
 
   let url: string | undefined;
   let drawn:
@@ -69,6 +75,7 @@ export function createPhotoView(emptyText: string): PhotoView {
       drawn = undefined;
       overlay.replaceChildren();
       element.removeAttribute('data-empty');
+      element.removeAttribute('data-broken');
       img.alt = alt;
       caption.textContent = text;
       const shown = new Promise<boolean>((resolve) => {
@@ -107,6 +114,7 @@ export function createPhotoView(emptyText: string): PhotoView {
       overlay.replaceChildren();
       caption.textContent = emptyText;
       element.setAttribute('data-empty', '');
+      element.removeAttribute('data-broken');
     },
   };
 }
