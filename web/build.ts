@@ -6,7 +6,7 @@
  *   npm run build:web            # once
  *   npm run build:web -- --watch # rebuild app.js on change
  */
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +54,11 @@ async function copySamples(): Promise<void> {
   }
 }
 
+/**
+ * Writes over web/dist in place rather than deleting it first, so a running local server (or a test
+ * reading the page meanwhile) never finds the folder missing.
+ */
 export async function buildWeb(): Promise<void> {
-  await rm(DIST, { recursive: true, force: true });
   await mkdir(DIST, { recursive: true });
   await esbuild.build(bundleOptions);
   for (const file of STATIC_FILES) await copyFile(join(WEB, file), join(DIST, file));
