@@ -1,0 +1,49 @@
+/**
+ * Debian's chromium driven by playwright-core (Playwright's own browser download does not work here), and
+ * the page's server: the one `npm start` runs, on free ports.
+ */
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { startServer } from '../../functions/local/server.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Why the browser test cannot run here, or undefined when it can. */
+export function chromiumMissing(): string | undefined {
+  return existsSync(CHROMIUM)
+    ? undefined
+    : `${CHROMIUM} is not installed (apt-get install -y chromium); .ci/run installs it`;
+}
+
+/** Headless chromium with a fresh temporary profile (playwright creates one per launch). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface PageServer {
+  url: string;
+  /** The local S3 endpoint's origin: presigned uploads go there, as they go to S3 on AWS. */
+  uploadOrigin: string;
+  stop(): Promise<void>;
+}
+
+/** `npm start`'s server (functions/local/server.ts) on free ports; it serves web/dist when built. */
+export async function startPageServer(): Promise<PageServer> {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  const server = await startServer({ port: 0, s3Port: 0 });
+  return { url: server.url, uploadOrigin: new URL(server.s3.endpoint).origin, stop: () => server.stop() };
+}
