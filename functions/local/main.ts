@@ -19,7 +19,14 @@ function port(name: string, fallback: number): number {
 // CloudWatch reads metrics from Lambda's log stream; here they would only clutter the terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const server = await startServer({ port: port('PORT', 3000), s3Port: port('S3_PORT', 4569) });
+const ports = { port: port('PORT', 3000), s3Port: port('S3_PORT', 4569) };
+const server = await startServer(ports).catch((error: NodeJS.ErrnoException & { port?: number }) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(
+    `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}) and S3_PORT=… (now ${ports.s3Port}).`,
+  );
+  process.exit(1);
+});
 const buckets = Object.values(LOCAL_BUCKETS).join(', ');
 console.log(
   `faceverify API and web page: ${server.url} · local S3: ${server.s3.endpoint} (buckets ${buckets})`,

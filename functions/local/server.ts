@@ -42,7 +42,6 @@ export async function startServer({
     process.env[ENVIRONMENT.dropBucket] = LOCAL_BUCKETS.drop;
     const routes = routeTable(await importHandlers());
     const { handler: dropHandler } = await import('../handlers/drop.ts');
-    const drop = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: dropHandler });
     const root = webRoot();
     const server = createServer((request, response) => {
       serve(routes, root, request, response).catch((error: unknown) => {
@@ -53,6 +52,7 @@ export async function startServer({
       server.once('error', reject).listen(port, host, () => resolve());
     });
     const { port: boundPort } = server.address() as AddressInfo;
+    const drop = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: dropHandler });
     return {
       url: `http://${host}:${boundPort}/`,
       s3,
