@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { startServer } from '../../functions/local/server.ts';
+import { logger } from '../../functions/shared/observability.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -43,7 +44,8 @@ export interface PageServer {
 /** `npm start`'s server (functions/local/server.ts) on free ports; it serves web/dist when built. */
 export async function startPageServer(): Promise<PageServer> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  // One log line per request would bury the test's output; the logger may exist already, so set it there.
+  logger.setLogLevel('ERROR');
   const server = await startServer({ port: 0, s3Port: 0 });
   return { url: server.url, uploadOrigin: new URL(server.s3.endpoint).origin, stop: () => server.stop() };
 }
