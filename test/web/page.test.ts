@@ -116,6 +116,25 @@ function recordFetches(): void {
   };
 }
 
+/**
+ * CloudFront's Content-Security-Policy for the page (infra/website.ts), with the local upload bucket as
+ * the API's and uploads' connect-src: no inline script or style may be needed.
+ */
+function contentSecurityPolicy(connect: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    `connect-src 'self' ${connect.join(' ')}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 describe.skipIf(missing !== undefined)('the web page in chromium', () => {
   let server: PageServer;
   let browser: Browser;
@@ -123,6 +142,7 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
   let page: Page;
   const offOrigin: string[] = [];
   const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -135,15 +155,31 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     await server?.stop();
   });
 
-  /** A fresh context per test, watching for third-party requests and script errors. */
+  /**
+   * A fresh context per test, the page served with CloudFront's CSP, watching for third-party requests,
+   * CSP violations and script errors.
+   */
   async function open(hash = '', viewport = { width: 1280, height: 900 }): Promise<Page> {
     offOrigin.length = 0;
     pageErrors.length = 0;
+    cspViolations.length = 0;
     context = await browser.newContext({ viewport });
     await context.addInitScript(recordFetches);
+    const origin = new URL(server.url).origin;
+    const csp = contentSecurityPolicy([server.uploadOrigin]);
+    await context.route(
+      (url) => url.origin === origin && (url.pathname === '/' || url.pathname.endsWith('.html')),
+      async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+      },
+    );
     page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
     // The page's own origin, and the upload bucket (local S3 here): nothing else, no CDN.
-    const allowed = new Set([new URL(server.url).origin, server.uploadOrigin]);
+    const allowed = new Set([origin, server.uploadOrigin]);
     page.on('request', (request) => {
       const url = new URL(request.url());
       if (url.protocol !== 'data:' && url.protocol !== 'blob:' && !allowed.has(url.origin)) {
@@ -160,6 +196,7 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     await context?.close();
     expect(offOrigin, 'requests to other origins').toEqual([]);
     expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+    expect(cspViolations, 'Content-Security-Policy violations').toEqual([]);
   });
 
   const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
