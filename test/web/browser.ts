@@ -30,6 +30,9 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The tests serve the page through Playwright (to add CloudFront's CSP header), which gives it no
+      // address; Local Network Access would then refuse its uploads to the loopback S3 endpoint.
+      '--disable-features=LocalNetworkAccessChecks',
     ],
   });
 }
