@@ -7,8 +7,8 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { type Candidate, clipBox, sortLargestFirst, weightedNonMaxSuppression } from './geometry.ts';
-import { squareCrop } from './landmarks.ts';
 import { type LoadedModel, toInputTensor } from './models.ts';
+import { copySquare, scaleImage, squareCrop } from './resample.ts';
 import type { Box, DetectOptions, Face, Landmarks, Point, RgbImage } from './types.ts';
 
 export interface AnchorLayer {
@@ -154,7 +154,33 @@ export interface ViewModel {
   readonly inputSize: number;
   /** Tiles are this many model inputs wide. */
   readonly tileScale: number;
-  run(pixels: Uint8Array, minScore: number): Promise<Candidate[]>;
+  /** Candidates per view, for a batch of views. */
+  run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]>;
+}
+
+/** One model run for the whole batch where the batch is dynamic, else one run per view. */
+async function runBatch(
+  model: LoadedModel,
+  batch: readonly Uint8Array[],
+  decode: (result: ort.InferenceSession.OnnxValueMapType, index: number) => Candidate[],
+): Promise<Candidate[][]> {
+  if (model.spec.input.shape[0] === -1) {
+    const result = await model.session.run({ input: toInputTensor(model.spec, batch) });
+    return batch.map((_, i) => decode(result, i));
+  }
+  const out: Candidate[][] = [];
+  for (const pixels of batch) {
+    const result = await model.session.run({ input: toInputTensor(model.spec, [pixels]) });
+    out.push(decode(result, 0));
+  }
+  return out;
+}
+
+/** Item `index` of a batched output. */
+function item(tensor: ort.Tensor, index: number): Float32Array {
+  const data = tensor.data as Float32Array;
+  const size = data.length / (tensor.dims[0] as number);
+  return data.subarray(index * size, (index + 1) * size);
 }
 
 /** MediaPipe BlazeFace family: anchors with box and six-keypoint regressors. */
@@ -174,19 +200,21 @@ export class BlazeFaceModel implements ViewModel {
     this.outputs = details.outputPairs.map(([logits, regressors]) => ({ logits, regressors }));
   }
 
-  async run(pixels: Uint8Array, minScore: number): Promise<Candidate[]> {
-    const result = await this.model.session.run({ input: toInputTensor(this.model.spec, [pixels]) });
-    let offset = 0;
-    const out: Candidate[] = [];
-    for (const { logits, regressors } of this.outputs) {
-      const l = result[logits] as ort.Tensor;
-      const r = result[regressors] as ort.Tensor;
-      const count = l.dims[1] as number;
-      const anchors = this.anchors.slice(offset, offset + count);
-      out.push(...decodeAnchors(l.data as Float32Array, r.data as Float32Array, anchors, minScore));
-      offset += count;
-    }
-    return out;
+  run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]> {
+    return runBatch(this.model, batch, (result, index) => {
+      let offset = 0;
+      const out: Candidate[] = [];
+      for (const { logits, regressors } of this.outputs) {
+        const l = result[logits] as ort.Tensor;
+        const count = l.dims[1] as number;
+        const anchors = this.anchors.slice(offset, offset + count);
+        out.push(
+          ...decodeAnchors(item(l, index), item(result[regressors] as ort.Tensor, index), anchors, minScore),
+        );
+        offset += count;
+      }
+      return out;
+    });
   }
 }
 
@@ -201,13 +229,14 @@ export class SsdModel implements ViewModel {
     this.inputSize = model.spec.input.shape[1] as number;
   }
 
-  async run(pixels: Uint8Array, minScore: number): Promise<Candidate[]> {
-    const result = await this.model.session.run({ input: toInputTensor(this.model.spec, [pixels]) });
-    return decodeSsd(
-      (result.boxes as ort.Tensor).data as Float32Array,
-      (result.scores as ort.Tensor).data as Float32Array,
-      this.inputSize,
-      minScore,
+  run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]> {
+    return runBatch(this.model, batch, (result, index) =>
+      decodeSsd(
+        item(result.boxes as ort.Tensor, index),
+        item(result.scores as ort.Tensor, index),
+        this.inputSize,
+        minScore,
+      ),
     );
   }
 }
@@ -256,15 +285,17 @@ export class FaceDetector {
   async detect(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
     const opts = { ...DEFAULT_DETECT_OPTIONS, ...options };
     const { inputSize } = this.model;
-    const views = planViews(image.width, image.height, inputSize * this.model.tileScale);
+    const views = planViews(image.width, image.height, inputSize * this.model.tileScale).filter(
+      (v) => opts.tiles || !v.tile,
+    );
+    const found = await this.model.run(await viewPixels(image, views, inputSize), opts.minScore);
     const candidates: Candidate[] = [];
-    for (const view of opts.tiles ? views : views.filter((v) => !v.tile)) {
-      const pixels = await squareCrop(image, view, inputSize);
-      for (const c of await this.model.run(pixels, opts.minScore)) {
+    views.forEach((view, i) => {
+      for (const c of found[i] ?? []) {
         const mapped = mapCandidate(c, view, inputSize);
         if (keepInTile(mapped.box, view, image.width, image.height)) candidates.push(mapped);
       }
-    }
+    });
     const faces = weightedNonMaxSuppression(candidates, NMS_IOU).map(
       (c): Face => ({
         box: clipBox(c.box, image.width, image.height),
@@ -274,6 +305,18 @@ export class FaceDetector {
     );
     return sortLargestFirst(faces.filter((f) => f.box.width > 0 && f.box.height > 0)).slice(0, opts.maxFaces);
   }
+}
+
+/** Each view as model input; tiles (all one size) come from one downscaled copy of the photo. */
+async function viewPixels(image: RgbImage, views: readonly View[], inputSize: number): Promise<Uint8Array[]> {
+  const tiles = views.filter((v) => v.tile);
+  const factor = inputSize / (tiles[0]?.size ?? inputSize);
+  const scaled = tiles.length ? await scaleImage(image, factor) : image;
+  return Promise.all(
+    views.map((v) =>
+      v.tile ? copySquare(scaled, v.x * factor, v.y * factor, inputSize) : squareCrop(image, v, inputSize),
+    ),
+  );
 }
 
 export function createDetector(model: LoadedModel): FaceDetector {

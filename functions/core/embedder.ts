@@ -3,10 +3,10 @@
  * batched run. Optional flip test-time augmentation adds each crop's mirror image and sums the two.
  */
 import type * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { type AlignTemplate, alignFace } from './align.ts';
-import { applyAffine, similarityTransform } from './geometry.ts';
+import { applyAffine, invertAffine, similarityTransform } from './geometry.ts';
 import { type LoadedModel, toInputTensor } from './models.ts';
+import { cropImage, scaleImage } from './resample.ts';
 import { LANDMARK_NAMES, type Landmarks, type Point, type RgbImage } from './types.ts';
 
 export interface EmbedderDetails {
@@ -37,32 +37,40 @@ export function flipHorizontal(image: RgbImage): RgbImage {
 }
 
 /**
- * Bilinear warping aliases when it shrinks a face a lot (a 600 px face to 112 px), so large faces
- * are first downscaled with a proper filter to about twice the template's scale.
+ * Bilinear warping aliases when it shrinks a face a lot (a 600 px face to 112 px), so a large face's
+ * neighbourhood is first cut out and downscaled with a proper filter to about twice the template's scale.
  */
 const MAX_WARP_SHRINK = 2;
 
 async function prescale(image: RgbImage, landmarks: Landmarks, template: AlignTemplate) {
   const points = LANDMARK_NAMES.map((n) => landmarks[n]);
-  const [a = 1, b = 0] = similarityTransform(points, template.points);
-  const shrink = 1 / Math.hypot(a, b);
+  const toCrop = similarityTransform(points, template.points);
+  const shrink = 1 / Math.hypot(toCrop[0], toCrop[3]);
   if (shrink <= MAX_WARP_SHRINK) return { image, landmarks };
+  // The template's square seen in the photo, with a margin for the bilinear taps.
+  const [w, h] = template.size;
+  const corners = [
+    [0, 0],
+    [w, 0],
+    [0, h],
+    [w, h],
+  ].map((p) => applyAffine(invertAffine(toCrop), p as Point));
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
+  const left = Math.max(0, Math.floor(Math.min(...xs)) - 2);
+  const top = Math.max(0, Math.floor(Math.min(...ys)) - 2);
+  const right = Math.min(image.width, Math.ceil(Math.max(...xs)) + 2);
+  const bottom = Math.min(image.height, Math.ceil(Math.max(...ys)) + 2);
+  if (right <= left || bottom <= top) return { image, landmarks };
+  const box = { x: left, y: top, width: right - left, height: bottom - top };
   const factor = MAX_WARP_SHRINK / shrink;
-  const width = Math.max(1, Math.round(image.width * factor));
-  const height = Math.max(1, Math.round(image.height * factor));
-  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(width, height, { fit: 'fill' })
-    .raw()
-    .toBuffer();
-  const sx = width / image.width;
-  const sy = height / image.height;
-  const scaled = Object.fromEntries(
-    LANDMARK_NAMES.map((n) => [n, applyAffine([sx, 0, 0, 0, sy, 0], landmarks[n]) as Point]),
+  const scaled = await scaleImage(cropImage(image, box), factor);
+  const sx = scaled.width / box.width;
+  const sy = scaled.height / box.height;
+  const moved = Object.fromEntries(
+    LANDMARK_NAMES.map((n) => [n, applyAffine([sx, 0, -box.x * sx, 0, sy, -box.y * sy], landmarks[n])]),
   ) as unknown as Landmarks;
-  return {
-    image: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) },
-    landmarks: scaled,
-  };
+  return { image: scaled, landmarks: moved };
 }
 
 export class Embedder {

@@ -3,8 +3,8 @@
  * corners instead of the detector's coarse keypoints.
  */
 import type * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { type LoadedModel, toInputTensor } from './models.ts';
+import { squareCrop } from './resample.ts';
 import type { Box, Landmarks, Point, RgbImage } from './types.ts';
 
 /** The square crop a landmark model sees around a detection box, in image pixels. */
@@ -63,34 +63,4 @@ export class LandmarkModel {
   async refine(image: RgbImage, boxes: readonly Box[]): Promise<Landmarks[]> {
     return (await this.points68(image, boxes)).map(fiveFrom68);
   }
-}
-
-/** A square region of the image (black outside it) resized to size × size RGB. */
-export async function squareCrop(
-  image: RgbImage,
-  region: { x: number; y: number; size: number },
-  size: number,
-): Promise<Uint8Array> {
-  const scale = size / region.size;
-  const left = Math.max(0, Math.round(region.x));
-  const top = Math.max(0, Math.round(region.y));
-  const right = Math.min(image.width, Math.round(region.x + region.size));
-  const bottom = Math.min(image.height, Math.round(region.y + region.size));
-  const width = Math.max(1, Math.min(size, Math.round((right - left) * scale)));
-  const height = Math.max(1, Math.min(size, Math.round((bottom - top) * scale)));
-  const padLeft = Math.min(size - width, Math.max(0, Math.round((left - region.x) * scale)));
-  const padTop = Math.min(size - height, Math.max(0, Math.round((top - region.y) * scale)));
-  const raw = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .extract({ left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) })
-    .resize(width, height, { fit: 'fill' })
-    .extend({
-      left: padLeft,
-      top: padTop,
-      right: size - width - padLeft,
-      bottom: size - height - padTop,
-      background: { r: 0, g: 0, b: 0 },
-    })
-    .raw()
-    .toBuffer();
-  return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
 }
