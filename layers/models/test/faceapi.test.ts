@@ -16,6 +16,7 @@ import {
   loadFaceApiWeights,
 } from '../src/faceapi.ts';
 import type { Tensor } from '../src/tfjs-weights.ts';
+import { swapSpatialAxes } from './sabotage.ts';
 import { tf, tfReady } from './tfjs-reference.ts';
 
 const FACE_API = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
@@ -161,17 +162,6 @@ async function references(model: Exclude<FaceApiModel, 'ssd_mobilenetv1'>): Prom
     tensor.dispose();
     return descriptor;
   };
-}
-
-/** HWIO with H and W swapped: the classic filter-layout mistake. */
-function swapSpatialAxes(filter: Tensor): Tensor {
-  const [h = 1, w = 1, i = 1, o = 1] = filter.shape;
-  const data = new Float32Array(filter.data.length);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let k = 0; k < i * o; k++)
-        data[(x * h + y) * i * o + k] = filter.data[(y * w + x) * i * o + k] ?? 0;
-  return { ...filter, shape: [w, h, i, o], data };
 }
 
 const BROKEN: Record<Exclude<FaceApiModel, 'ssd_mobilenetv1'>, [string, (t: Tensor) => Tensor]> = {

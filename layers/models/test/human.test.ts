@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, type CatalogEntry, packageFile } from '../src/catalog.ts';
 import { convertTfjsGraph, loadTfjsGraph, type TfGraph } from '../src/tfjs-graph.ts';
 import type { Tensor } from '../src/tfjs-weights.ts';
+import { swapSpatialAxes } from './sabotage.ts';
 import { loadGraphModel, tf } from './tfjs-reference.ts';
 
 const FACE_API = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
@@ -154,17 +155,6 @@ async function inputs(entry: CatalogEntry): Promise<Float32Array[]> {
       return normalise(entry, await image.removeAlpha().raw().toBuffer());
     }),
   );
-}
-
-/** HWIO with H and W swapped: the classic filter-layout mistake. */
-function swapSpatialAxes(filter: Tensor): Tensor {
-  const [h = 1, w = 1, i = 1, o = 1] = filter.shape;
-  const data = new Float32Array(filter.data.length);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let k = 0; k < i * o; k++)
-        data[(x * h + y) * i * o + k] = filter.data[(y * w + x) * i * o + k] ?? 0;
-  return { ...filter, shape: [w, h, i, o], data };
 }
 
 /** The first convolution whose filter is spatial (k×k, k > 1): its weight name. */
