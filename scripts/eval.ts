@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     calibrate: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     'skip-detection': { type: 'boolean', default: false },
+    'skip-verification': { type: 'boolean', default: false },
   },
 });
 
@@ -207,13 +208,14 @@ async function detection(detector: string): Promise<DetectionRow> {
 const verificationRows: VerificationRow[] = [];
 const detectionRows: DetectionRow[] = [];
 for (const detector of detectors) {
-  console.error(`${detector}: verification on ${files.length} images`);
-  const { rows, embeddings } = await verification(detector);
-  verificationRows.push(...rows);
-  const others = embedders.filter((e) => e !== DEFAULT_MODELS.embedder);
-  if (embeddings.has(DEFAULT_MODELS.embedder)) {
-    for (const other of others)
-      verificationRows.push(fusion(detector, [DEFAULT_MODELS.embedder, other], embeddings));
+  if (!args['skip-verification']) {
+    console.error(`${detector}: verification on ${files.length} images`);
+    const { rows, embeddings } = await verification(detector);
+    verificationRows.push(...rows);
+    const others = embedders.filter((e) => e !== DEFAULT_MODELS.embedder);
+    if (embeddings.has(DEFAULT_MODELS.embedder)) {
+      for (const other of others) verificationRows.push(fusion(detector, [DEFAULT_MODELS.embedder, other], embeddings));
+    }
   }
   if (!args['skip-detection']) {
     console.error(`${detector}: detection`);
