@@ -18,6 +18,7 @@
  * the tables say how many samples each figure rests on.
  */
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -81,6 +82,17 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? 'unknown CPU';
 }
 
+/** The commit measured, marked when the engine's files had uncommitted changes. */
+function revision(): string {
+  try {
+    const run = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = run(['status', '--porcelain', '--', 'functions', 'layers/models/src']) !== '';
+    return `${run(['rev-parse', '--short', 'HEAD'])}${dirty ? ' + uncommitted changes to functions/' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function commandLine(): string {
   const args = process.argv.slice(2).join(' ');
   if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` -- ${args}` : ''}`;
@@ -134,6 +146,7 @@ const partial: Omit<BenchResults, 'targets'> = {
   meta: {
     date: new Date().toISOString(),
     command: commandLine(),
+    revision: revision(),
     node: process.version,
     cpu: cpuModel(),
     nproc: availableParallelism(),

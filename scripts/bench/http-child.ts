@@ -18,4 +18,4 @@ const result = await benchHttp({
   ...(values.requests ? { requests: Number(values.requests) } : {}),
   ...(values.clients ? { clients: values.clients.split(',').map(Number) } : {}),
 });
-report('done', { rows: result.rows, markdown: result.markdown, maxRssMb: maxRssMb(), cpuMs: cpuMs() });
+report('done', { rows: result.rows, maxRssMb: maxRssMb(), cpuMs: cpuMs() });

@@ -17,7 +17,7 @@ export type HttpHookResult =
   | { status: 'missing'; path: string }
   | { status: 'skipped' }
   | { status: 'failed'; error: string }
-  | { status: 'ok'; rows: HttpBenchRow[]; markdown: string; maxRssMb: number; load: Load };
+  | { status: 'ok'; rows: HttpBenchRow[]; maxRssMb: number; load: Load };
 
 export async function runHttpBench(requestsPerClient: number): Promise<HttpHookResult> {
   if (!existsSync(HTTP_BENCH)) return { status: 'missing', path: 'scripts/bench-http.ts' };
@@ -43,7 +43,6 @@ export async function runHttpBench(requestsPerClient: number): Promise<HttpHookR
     return {
       status: 'ok',
       rows: done.rows as HttpBenchRow[],
-      markdown: done.markdown as string,
       maxRssMb: round(done.maxRssMb as number),
       load: meter.stop(done.cpuMs as number),
     };

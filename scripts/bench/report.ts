@@ -9,6 +9,7 @@ import type { Load, Summary } from './stats.ts';
 export interface Meta {
   date: string;
   command: string;
+  revision: string;
   node: string;
   cpu: string;
   nproc: number;
@@ -41,10 +42,20 @@ export interface BenchResults {
 
 export const TARGETS = { verifyP50Ms: 150, coldStartMs: 1500, peakRssMb: 500, peerRatio: 5 };
 
+/** A markdown table, padded so it reads as a table in a terminal too; a header starting with '>' is right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const line = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
-  const rule = headers.map((h) => (h.startsWith('>') ? '---:' : '---'));
-  return [line(headers.map((h) => h.replace(/^>/, ''))), line(rule), ...rows.map(line)].join('\n');
+  const right = headers.map((h) => h.startsWith('>'));
+  const head = headers.map((h) => h.replace(/^>/, ''));
+  const body = rows.map((row) => head.map((_, k) => String(row[k] ?? '')));
+  const width = (text: string) => [...text].length;
+  const widths = head.map((h, k) => Math.max(3, width(h), ...body.map((row) => width(row[k] ?? ''))));
+  const pad = (text: string, k: number) => {
+    const fill = ' '.repeat((widths[k] ?? 0) - width(text));
+    return right[k] ? fill + text : text + fill;
+  };
+  const line = (cells: readonly string[]) => `| ${cells.map(pad).join(' | ')} |`;
+  const rule = widths.map((w, k) => (right[k] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w)));
+  return [line(head), `| ${rule.join(' | ')} |`, ...body.map(line)].join('\n');
 }
 
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
@@ -109,7 +120,10 @@ function httpSection(http: HttpHookResult): string {
     case 'failed':
       return `Failed: ${http.error}`;
     case 'ok':
-      return `${http.markdown}\n\nIn its own process (peak RSS ${http.maxRssMb.toFixed(0)} MB): the local server (\`npm start\`'s) with the given number of concurrent keep-alive clients; /detect sends the 1920 px group photo (tiled detection), /verify a portrait cut from it and the photo.`;
+      return `${table(
+        ['route', '>clients', '>requests', '>p50 (ms)', '>p95 (ms)', '>requests/s', '>errors'],
+        http.rows.map((r) => [r.route, r.clients, r.requests, r.p50Ms, r.p95Ms, r.perSecond, r.errors]),
+      )}\n\nIn its own process (peak RSS ${http.maxRssMb.toFixed(0)} MB): the local server (\`npm start\`'s) with the given number of concurrent keep-alive clients; /detect sends the 1920 px group photo (tiled detection), /verify a portrait cut from it and the photo.`;
   }
 }
 
@@ -125,7 +139,7 @@ export function renderMarkdown(r: BenchResults): string {
       `- Date: ${meta.date}`,
       `- Machine: ${meta.nproc} cores (\`nproc\`), ${meta.cpu}, ${meta.memoryGiB} GiB`,
       `- Node ${meta.node}`,
-      `- Command: \`${meta.command}\``,
+      `- Command: \`${meta.command}\` at ${meta.revision}`,
       `- Models: ${meta.models.map((m) => `${m.name} (${m.role})`).join(', ')}`,
       `- Photos: ${meta.photos.join('; ')}`,
       `- Iterations: ${meta.iterations.warmup} warm-up + ${meta.iterations.iterations} measured per stage and per verify pair; peer ${meta.iterations.peer}; ${meta.iterations.coldRuns} cold processes per runtime`,
