@@ -1,5 +1,6 @@
 /** Command-line arguments → a validated command. Pure: no models, no files. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DEFAULT_DETECT_OPTIONS } from '../core/detector.ts';
 
 export const USAGE = `Usage:
   faceverify detect FILE... [--json] [--min-score S] [--max-faces N]
@@ -13,7 +14,7 @@ Commands:
 
 Options:
   --json           One JSON line per file or pair, in input order, written as soon as it is ready.
-  --min-score S    Lowest detection score kept, from 0.05 to 1 (default 0.5).
+  --min-score S    Lowest detection score kept, from 0.05 to 1 (default ${DEFAULT_DETECT_OPTIONS.minScore}).
   --max-faces N    Most faces reported per image, a whole number from 1 to 100 (default 100).
   --threshold T    Similarity a match needs, from -1 to 1 (default: the model's calibrated threshold).
   --pairs FILE     A tab-separated file with one "pathA<TAB>pathB" pair per line. Blank lines and

@@ -147,6 +147,8 @@ export interface DetectorOptions extends Required<DetectOptions> {
 export const DEFAULT_DETECT_OPTIONS: DetectorOptions = { minScore: 0.7, maxFaces: 100, tiles: true };
 
 const NMS_IOU = 0.3;
+/** Candidates down to this score join the weighted blend of a face's box and keypoints. */
+const BLEND_FLOOR = 0.3;
 
 /** One detection model: runs one square view (input pixels) and returns candidates in input pixels. */
 export interface ViewModel {
@@ -288,7 +290,9 @@ export class FaceDetector {
     const views = planViews(image.width, image.height, inputSize * this.model.tileScale).filter(
       (v) => opts.tiles || !v.tile,
     );
-    const found = await this.model.run(await viewPixels(image, views, inputSize), opts.minScore);
+    // Blend from the same candidates whatever minScore is asked, so a face's box does not depend on it.
+    const floor = Math.min(opts.minScore, BLEND_FLOOR);
+    const found = await this.model.run(await viewPixels(image, views, inputSize), floor);
     const candidates: Candidate[] = [];
     views.forEach((view, i) => {
       for (const c of found[i] ?? []) {
@@ -296,7 +300,8 @@ export class FaceDetector {
         if (keepInTile(mapped.box, view, image.width, image.height)) candidates.push(mapped);
       }
     });
-    const faces = weightedNonMaxSuppression(candidates, NMS_IOU).map(
+    const kept = weightedNonMaxSuppression(candidates, NMS_IOU).filter((c) => c.score >= opts.minScore);
+    const faces = kept.map(
       (c): Face => ({
         box: clipBox(c.box, image.width, image.height),
         score: c.score,

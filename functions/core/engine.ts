@@ -4,7 +4,12 @@
  */
 import { cosineSimilarity, isMatch } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
-import { createDetector, type DetectorOptions, type FaceDetector } from './detector.ts';
+import {
+  createDetector,
+  DEFAULT_DETECT_OPTIONS,
+  type DetectorOptions,
+  type FaceDetector,
+} from './detector.ts';
 import { Embedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { LandmarkModel } from './landmarks.ts';
@@ -189,7 +194,8 @@ export class FaceEngine {
    * view is enough unless it finds nothing; tiles are used for every face or as the fallback.
    */
   async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
-    const minScore = PAIR_MIN_SCORE;
+    // Every face is listed as /detect lists them; the one face to compare is searched at a lower bar.
+    const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : PAIR_MIN_SCORE;
     const quick = everyFace ? [] : await this.findFaces(image, { tiles: false, minScore });
     const faces = quick.length ? quick : await this.findFaces(image, { minScore });
     if (faces.length === 0) {
