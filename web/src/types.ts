@@ -1,26 +1,12 @@
 /** The HTTP API's response shapes, as the page reads them (see /openapi.json). */
 
-export type Point = [x: number, y: number];
+export type { Box, Landmarks, Point } from '../../functions/core/types.ts';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import type { Box, Landmarks } from '../../functions/core/types.ts';
 
 export interface Size {
   width: number;
   height: number;
-}
-
-/** "Left" is the image's left side. */
-export interface Landmarks {
-  leftEye: Point;
-  rightEye: Point;
-  nose: Point;
-  mouthLeft: Point;
-  mouthRight: Point;
 }
 
 export interface Face {
