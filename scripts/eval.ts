@@ -263,7 +263,9 @@ if (args.calibrate) {
       },
     ]),
   );
-  await writeFile(CALIBRATION_FILE, `${JSON.stringify(calibration, null, 2)}\n`);
+  // Embedders not evaluated in this run keep their earlier calibration.
+  const previous = JSON.parse(await readFile(CALIBRATION_FILE, 'utf8').catch(() => '{}')) as object;
+  await writeFile(CALIBRATION_FILE, `${JSON.stringify({ ...previous, ...calibration }, null, 2)}\n`);
   console.error(`wrote ${CALIBRATION_FILE}; run npm run build:models to put it in the manifest`);
 }
 
