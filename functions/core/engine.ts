@@ -180,7 +180,11 @@ export class FaceEngine {
 
   /** Every face of a decoded image, largest first, with refined landmarks. */
   async findFaces(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
-    const faces = await this.detector.detect(image, options);
+    return this.refine(image, await this.detector.detect(image, options));
+  }
+
+  /** The faces with landmarks from the landmark model, in one batched run. */
+  private async refine(image: RgbImage, faces: Face[]): Promise<Face[]> {
     if (!this.landmarks || faces.length === 0) return faces;
     const refined = await this.landmarks.refine(
       image,
@@ -190,20 +194,21 @@ export class FaceEngine {
   }
 
   /**
-   * The faces to compare in one image of a pair: when only the largest matters, the whole-image
-   * view is enough unless it finds nothing; tiles are used for every face or as the fallback.
+   * The faces to compare in one image of a pair, largest first: only the largest unless `everyFace`.
+   * The whole-image views are enough unless they find nothing; tiles serve every face or as the fallback.
    */
   async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
     // Every face is listed as /detect lists them; the one face to compare is searched at a lower bar.
     const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : PAIR_MIN_SCORE;
-    const quick = everyFace ? [] : await this.findFaces(image, { tiles: false, minScore });
-    const faces = quick.length ? quick : await this.findFaces(image, { minScore });
+    const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false, minScore });
+    const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
     if (faces.length === 0) {
       throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
         details: { image: role },
       });
     }
-    return faces;
+    // Only the compared faces need the landmark model: the largest, or every one.
+    return this.refine(image, everyFace ? faces : faces.slice(0, 1));
   }
 
   async verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
