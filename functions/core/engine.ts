@@ -170,12 +170,9 @@ export class FaceEngine {
   }
 
   /** Embeddings of the given faces of one image, in one batched model run. */
-  async embedFaces(image: RgbImage, faces: readonly Face[], clock?: Stopwatch): Promise<Float32Array[]> {
+  async embedFaces(image: RgbImage, faces: readonly Face[]): Promise<Float32Array[]> {
     const crops = await Promise.all(faces.map((f) => this.embedder.align(image, f.landmarks)));
-    clock?.lap('align');
-    const embeddings = await this.embedder.embed(crops, this.config.flip ?? false);
-    clock?.lap('embed');
-    return embeddings;
+    return this.embedder.embed(crops, this.config.flip ?? false);
   }
 
   /** Every face of a decoded image, largest first, with refined landmarks. */
