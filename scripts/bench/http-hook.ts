@@ -1,26 +1,21 @@
 /**
  * The HTTP part of the bench: scripts/bench-http.ts (p50/p95 of POST /detect and /verify through the
- * local server at 1, 4 and 16 clients), run in a child process by scripts/bench/http-child.ts when
- * that file exists.
+ * local server at 1, 4 and 16 clients), run in a child process by scripts/bench/http-child.ts.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpBenchRow } from '../bench-http.ts';
 import { findEvent, runChild } from './child.ts';
 import { REPO_ROOT } from './cold-start.ts';
 import { type Load, LoadMeter, round } from './stats.ts';
 
-export const HTTP_BENCH = join(REPO_ROOT, 'scripts', 'bench-http.ts');
 export const HTTP_CLIENTS = [1, 4, 16];
 
 export type HttpHookResult =
-  | { status: 'missing'; path: string }
   | { status: 'skipped' }
   | { status: 'failed'; error: string }
   | { status: 'ok'; rows: HttpBenchRow[]; maxRssMb: number; load: Load };
 
 export async function runHttpBench(requestsPerClient: number): Promise<HttpHookResult> {
-  if (!existsSync(HTTP_BENCH)) return { status: 'missing', path: 'scripts/bench-http.ts' };
   const meter = new LoadMeter();
   try {
     const run = await runChild({

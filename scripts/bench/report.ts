@@ -113,8 +113,6 @@ function loadRow(phase: string, load: Load, spread?: number): (string | number)[
 
 function httpSection(http: HttpHookResult): string {
   switch (http.status) {
-    case 'missing':
-      return `Not run: \`${http.path}\` does not exist yet (the hook in scripts/bench/http-hook.ts calls it when it does).`;
     case 'skipped':
       return 'Not run (`--no-http`).';
     case 'failed':
