@@ -214,7 +214,8 @@ for (const detector of detectors) {
     verificationRows.push(...rows);
     const others = embedders.filter((e) => e !== DEFAULT_MODELS.embedder);
     if (embeddings.has(DEFAULT_MODELS.embedder)) {
-      for (const other of others) verificationRows.push(fusion(detector, [DEFAULT_MODELS.embedder, other], embeddings));
+      for (const other of others)
+        verificationRows.push(fusion(detector, [DEFAULT_MODELS.embedder, other], embeddings));
     }
   }
   if (!args['skip-detection']) {
