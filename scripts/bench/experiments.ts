@@ -14,7 +14,7 @@ import { cosineSimilarity } from '../../functions/core/compare.ts';
 import { decodeImage } from '../../functions/core/decode.ts';
 import { Embedder } from '../../functions/core/embedder.ts';
 import { FaceEngine } from '../../functions/core/engine.ts';
-import { findModel, loadManifest, modelsDir } from '../../functions/core/models.ts';
+import { findModel, loadManifest, modelsDir, SESSION_OPTIONS } from '../../functions/core/models.ts';
 import type { Face, RgbImage } from '../../functions/core/types.ts';
 import { loadPhotos } from './photos.ts';
 import { table } from './report.ts';
@@ -169,20 +169,15 @@ progress('C. onnxruntime thread settings (embedder)…');
 const dir = modelsDir();
 const spec = findModel(await loadManifest(dir), engine.embedder.name);
 async function embedderWith(options: ort.InferenceSession.SessionOptions): Promise<Embedder> {
-  const session = await ort.InferenceSession.create(join(dir, spec.file), {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    ...options,
-  });
+  const session = await ort.InferenceSession.create(join(dir, spec.file), { ...SESSION_OPTIONS, ...options });
   return new Embedder({ spec, session });
 }
 const image = await engine.decode(a.bytes);
 const crop = await engine.embedder.align(image, (await largestFace(image)).landmarks);
 const defaults = await embedderWith({});
 const single = await embedderWith({ intraOpNumThreads: 1 });
-// onnxruntime's intra-op threads spin while waiting for work by default: lower latency on an idle
-// machine, CPU taken from everything else on a busy one.
-const noSpin = await embedderWith({ extra: { session: { intra_op: { allow_spinning: '0' } } } });
+// onnxruntime's own default: idle intra-op threads spin for work, which the engine turns off.
+const spinning = await embedderWith({ extra: { session: { intra_op: { allow_spinning: '1' } } } });
 const twoAtOnce = (e: Embedder) => Promise.all([e.embed([crop]), e.embed([crop])]);
 const threadResults = await compare([
   { name: 'default threads: 1 crop', run: () => defaults.embed([crop]) },
@@ -191,8 +186,8 @@ const threadResults = await compare([
   { name: 'intraOpNumThreads 1: 1 crop', run: () => single.embed([crop]) },
   { name: 'intraOpNumThreads 1: 2 runs of 1 crop at once', run: () => twoAtOnce(single) },
   { name: 'intraOpNumThreads 1: 1 run of 2 crops', run: () => single.embed([crop, crop]) },
-  { name: 'no spinning: 1 crop', run: () => noSpin.embed([crop]) },
-  { name: 'no spinning: 2 runs of 1 crop at once', run: () => twoAtOnce(noSpin) },
+  { name: 'spinning (onnxruntime default): 1 crop', run: () => spinning.embed([crop]) },
+  { name: 'spinning (onnxruntime default): 2 runs of 1 crop at once', run: () => twoAtOnce(spinning) },
 ]);
 
 // --- D. Each model's run alone -----------------------------------------------------------------
@@ -201,10 +196,7 @@ const manifest = await loadManifest(dir);
 const modelRuns: Variant[] = [];
 for (const m of engine.models) {
   const entry = findModel(manifest, m.name);
-  const session = await ort.InferenceSession.create(join(dir, entry.file), {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-  });
+  const session = await ort.InferenceSession.create(join(dir, entry.file), SESSION_OPTIONS);
   const [, height = 1, width = 1, channels = 3] = entry.input.shape;
   const batch = m.role === 'landmarks' ? 3 : 1;
   const input = new ort.Tensor('float32', new Float32Array(batch * height * width * channels), [
