@@ -1,5 +1,5 @@
 /**
- * BlazeFace-family face detectors (MediaPipe short/back/full-range): anchors, decoding and views.
+ * Face detectors (RetinaFace, MediaPipe's BlazeFace family, face-api's SSD): decoding and views.
  *
  * A photo is seen through several square views: the whole image letterboxed into the model input,
  * then, for large photos, overlapping tiles, so a 30 px face in a 2,000 px photo is still ~15 px
@@ -9,7 +9,15 @@ import type * as ort from 'onnxruntime-node';
 import { type Candidate, clipBox, sortLargestFirst, weightedNonMaxSuppression } from './geometry.ts';
 import { type LoadedModel, toInputTensor } from './models.ts';
 import { copySquare, scaleImage, squareCrop } from './resample.ts';
-import type { Box, DetectOptions, Face, Landmarks, Point, RgbImage } from './types.ts';
+import {
+  type Box,
+  type DetectOptions,
+  type Face,
+  LANDMARK_NAMES,
+  type Landmarks,
+  type Point,
+  type RgbImage,
+} from './types.ts';
 
 export interface AnchorLayer {
   stride: number;
@@ -74,17 +82,21 @@ export interface View {
   tile: boolean;
 }
 
+export interface ViewPlan {
+  tileSize: number;
+  /** Also look at the photo zoomed out twice, for detectors that miss faces filling the frame. */
+  zoomOut: boolean;
+}
+
 /**
  * The whole photo (as a square around it), then tiles of `tileSize` with ≥ 25 % overlap when the
  * photo is more than 1.5 tiles wide or tall.
  */
-export function planViews(width: number, height: number, tileSize: number): View[] {
+export function planViews(width: number, height: number, { tileSize, zoomOut }: ViewPlan): View[] {
   const side = Math.max(width, height);
-  const views: View[] = [
-    { x: (width - side) / 2, y: (height - side) / 2, size: side, tile: false },
-    // Zoomed out: close-up faces (selfies, ID photos) look like the mid-range faces detectors score best.
-    { x: width / 2 - side, y: height / 2 - side, size: 2 * side, tile: false },
-  ];
+  const views: View[] = [{ x: (width - side) / 2, y: (height - side) / 2, size: side, tile: false }];
+  // Close-up faces (selfies, ID photos) zoomed out look like the mid-range faces MediaPipe scores best.
+  if (zoomOut) views.push({ x: width / 2 - side, y: height / 2 - side, size: 2 * side, tile: false });
   if (side < tileSize * 1.5) return views;
   const starts = (length: number): number[] => {
     if (length <= tileSize) return [(length - tileSize) / 2];
@@ -156,8 +168,12 @@ export interface ViewModel {
   readonly inputSize: number;
   /** Tiles are this many model inputs wide. */
   readonly tileScale: number;
+  /** See ViewPlan. */
+  readonly zoomOut: boolean;
   /** Candidates per view, for a batch of views. */
   run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]>;
+  /** A merged candidate's five landmarks (before the landmark model refines them). */
+  landmarks(candidate: Candidate): Landmarks;
 }
 
 /**
@@ -194,6 +210,7 @@ export class BlazeFaceModel implements ViewModel {
   readonly name: string;
   readonly inputSize: number;
   readonly tileScale = 2;
+  readonly zoomOut = true;
   private readonly anchors: Point[];
   private readonly outputs: { logits: string; regressors: string }[];
 
@@ -204,6 +221,10 @@ export class BlazeFaceModel implements ViewModel {
     const details = spec.details as { anchors: AnchorLayer[]; outputPairs: [string, string][] };
     this.anchors = anchorCentres(this.inputSize, details.anchors);
     this.outputs = details.outputPairs.map(([logits, regressors]) => ({ logits, regressors }));
+  }
+
+  landmarks(candidate: Candidate): Landmarks {
+    return landmarksFromKeypoints(candidate.points ?? []);
   }
 
   run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]> {
@@ -229,10 +250,15 @@ export class SsdModel implements ViewModel {
   readonly name: string;
   readonly inputSize: number;
   readonly tileScale = 1;
+  readonly zoomOut = true;
 
   constructor(private readonly model: LoadedModel) {
     this.name = model.spec.name;
     this.inputSize = model.spec.input.shape[1] as number;
+  }
+
+  landmarks(candidate: Candidate): Landmarks {
+    return landmarksFromBox(candidate.box);
   }
 
   run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]> {
@@ -244,6 +270,90 @@ export class SsdModel implements ViewModel {
         minScore,
       ),
     );
+  }
+}
+
+export interface RetinaFaceStride {
+  stride: number;
+  /** Anchor sizes (px, square) at every cell of this stride, in output channel order. */
+  anchors: number[];
+}
+
+/** One stride's raw outputs for one image: NCHW planes of a `cells × cells` grid. */
+export interface RetinaFaceLevel {
+  /** 2 × anchors planes: every anchor's background probability, then every anchor's face probability. */
+  scores: ArrayLike<number>;
+  /** 4 planes per anchor: centre dx, dy, log width, log height, in units of the anchor size. */
+  boxes: ArrayLike<number>;
+  /** 10 planes per anchor: five landmarks x, y relative to the anchor centre, in units of its size. */
+  landmarks: ArrayLike<number>;
+}
+
+/**
+ * Decodes RetinaFace (InsightFace's anchors: 16 px cells, centre at +8 px; landmarks in
+ * LANDMARK_NAMES order). Keeps candidates scoring ≥ minScore.
+ */
+export function decodeRetinaFace(
+  levels: readonly RetinaFaceLevel[],
+  strides: readonly RetinaFaceStride[],
+  inputSize: number,
+  minScore: number,
+): Candidate[] {
+  const out: Candidate[] = [];
+  strides.forEach(({ stride, anchors }, level) => {
+    const { scores, boxes, landmarks } = levels[level] as RetinaFaceLevel;
+    const cells = Math.ceil(inputSize / stride);
+    const plane = cells * cells;
+    anchors.forEach((size, a) => {
+      for (let cell = 0; cell < plane; cell++) {
+        const score = scores[(anchors.length + a) * plane + cell] as number;
+        if (!(score >= minScore)) continue;
+        const cx = (cell % cells) * stride + 8;
+        const cy = Math.floor(cell / cells) * stride + 8;
+        const box = (k: number) => boxes[(a * 4 + k) * plane + cell] as number;
+        const mark = (k: number) => landmarks[(a * 10 + k) * plane + cell] as number;
+        const width = size * Math.exp(box(2));
+        const height = size * Math.exp(box(3));
+        out.push({
+          box: { x: cx + box(0) * size - width / 2, y: cy + box(1) * size - height / 2, width, height },
+          score,
+          points: [0, 1, 2, 3, 4].map((k): Point => [cx + mark(2 * k) * size, cy + mark(2 * k + 1) * size]),
+        });
+      }
+    });
+  });
+  return out;
+}
+
+/** RetinaFace (InsightFace's MobileNet-0.25, trained on WIDER FACE): boxes and five landmarks. */
+export class RetinaFaceModel implements ViewModel {
+  readonly name: string;
+  readonly inputSize: number;
+  /** Tiles at full resolution: its smallest anchors (16 px) already suit small faces. */
+  readonly tileScale = 1;
+  /** Anchors up to 512 px fit a face that fills the whole view. */
+  readonly zoomOut = false;
+  private readonly strides: RetinaFaceStride[];
+
+  constructor(private readonly model: LoadedModel) {
+    this.name = model.spec.name;
+    this.inputSize = model.spec.input.shape[1] as number;
+    this.strides = (model.spec.details as { strides: RetinaFaceStride[] }).strides;
+  }
+
+  landmarks({ points = [] }: Candidate): Landmarks {
+    return Object.fromEntries(LANDMARK_NAMES.map((name, i) => [name, points[i]])) as unknown as Landmarks;
+  }
+
+  run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]> {
+    return runBatch(this.model, batch, (result, index) => {
+      const levels = this.strides.map(({ stride }) => ({
+        scores: item(result[`face_rpn_cls_prob_reshape_stride${stride}`] as ort.Tensor, index),
+        boxes: item(result[`face_rpn_bbox_pred_stride${stride}`] as ort.Tensor, index),
+        landmarks: item(result[`face_rpn_landmark_pred_stride${stride}`] as ort.Tensor, index),
+      }));
+      return decodeRetinaFace(levels, this.strides, this.inputSize, minScore);
+    });
   }
 }
 
@@ -284,14 +394,19 @@ export function landmarksFromBox(box: Box): Landmarks {
 export class FaceDetector {
   readonly name: string;
 
-  constructor(private readonly model: ViewModel) {
+  constructor(
+    private readonly model: ViewModel,
+    /** How much the landmark model's square crop grows this detector's boxes. */
+    readonly landmarkCrop: number,
+  ) {
     this.name = model.name;
   }
 
   async detect(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
     const opts = { ...DEFAULT_DETECT_OPTIONS, ...options };
     const { inputSize } = this.model;
-    const views = planViews(image.width, image.height, inputSize * this.model.tileScale).filter(
+    const plan = { tileSize: inputSize * this.model.tileScale, zoomOut: this.model.zoomOut };
+    const views = planViews(image.width, image.height, plan).filter(
       (v) => opts.tiles || !v.tile,
     );
     // Blend from the same candidates whatever minScore is asked, so a face's box does not depend on it.
@@ -309,7 +424,7 @@ export class FaceDetector {
       (c): Face => ({
         box: clipBox(c.box, image.width, image.height),
         score: c.score,
-        landmarks: c.points ? landmarksFromKeypoints(c.points) : landmarksFromBox(c.box),
+        landmarks: this.model.landmarks(c),
       }),
     );
     return sortLargestFirst(faces.filter((f) => f.box.width > 0 && f.box.height > 0)).slice(0, opts.maxFaces);
@@ -328,7 +443,20 @@ async function viewPixels(image: RgbImage, views: readonly View[], inputSize: nu
   );
 }
 
+/** What every detector's manifest entry says about it. */
+export interface DetectorDetails {
+  family?: 'retinaface' | 'ssd';
+  /** How much the landmark model's square crop grows this detector's box (see LandmarkModel). */
+  landmarkCrop: number;
+}
+
 export function createDetector(model: LoadedModel): FaceDetector {
-  const family = (model.spec.details as { family?: string } | undefined)?.family;
-  return new FaceDetector(family === 'ssd' ? new SsdModel(model) : new BlazeFaceModel(model));
+  const { family, landmarkCrop } = model.spec.details as unknown as DetectorDetails;
+  const views =
+    family === 'retinaface'
+      ? new RetinaFaceModel(model)
+      : family === 'ssd'
+        ? new SsdModel(model)
+        : new BlazeFaceModel(model);
+  return new FaceDetector(views, landmarkCrop);
 }

@@ -26,7 +26,7 @@ import type {
 
 /** The shipped default, chosen by `npm run eval` (see docs/evaluation.md). */
 export const DEFAULT_MODELS = {
-  detector: 'facemesh-detection-full',
+  detector: 'retinaface-mnet025',
   landmarks: 'face-landmark-68',
   embedder: 'dlib-resnet',
 } as const;
@@ -139,9 +139,10 @@ export class FaceEngine {
       sha256: spec.sha256,
     });
     const loaded = [detector, landmarks, embedder].filter((m): m is LoadedModel => m !== undefined);
+    const faceDetector = createDetector(detector);
     return new FaceEngine(
-      createDetector(detector),
-      landmarks && new LandmarkModel(landmarks),
+      faceDetector,
+      landmarks && new LandmarkModel(landmarks, faceDetector.landmarkCrop),
       new Embedder(embedder),
       threshold,
       loaded.map(info),

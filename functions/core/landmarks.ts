@@ -36,8 +36,11 @@ export class LandmarkModel {
 
   constructor(
     private readonly model: LoadedModel,
-    /** How much larger than the detector's box the model's crop is. */
-    private readonly enlarge = 1.2,
+    /**
+     * How much larger than the detector's box the model's crop is: face-api trained this model on
+     * WIDER-style boxes padded to a square, which MediaPipe's tighter boxes reach at 1.2.
+     */
+    private readonly enlarge: number,
   ) {
     this.name = model.spec.name;
     this.size = model.spec.input.shape[1] as number;
