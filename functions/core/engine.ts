@@ -4,12 +4,7 @@
  */
 import { cosineSimilarity, isMatch } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
-import {
-  createDetector,
-  DEFAULT_DETECT_OPTIONS,
-  type DetectorOptions,
-  type FaceDetector,
-} from './detector.ts';
+import { createDetector, type DetectorOptions, type FaceDetector } from './detector.ts';
 import { Embedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { LandmarkModel } from './landmarks.ts';
@@ -30,12 +25,6 @@ export const DEFAULT_MODELS = {
   landmarks: 'face-landmark-68',
   embedder: 'dlib-resnet',
 } as const;
-
-/**
- * Verification looks for the face to compare at MediaPipe's own bar, below detect's listing default:
- * the embedder makes the decision, and at 0.7, 14 of LFW's 5,053 photos had no face found.
- */
-const PAIR_MIN_SCORE = 0.5;
 
 export interface EngineConfig {
   modelsDir?: string;
@@ -194,12 +183,11 @@ export class FaceEngine {
   /**
    * The faces to compare in one image of a pair, largest first: only the largest unless `everyFace`.
    * The whole-image views are enough unless they find nothing; tiles serve every face or as the fallback.
+   * Faces are found as /detect finds them (every face of LFW and the deepface pairs scores ≥ 0.9).
    */
   async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
-    // Every face is listed as /detect lists them; the one face to compare is searched at a lower bar.
-    const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : PAIR_MIN_SCORE;
-    const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false, minScore });
-    const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
+    const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false });
+    const faces = quick.length ? quick : await this.detector.detect(image);
     if (faces.length === 0) {
       throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
         details: { image: role },
