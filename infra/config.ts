@@ -8,6 +8,15 @@ import type { Node } from 'constructs';
 export const AUTH_MODES = ['iam', 'jwt', 'none'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
+/** The detectors `npm run build:models` builds (layers/models/src/catalog.ts), all shipped in the image. */
+export const DETECTORS = [
+  'retinaface-mnet025',
+  'facemesh-detection-full',
+  'blazeface-back',
+  'ssd-mobilenetv1',
+] as const;
+export type Detector = (typeof DETECTORS)[number];
+
 export interface FaceVerifyConfig {
   /** Names the stack (`FaceVerify-<stage>`), so several stages can live in one account. */
   readonly stage: string;
@@ -22,6 +31,11 @@ export interface FaceVerifyConfig {
   readonly throttleBurstLimit: number;
   /** Keep the drop folder and the logs when the stack is destroyed. */
   readonly retainData: boolean;
+  /**
+   * The face detector the functions load: RetinaFace by default, `facemesh-detection-full` where its
+   * Apache-2.0 weights are needed (RetinaFace's are for non-commercial research; see the README).
+   */
+  readonly detector: Detector;
 }
 
 export const CONTEXT_KEYS = {
@@ -32,6 +46,7 @@ export const CONTEXT_KEYS = {
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
   retainData: 'retainData',
+  detector: 'detector',
 } as const satisfies Record<keyof FaceVerifyConfig, string>;
 
 /**
@@ -47,6 +62,7 @@ export const DEFAULT_CONFIG: FaceVerifyConfig = {
   throttleRateLimit: 10,
   throttleBurstLimit: 20,
   retainData: true,
+  detector: 'retinaface-mnet025',
 };
 
 export class ConfigError extends Error {
@@ -67,6 +83,7 @@ export function readConfig(node: Node): FaceVerifyConfig {
     throttleRateLimit: parseInteger('throttleRateLimit', get('throttleRateLimit'), 1, 10_000),
     throttleBurstLimit: parseInteger('throttleBurstLimit', get('throttleBurstLimit'), 1, 5_000),
     retainData: parseBoolean('retainData', get('retainData')),
+    detector: parseDetector(get('detector') ?? DEFAULT_CONFIG.detector),
   };
   if (config.throttleBurstLimit < config.throttleRateLimit) {
     throw new ConfigError(
@@ -85,6 +102,12 @@ function parseStage(value: unknown): string {
     'lowercase letters, digits and dashes (1-20, letter first)',
     value,
   );
+}
+
+function parseDetector(value: unknown): Detector {
+  const detector = DETECTORS.find((candidate) => candidate === value);
+  if (detector) return detector;
+  throw new ConfigError(CONTEXT_KEYS.detector, `one of ${DETECTORS.join(', ')}`, value);
 }
 
 function parseAuth(value: unknown): AuthMode {

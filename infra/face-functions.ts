@@ -8,7 +8,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HANDLER_NAMES, HANDLERS, type HandlerName, imageCommand, TARGET } from './handlers.ts';
+import type { Detector } from './config.ts';
+import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName, imageCommand, TARGET } from './handlers.ts';
 
 export interface FaceFunctionsProps {
   /**
@@ -18,6 +19,8 @@ export interface FaceFunctionsProps {
   readonly imageDirectory: string;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** The face detector every function loads. */
+  readonly detector: Detector;
 }
 
 const ARCHITECTURE = {
@@ -59,6 +62,7 @@ export class FaceFunctions extends Construct {
         environment: {
           POWERTOOLS_SERVICE_NAME: `faceverify-${name}`,
           POWERTOOLS_METRICS_NAMESPACE: 'FaceVerify',
+          [ENVIRONMENT.detector]: props.detector,
         },
         role,
         logGroup,

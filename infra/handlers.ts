@@ -52,6 +52,8 @@ export const ENVIRONMENT = {
   uploadBucket: 'UPLOAD_BUCKET',
   /** Folder of the ONNX models; the Dockerfile sets it to the image's models/. */
   modelsDir: 'FACEVERIFY_MODELS_DIR',
+  /** The face detector every function loads (the `detector` context switch). */
+  detector: 'FACEVERIFY_DETECTOR',
 } as const;
 
 /** How the drop handler drains its queue. */

@@ -42,6 +42,7 @@ export class FaceVerifyStack extends Stack {
       imageDirectory: props.imageDirectory,
       logRetention: LOG_RETENTION,
       logRemovalPolicy: removalPolicy,
+      detector: config.detector,
     });
     const { detect, verify, uploads, meta, drop } = this.functions.functions;
 

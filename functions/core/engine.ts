@@ -26,8 +26,15 @@ export const DEFAULT_MODELS = {
   embedder: 'dlib-resnet',
 } as const;
 
+/**
+ * Names another built detector for the process, e.g. `facemesh-detection-full`, whose weights are
+ * Apache-2.0 where RetinaFace's are for non-commercial research (README, "Models").
+ */
+export const DETECTOR_ENV = 'FACEVERIFY_DETECTOR';
+
 export interface EngineConfig {
   modelsDir?: string;
+  /** Default: `FACEVERIFY_DETECTOR`, else DEFAULT_MODELS.detector. */
   detector?: string;
   /** A 68-point landmark model that refines the detector's keypoints, or null to use them as they are. */
   landmarks?: string | null;
@@ -112,8 +119,11 @@ export class FaceEngine {
     const dir = config.modelsDir ?? modelsDir();
     const manifest = await loadManifest(dir);
     const landmarksName = config.landmarks === undefined ? DEFAULT_MODELS.landmarks : config.landmarks;
+    const detectorName = config.detector ?? process.env[DETECTOR_ENV] ?? DEFAULT_MODELS.detector;
+    const role = manifest.models.find((m) => m.name === detectorName)?.role;
+    if (role !== undefined && role !== 'detector') throw new Error(`${detectorName} is not a detector`);
     const [detector, landmarks, embedder] = await Promise.all([
-      openModel(manifest, config.detector ?? DEFAULT_MODELS.detector, dir),
+      openModel(manifest, detectorName, dir),
       landmarksName ? openModel(manifest, landmarksName, dir) : undefined,
       openModel(manifest, config.embedder ?? DEFAULT_MODELS.embedder, dir),
     ]);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FaceEngine } from '../../functions/core/engine.ts';
+import { DEFAULT_MODELS, DETECTOR_ENV, FaceEngine } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box } from '../../functions/core/types.ts';
@@ -113,5 +113,20 @@ describe('FaceEngine', () => {
     expect(iou(result.faceMatches?.[0]?.face.box as Box, second.box)).toBeGreaterThan(0.6);
     expect(result.unmatchedFaces).toHaveLength(faces.length - 1);
     expect(iou(result.target.box, second.box)).toBeGreaterThan(0.6);
+  });
+
+  it('loads the detector FACEVERIFY_DETECTOR names, and refuses a model that is not a detector', async () => {
+    const detectorOf = (e: FaceEngine) => e.models.find((m) => m.role === 'detector')?.name;
+    expect(detectorOf(engine)).toBe(DEFAULT_MODELS.detector);
+    process.env[DETECTOR_ENV] = 'facemesh-detection-full';
+    try {
+      const other = await FaceEngine.load();
+      expect(detectorOf(other)).toBe('facemesh-detection-full');
+      expect((await other.detect(group)).faces.length).toBeGreaterThan(0);
+      process.env[DETECTOR_ENV] = 'dlib-resnet';
+      await expect(FaceEngine.load()).rejects.toThrow('dlib-resnet is not a detector');
+    } finally {
+      delete process.env[DETECTOR_ENV];
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_KEYS, ConfigError, DEFAULT_CONFIG, readConfig } from '../../infra/config.ts';
+import { DEFAULT_MODELS } from '../../functions/core/engine.ts';
+import { CONTEXT_KEYS, ConfigError, DEFAULT_CONFIG, DETECTORS, readConfig } from '../../infra/config.ts';
+import { CATALOG } from '../../layers/models/src/catalog.ts';
 import { cdkJsonContext } from './helpers.ts';
 
 const configFrom = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
@@ -30,6 +32,7 @@ describe('readConfig', () => {
       throttleBurstLimit: '100',
       retainData: 'false',
       siteOrigin: 'https://faces.example.com',
+      detector: 'facemesh-detection-full',
     });
     expect(config).toEqual({
       auth: 'jwt',
@@ -39,7 +42,17 @@ describe('readConfig', () => {
       throttleBurstLimit: 100,
       retainData: false,
       siteOrigin: 'https://faces.example.com',
+      detector: 'facemesh-detection-full',
     });
+  });
+
+  it("offers exactly the catalog's detectors, defaulting to the engine's", () => {
+    expect([...DETECTORS].sort()).toEqual(
+      CATALOG.filter((m) => m.role === 'detector')
+        .map((m) => m.name)
+        .sort(),
+    );
+    expect(DEFAULT_CONFIG.detector).toBe(DEFAULT_MODELS.detector);
   });
 
   it.each([
@@ -53,6 +66,7 @@ describe('readConfig', () => {
       /'throttleBurstLimit' must be at least throttleRateLimit/,
     ],
     [{ retainData: 'yes' }, /'retainData' must be true or false/],
+    [{ detector: 'dlib-resnet' }, /'detector' must be one of retinaface-mnet025, /],
     [{ siteOrigin: 'http://faces.example.com' }, /'siteOrigin'/],
     [{ siteOrigin: 'https://faces.example.com/app' }, /'siteOrigin'/],
     [{ siteOrigin: 'https://faces.example.com/' }, /'siteOrigin'/],

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DETECTOR_ENV } from '../../functions/core/engine.ts';
+import { DEFAULT_CONFIG } from '../../infra/config.ts';
 import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
 import { logicalId, type Synthesized, synth } from './helpers.ts';
 
@@ -46,6 +48,15 @@ describe('FaceFunctions', () => {
     );
     const [image] = Object.values(manifest.dockerImages) as { source: { directory: string } }[];
     expect(existsSync(join(synthesized.outdir, image?.source.directory ?? '', 'Dockerfile'))).toBe(true);
+  });
+
+  it('tells every function which detector to load, by the name the engine reads', () => {
+    expect(ENVIRONMENT.detector).toBe(DETECTOR_ENV);
+    for (const name of HANDLER_NAMES) {
+      expect(functionProps(name).Environment).toMatchObject({
+        Variables: { [ENVIRONMENT.detector]: DEFAULT_CONFIG.detector },
+      });
+    }
   });
 
   it('tells each handler where its buckets are', () => {
