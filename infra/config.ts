@@ -77,13 +77,13 @@ export function readConfig(node: Node): FaceVerifyConfig {
   const get = (key: keyof FaceVerifyConfig): unknown => node.tryGetContext(CONTEXT_KEYS[key]);
   const config: FaceVerifyConfig = {
     stage: parseStage(get('stage') ?? DEFAULT_CONFIG.stage),
-    auth: parseAuth(get('auth') ?? DEFAULT_CONFIG.auth),
+    auth: parseOneOf('auth', AUTH_MODES, get('auth') ?? DEFAULT_CONFIG.auth),
     siteOrigin: parseOrigin(get('siteOrigin')),
     resultsRetentionDays: parseInteger('resultsRetentionDays', get('resultsRetentionDays'), 1, 3650),
     throttleRateLimit: parseInteger('throttleRateLimit', get('throttleRateLimit'), 1, 10_000),
     throttleBurstLimit: parseInteger('throttleBurstLimit', get('throttleBurstLimit'), 1, 5_000),
     retainData: parseBoolean('retainData', get('retainData')),
-    detector: parseDetector(get('detector') ?? DEFAULT_CONFIG.detector),
+    detector: parseOneOf('detector', DETECTORS, get('detector') ?? DEFAULT_CONFIG.detector),
   };
   if (config.throttleBurstLimit < config.throttleRateLimit) {
     throw new ConfigError(
@@ -104,16 +104,10 @@ function parseStage(value: unknown): string {
   );
 }
 
-function parseDetector(value: unknown): Detector {
-  const detector = DETECTORS.find((candidate) => candidate === value);
-  if (detector) return detector;
-  throw new ConfigError(CONTEXT_KEYS.detector, `one of ${DETECTORS.join(', ')}`, value);
-}
-
-function parseAuth(value: unknown): AuthMode {
-  const mode = AUTH_MODES.find((candidate) => candidate === value);
-  if (mode) return mode;
-  throw new ConfigError(CONTEXT_KEYS.auth, `one of ${AUTH_MODES.join(', ')}`, value);
+function parseOneOf<T extends string>(key: keyof FaceVerifyConfig, options: readonly T[], value: unknown): T {
+  const found = options.find((option) => option === value);
+  if (found) return found;
+  throw new ConfigError(CONTEXT_KEYS[key], `one of ${options.join(', ')}`, value);
 }
 
 /** An origin is scheme + host (+ port): no path, no trailing slash, https unless it is localhost. */

@@ -1,6 +1,7 @@
 /** Command-line arguments → a validated command. Pure: no models, no files. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_DETECT_OPTIONS } from '../core/detector.ts';
+import { DEFAULT_MODELS } from '../core/engine.ts';
 
 export const USAGE = `Usage:
   faceverify detect FILE... [--json] [--min-score S] [--max-faces N]
@@ -34,7 +35,7 @@ cannot be loaded; 2 for a usage error.
 Environment:
   FACEVERIFY_MODELS_DIR    Folder of the built models (default: layers/models/build of this checkout).
   FACEVERIFY_CONCURRENCY   Images or pairs processed at once (default 2).
-  FACEVERIFY_DETECTOR      Face detector (default retinaface-mnet025; facemesh-detection-full has
+  FACEVERIFY_DETECTOR      Face detector (default ${DEFAULT_MODELS.detector}; facemesh-detection-full has
                            Apache-2.0 weights, RetinaFace's are for non-commercial research).
 `;
 

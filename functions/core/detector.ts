@@ -2,22 +2,14 @@
  * Face detectors (RetinaFace, MediaPipe's BlazeFace family, face-api's SSD): decoding and views.
  *
  * A photo is seen through several square views: the whole image letterboxed into the model input,
- * then, for large photos, overlapping tiles, so a 30 px face in a 2,000 px photo is still ~15 px
- * in the model's input. Detections from every view are merged with weighted NMS.
+ * then, for large photos, overlapping tiles, so a 30 px face in a 2,000 px photo is still 15–30 px in
+ * the model's input. Detections from every view are merged with weighted NMS.
  */
 import type * as ort from 'onnxruntime-node';
 import { type Candidate, clipBox, sortLargestFirst, weightedNonMaxSuppression } from './geometry.ts';
 import { type LoadedModel, toInputTensor } from './models.ts';
 import { copySquare, scaleImage, squareCrop } from './resample.ts';
-import {
-  type Box,
-  type DetectOptions,
-  type Face,
-  LANDMARK_NAMES,
-  type Landmarks,
-  type Point,
-  type RgbImage,
-} from './types.ts';
+import type { Box, DetectOptions, Face, Landmarks, Point, RgbImage } from './types.ts';
 
 export interface AnchorLayer {
   stride: number;
@@ -274,14 +266,17 @@ export class SsdModel implements ViewModel {
   }
 }
 
-export interface RetinaFaceStride {
+/** One RetinaFace head: its stride, its anchor sizes and the names of its outputs. */
+export interface RetinaFaceLevel {
   stride: number;
-  /** Anchor sizes (px, square) at every cell of this stride, in output channel order. */
+  /** Anchor sizes (px, square) at every cell, in output channel order. */
   anchors: number[];
+  outputs: { scores: string; boxes: string; landmarks: string };
 }
 
-/** One stride's raw outputs for one image: NCHW planes of a `cells × cells` grid. */
-export interface RetinaFaceLevel {
+/** One head's outputs for one image: NCHW planes over a `cells × cells` grid. */
+export interface RetinaFaceOutputs {
+  cells: number;
   /** 2 × anchors planes: every anchor's background probability, then every anchor's face probability. */
   scores: ArrayLike<number>;
   /** 4 planes per anchor: centre dx, dy, log width, log height, in units of the anchor size. */
@@ -290,27 +285,25 @@ export interface RetinaFaceLevel {
   landmarks: ArrayLike<number>;
 }
 
-/**
- * Decodes RetinaFace (InsightFace's anchors: 16 px cells, centre at +8 px; landmarks in
- * LANDMARK_NAMES order). Keeps candidates scoring ≥ minScore.
- */
+/** InsightFace's anchors grow from a 16 px base box centred at 7.5 in inclusive pixel indices: 8 here. */
+const ANCHOR_CENTRE = 8;
+
+/** Decodes RetinaFace's heads (landmarks in LANDMARK_NAMES order), keeping candidates scoring ≥ minScore. */
 export function decodeRetinaFace(
-  levels: readonly RetinaFaceLevel[],
-  strides: readonly RetinaFaceStride[],
-  inputSize: number,
+  heads: readonly { level: RetinaFaceLevel; outputs: RetinaFaceOutputs }[],
   minScore: number,
 ): Candidate[] {
   const out: Candidate[] = [];
-  strides.forEach(({ stride, anchors }, level) => {
-    const { scores, boxes, landmarks } = levels[level] as RetinaFaceLevel;
-    const cells = Math.ceil(inputSize / stride);
+  for (const { level, outputs } of heads) {
+    const { stride, anchors } = level;
+    const { cells, scores, boxes, landmarks } = outputs;
     const plane = cells * cells;
     anchors.forEach((size, a) => {
       for (let cell = 0; cell < plane; cell++) {
         const score = scores[(anchors.length + a) * plane + cell] as number;
         if (!(score >= minScore)) continue;
-        const cx = (cell % cells) * stride + 8;
-        const cy = Math.floor(cell / cells) * stride + 8;
+        const cx = (cell % cells) * stride + ANCHOR_CENTRE;
+        const cy = Math.floor(cell / cells) * stride + ANCHOR_CENTRE;
         const box = (k: number) => boxes[(a * 4 + k) * plane + cell] as number;
         const mark = (k: number) => landmarks[(a * 10 + k) * plane + cell] as number;
         const width = size * Math.exp(box(2));
@@ -322,7 +315,7 @@ export function decodeRetinaFace(
         });
       }
     });
-  });
+  }
   return out;
 }
 
@@ -334,26 +327,32 @@ export class RetinaFaceModel implements ViewModel {
   readonly tileScale = 1;
   /** Anchors up to 512 px fit a face that fills the whole view. */
   readonly zoomOut = false;
-  private readonly strides: RetinaFaceStride[];
+  private readonly levels: RetinaFaceLevel[];
 
   constructor(private readonly model: LoadedModel) {
     this.name = model.spec.name;
     this.inputSize = model.spec.input.shape[1] as number;
-    this.strides = (model.spec.details as { strides: RetinaFaceStride[] }).strides;
+    this.levels = (model.spec.details as { levels: RetinaFaceLevel[] }).levels;
   }
 
   landmarks({ points = [] }: Candidate): Landmarks {
-    return Object.fromEntries(LANDMARK_NAMES.map((name, i) => [name, points[i]])) as unknown as Landmarks;
+    const [leftEye, rightEye, nose, mouthLeft, mouthRight] = points as [Point, Point, Point, Point, Point];
+    return { leftEye, rightEye, nose, mouthLeft, mouthRight };
   }
 
   run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]> {
     return runBatch(this.model, batch, (result, index) => {
-      const levels = this.strides.map(({ stride }) => ({
-        scores: item(result[`face_rpn_cls_prob_reshape_stride${stride}`] as ort.Tensor, index),
-        boxes: item(result[`face_rpn_bbox_pred_stride${stride}`] as ort.Tensor, index),
-        landmarks: item(result[`face_rpn_landmark_pred_stride${stride}`] as ort.Tensor, index),
-      }));
-      return decodeRetinaFace(levels, this.strides, this.inputSize, minScore);
+      const heads = this.levels.map((level) => {
+        const scores = result[level.outputs.scores] as ort.Tensor;
+        const outputs: RetinaFaceOutputs = {
+          cells: scores.dims[3] as number,
+          scores: item(scores, index),
+          boxes: item(result[level.outputs.boxes] as ort.Tensor, index),
+          landmarks: item(result[level.outputs.landmarks] as ort.Tensor, index),
+        };
+        return { level, outputs };
+      });
+      return decodeRetinaFace(heads, minScore);
     });
   }
 }
@@ -397,8 +396,7 @@ export class FaceDetector {
 
   constructor(
     private readonly model: ViewModel,
-    /** How much the landmark model's square crop grows this detector's boxes. */
-    readonly landmarkCrop: number,
+    readonly details: Omit<DetectorDetails, 'family'>,
   ) {
     this.name = model.name;
   }
@@ -446,16 +444,22 @@ async function viewPixels(image: RgbImage, views: readonly View[], inputSize: nu
 export interface DetectorDetails {
   family?: 'retinaface' | 'ssd';
   /** How much the landmark model's square crop grows this detector's box (see LandmarkModel). */
-  landmarkCrop: number;
+  landmarkCropScale: number;
+  /** The bar verify searches the face to compare at; detect lists faces at DEFAULT_DETECT_OPTIONS'. */
+  verifyMinScore: number;
 }
 
 export function createDetector(model: LoadedModel): FaceDetector {
-  const { family, landmarkCrop } = model.spec.details as unknown as DetectorDetails;
+  const details = model.spec.details as Partial<DetectorDetails> | undefined;
+  const { family, landmarkCropScale, verifyMinScore } = details ?? {};
+  if (typeof landmarkCropScale !== 'number' || typeof verifyMinScore !== 'number') {
+    throw new Error(`the manifest entry of ${model.spec.name} is out of date: run npm run build:models`);
+  }
   const views =
     family === 'retinaface'
       ? new RetinaFaceModel(model)
       : family === 'ssd'
         ? new SsdModel(model)
         : new BlazeFaceModel(model);
-  return new FaceDetector(views, landmarkCrop);
+  return new FaceDetector(views, { landmarkCropScale, verifyMinScore });
 }

@@ -4,11 +4,23 @@
  */
 import { cosineSimilarity, isMatch } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
-import { createDetector, type DetectorOptions, type FaceDetector } from './detector.ts';
+import {
+  createDetector,
+  DEFAULT_DETECT_OPTIONS,
+  type DetectorOptions,
+  type FaceDetector,
+} from './detector.ts';
 import { Embedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { LandmarkModel } from './landmarks.ts';
-import { type LoadedModel, loadManifest, type ManifestEntry, modelsDir, openModel } from './models.ts';
+import {
+  findModel,
+  type LoadedModel,
+  loadManifest,
+  type ManifestEntry,
+  modelsDir,
+  openModel,
+} from './models.ts';
 import type {
   DetectOptions,
   DetectResult,
@@ -31,6 +43,11 @@ export const DEFAULT_MODELS = {
  * Apache-2.0 where RetinaFace's are for non-commercial research (README, "Models").
  */
 export const DETECTOR_ENV = 'FACEVERIFY_DETECTOR';
+
+/** The detector a process loads: the config's, else `FACEVERIFY_DETECTOR`'s, else the default. */
+export function detectorName(config: Pick<EngineConfig, 'detector'> = {}): string {
+  return config.detector || process.env[DETECTOR_ENV] || DEFAULT_MODELS.detector;
+}
 
 export interface EngineConfig {
   modelsDir?: string;
@@ -122,11 +139,12 @@ export class FaceEngine {
     const dir = config.modelsDir ?? modelsDir();
     const manifest = await loadManifest(dir);
     const landmarksName = config.landmarks === undefined ? DEFAULT_MODELS.landmarks : config.landmarks;
-    const detectorName = config.detector ?? process.env[DETECTOR_ENV] ?? DEFAULT_MODELS.detector;
-    const role = manifest.models.find((m) => m.name === detectorName)?.role;
-    if (role !== undefined && role !== 'detector') throw new Error(`${detectorName} is not a detector`);
+    const detectorModel = detectorName(config);
+    if (findModel(manifest, detectorModel).role !== 'detector') {
+      throw new Error(`${detectorModel} is not a detector`);
+    }
     const [detector, landmarks, embedder] = await Promise.all([
-      openModel(manifest, detectorName, dir),
+      openModel(manifest, detectorModel, dir),
       landmarksName ? openModel(manifest, landmarksName, dir) : undefined,
       openModel(manifest, config.embedder ?? DEFAULT_MODELS.embedder, dir),
     ]);
@@ -144,7 +162,7 @@ export class FaceEngine {
     const faceDetector = createDetector(detector);
     return new FaceEngine(
       faceDetector,
-      landmarks && new LandmarkModel(landmarks, faceDetector.landmarkCrop),
+      landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
       new Embedder(embedder),
       threshold,
       loaded.map(info),
@@ -196,11 +214,13 @@ export class FaceEngine {
   /**
    * The faces to compare in one image of a pair, largest first: only the largest unless `everyFace`.
    * The whole-image views are enough unless they find nothing; tiles serve every face or as the fallback.
-   * Faces are found as /detect finds them (every face of LFW and the deepface pairs scores ≥ 0.9).
+   * Every face is listed as /detect lists them; the one face to compare is searched at the detector's
+   * own bar (RetinaFace's is detect's: every face of LFW and the deepface pairs scores ≥ 0.9).
    */
   async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
-    const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false });
-    const faces = quick.length ? quick : await this.detector.detect(image);
+    const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : this.detector.details.verifyMinScore;
+    const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false, minScore });
+    const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
     if (faces.length === 0) {
       throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
         details: { image: role },

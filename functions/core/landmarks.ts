@@ -37,8 +37,9 @@ export class LandmarkModel {
   constructor(
     private readonly model: LoadedModel,
     /**
-     * How much larger than the detector's box the model's crop is: face-api trained this model on
-     * WIDER-style boxes padded to a square, which MediaPipe's tighter boxes reach at 1.2.
+     * How much larger than the detector's box the model's crop is (the detector's landmarkCropScale):
+     * face-api trained this model on WIDER-style boxes padded to a square; MediaPipe's tighter boxes
+     * reach that at 1.2.
      */
     private readonly enlarge: number,
   ) {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectJson, ErrorJson, FaceJson, PairRef, VerifyJson } from '../../functions/cli/format.ts';
+import { DEFAULT_DETECT_OPTIONS } from '../../functions/core/detector.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'faceverify.js');
@@ -66,7 +67,7 @@ function expectFace(face: FaceJson | undefined, width: number, height: number): 
   expect(w).toBeGreaterThan(10);
   expect(x + w).toBeLessThanOrEqual(width);
   expect(y + h).toBeLessThanOrEqual(height);
-  expect(face.score).toBeGreaterThanOrEqual(0.5);
+  expect(face.score).toBeGreaterThanOrEqual(DEFAULT_DETECT_OPTIONS.minScore);
   expect(face.score).toBeLessThanOrEqual(1);
   for (const name of LANDMARK_KEYS) {
     const point = face.landmarks[name];

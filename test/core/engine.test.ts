@@ -5,6 +5,7 @@ import { DEFAULT_MODELS, DETECTOR_ENV, FaceEngine } from '../../functions/core/e
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box } from '../../functions/core/types.ts';
+import { defaultModels } from '../../functions/shared/models.ts';
 
 const DEMO = 'node_modules/@vladmandic/face-api/demo';
 let engine: FaceEngine;
@@ -49,6 +50,18 @@ describe('FaceEngine', () => {
         expect(y).toBeGreaterThan(box.y - box.height * 0.2);
         expect(y).toBeLessThan(box.y + box.height * 1.2);
       }
+    }
+  });
+
+  it("orders the detector's own five landmarks as LANDMARK_NAMES says, before refinement", async () => {
+    const image = await engine.decode(group);
+    const faces = await engine.detector.detect(image);
+    expect(faces.length).toBeGreaterThanOrEqual(3);
+    for (const { leftEye, rightEye, nose, mouthLeft, mouthRight } of faces.map((f) => f.landmarks)) {
+      expect(leftEye[0]).toBeLessThan(rightEye[0]);
+      expect(mouthLeft[0]).toBeLessThan(mouthRight[0]);
+      expect(Math.max(leftEye[1], rightEye[1])).toBeLessThan(nose[1]);
+      expect(nose[1]).toBeLessThan(Math.min(mouthLeft[1], mouthRight[1]));
     }
   });
 
@@ -122,6 +135,10 @@ describe('FaceEngine', () => {
     try {
       const other = await FaceEngine.load();
       expect(detectorOf(other)).toBe('facemesh-detection-full');
+      // What /health reports without loading any model.
+      expect((await defaultModels()).find((m) => m.role === 'detector')?.name).toBe(
+        'facemesh-detection-full',
+      );
       expect((await other.detect(group)).faces.length).toBeGreaterThan(0);
       process.env[DETECTOR_ENV] = 'dlib-resnet';
       await expect(FaceEngine.load()).rejects.toThrow('dlib-resnet is not a detector');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DETECT_OPTIONS } from '../../functions/core/detector.ts';
 import { ERROR_STATUS } from '../../functions/core/errors.ts';
 import document from '../../functions/http/openapi.json' with { type: 'json' };
 import { assertConforms, responseSchema, validate } from './openapi.ts';
@@ -23,6 +24,13 @@ describe('the OpenAPI document', () => {
     const all = refs(document);
     expect(all.length).toBeGreaterThan(20);
     for (const ref of all) expect(() => validate({ $ref: ref }, null), ref).not.toThrow(/unresolved/);
+  });
+
+  it("states the engine's detect defaults", () => {
+    const { minScore, maxFaces } = document.components.parameters;
+    expect(document.components.schemas.MinScore.default).toBe(DEFAULT_DETECT_OPTIONS.minScore);
+    expect(minScore.description).toContain(`(default ${DEFAULT_DETECT_OPTIONS.minScore})`);
+    expect(maxFaces.description).toContain(`(default ${DEFAULT_DETECT_OPTIONS.maxFaces})`);
   });
 
   it('lists exactly the error codes the service produces', () => {

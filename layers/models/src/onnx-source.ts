@@ -51,9 +51,10 @@ export function readFields(bytes: Uint8Array): Field[] {
   return fields;
 }
 
-function nameOf(valueInfo: Uint8Array): string {
-  const name = readFields(valueInfo).find((f) => f.field === VALUE_INFO_NAME)?.payload;
-  return name ? new TextDecoder().decode(name) : '';
+function isInput(field: Field, name: string): boolean {
+  if (field.field !== GRAPH_INPUT || !field.payload) return false;
+  const named = readFields(field.payload).find((f) => f.field === VALUE_INFO_NAME)?.payload;
+  return named !== undefined && new TextDecoder().decode(named) === name;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -79,7 +80,7 @@ export function nhwcInput(model: Uint8Array, from: string, shape: readonly numbe
   const graph = modelFields.find((f) => f.field === GRAPH)?.payload;
   if (!graph) throw new Error('not an ONNX model: no graph');
   const graphFields = readFields(graph);
-  if (!graphFields.some((f) => f.field === GRAPH_INPUT && f.payload && nameOf(f.payload) === from)) {
+  if (!graphFields.some((f) => isInput(f, from))) {
     throw new Error(`the model has no input named ${from}`);
   }
   const transpose = encodeNode({
@@ -93,9 +94,7 @@ export function nhwcInput(model: Uint8Array, from: string, shape: readonly numbe
   // Repeated fields keep their order on the wire, so the Transpose written first stays the first node.
   const newGraph = concat([
     lengthDelimited(GRAPH_NODE, transpose),
-    ...graphFields
-      .filter((f) => !(f.field === GRAPH_INPUT && f.payload && nameOf(f.payload) === from))
-      .map((f) => f.raw),
+    ...graphFields.filter((f) => !isInput(f, from)).map((f) => f.raw),
     lengthDelimited(GRAPH_INPUT, input),
   ]);
   return concat(modelFields.map((f) => (f.field === GRAPH ? lengthDelimited(GRAPH, newGraph) : f.raw)));
