@@ -75,6 +75,8 @@ interface VerificationRow {
   deepfaceAccuracy: number;
   missed: number;
   msPerFace: number;
+  /** Flip test-time augmentation, as the engine ran it (undefined for fusions). */
+  flip?: boolean;
 }
 
 /** Accuracy where a pair with an image without a face counts as wrong (the product answers NoFaceDetected). */
@@ -124,7 +126,8 @@ async function verification(
     }
     const msPerFace = (performance.now() - started) / Math.max(1, faces.size);
     all.set(embedder, embeddings);
-    rows.push({ detector, embedder, msPerFace, missed: files.length - faces.size, ...score(embeddings) });
+    const missed = files.length - faces.size;
+    rows.push({ detector, embedder, msPerFace, missed, flip: engine.flip, ...score(embeddings) });
     console.error(`  ${detector} × ${embedder}: done`);
   }
   return { rows, embeddings: all };
@@ -259,7 +262,7 @@ if (args.calibrate) {
       r.embedder,
       {
         threshold: Number(r.threshold.toFixed(4)),
-        fittedOn: `LFW View 1 DevTrain (${devTrain.length} pairs), detector ${r.detector}`,
+        fittedOn: `LFW View 1 DevTrain (${devTrain.length} pairs), detector ${r.detector}, flip test-time augmentation ${r.flip ? 'on' : 'off'}`,
         devTrainAccuracy: Number(r.trainAccuracy.toFixed(4)),
       },
     ]),

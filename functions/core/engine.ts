@@ -170,6 +170,11 @@ export class FaceEngine {
     );
   }
 
+  /** Whether embeddings use flip test-time augmentation (EngineConfig.flip). */
+  get flip(): boolean {
+    return this.config.flip ?? true;
+  }
+
   decode(bytes: Uint8Array): Promise<RgbImage> {
     return decodeImage(bytes, this.config.decodeLimits);
   }
@@ -193,7 +198,7 @@ export class FaceEngine {
   /** Embeddings of the given faces of one image, in one batched model run. */
   async embedFaces(image: RgbImage, faces: readonly Face[]): Promise<Float32Array[]> {
     const crops = await Promise.all(faces.map((f) => this.embedder.align(image, f.landmarks)));
-    return this.embedder.embed(crops, this.config.flip ?? true);
+    return this.embedder.embed(crops, this.flip);
   }
 
   /** Every face of a decoded image, largest first, with refined landmarks. */
