@@ -4,11 +4,11 @@
  * the build script loads it without loading aws-cdk-lib.
  *
  * Sizing from `npm run bench` (docs/benchmarks.md): a verification of two ~1920 px photos costs
- * ≈0.33 CPU-seconds, a tiled detection of one ≈0.2 s; models load in ≈0.4 s and a cold bundled
- * process answers in ≈0.6 s; peak RSS stays near 350 MB.
+ * ≈0.23 CPU-seconds, a tiled detection of one ≈0.33 s; models load in ≈0.33 s and a cold bundled
+ * process answers in ≈0.5 s; peak RSS stays near 400 MB.
  * - 2,048 MB for inference: Lambda gives one full vCPU at 1,769 MB, and onnxruntime and sharp are
  *   CPU-bound on small models, so more memory mostly buys threads they barely use; the extra ≈280 MB
- *   over one vCPU is headroom for decoding a 12-megapixel photo next to the model sessions (≈350 MB).
+ *   over one vCPU is headroom for decoding a 12-megapixel photo next to the model sessions (≈400 MB).
  * - 512 MB for the routes that load no model: enough CPU to start the AWS SDK quickly.
  * - Timeouts stay under the HTTP API's 30 s integration limit and bound a pathological image's cost.
  * - No reserved or provisioned concurrency: a new account's 10-execution quota cannot reserve any,
