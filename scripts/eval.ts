@@ -9,13 +9,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cosineSimilarity, fitThreshold, type LabelledScore, tarAtFar } from '../functions/core/compare.ts';
+import { cosineSimilarity } from '../functions/core/compare.ts';
 import { DEFAULT_MODELS, FaceEngine } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
 import { loadManifest } from '../functions/core/models.ts';
 import type { Face, RgbImage } from '../functions/core/types.ts';
 import { dataDir, deepfacePairs, lfwPairs, noFacePhotos, type Pair, widerImages } from './eval/datasets.ts';
-import { averagePrecision, type ImageResult } from './eval/metrics.ts';
+import {
+  averagePrecision,
+  fitThreshold,
+  type ImageResult,
+  type LabelledScore,
+  tarAtFar,
+} from './eval/metrics.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CALIBRATION_FILE = join(ROOT, 'layers', 'models', 'calibration.json');

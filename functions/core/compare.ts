@@ -1,4 +1,4 @@
-/** Comparing embeddings: cosine similarity, the match decision, and fitting a threshold on labelled pairs. */
+/** Comparing embeddings: cosine similarity, the match decision, and the estimated false-accept rate of a score. */
 
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`embedding sizes differ: ${a.length} and ${b.length}`);
@@ -20,55 +20,27 @@ export function isMatch(similarity: number, threshold: number): boolean {
   return similarity >= threshold;
 }
 
-export interface LabelledScore {
+/** One point of a calibration's false-accept curve: a share `far` of impostor pairs scored ≥ `similarity`. */
+export interface FarPoint {
   similarity: number;
-  same: boolean;
-}
-
-export function accuracy(scores: readonly LabelledScore[], threshold: number): number {
-  if (scores.length === 0) return 0;
-  return scores.filter((s) => isMatch(s.similarity, threshold) === s.same).length / scores.length;
+  far: number;
 }
 
 /**
- * The threshold with the best accuracy on the pairs: the midpoint between the two neighbouring
- * similarities where accuracy peaks (the widest margin among equally good cuts is not chased).
+ * The estimated false-accept rate of a similarity: how often two different people score at least
+ * this high, read off the calibration's curve (similarity ascending, far descending) and interpolated
+ * log-linearly between its points. Beyond the curve's last point the rate is too rare to have been
+ * measured, so its last (smallest) rate is returned as an upper bound.
  */
-export function fitThreshold(scores: readonly LabelledScore[]): { threshold: number; accuracy: number } {
-  if (scores.length === 0) throw new RangeError('fitThreshold needs labelled pairs');
-  const sorted = [...scores].sort((p, q) => p.similarity - q.similarity);
-  // Cut below everything: all pairs called "same".
-  let correct = sorted.filter((s) => s.same).length;
-  let best = { correct, index: 0 };
-  for (let i = 0; i < sorted.length; i++) {
-    // Moving the cut above sorted[i] flips it to "different".
-    correct += (sorted[i] as LabelledScore).same ? -1 : 1;
-    const nextDiffers =
-      i + 1 === sorted.length ||
-      (sorted[i + 1] as LabelledScore).similarity !== (sorted[i] as LabelledScore).similarity;
-    if (nextDiffers && correct > best.correct) best = { correct, index: i + 1 };
-  }
-  const below = sorted[best.index - 1]?.similarity;
-  const above = sorted[best.index]?.similarity;
-  const threshold =
-    below === undefined ? (above as number) - 1e-6 : above === undefined ? below + 1e-6 : (below + above) / 2;
-  return { threshold, accuracy: best.correct / sorted.length };
-}
-
-/**
- * True-accept rate at a false-accept rate: the threshold is the smallest one that accepts at most
- * `far` of the different-person pairs.
- */
-export function tarAtFar(scores: readonly LabelledScore[], far: number): { tar: number; threshold: number } {
-  const impostors = scores
-    .filter((s) => !s.same)
-    .map((s) => s.similarity)
-    .sort((a, b) => b - a);
-  const genuine = scores.filter((s) => s.same).map((s) => s.similarity);
-  if (impostors.length === 0 || genuine.length === 0)
-    throw new RangeError('tarAtFar needs both kinds of pairs');
-  const allowed = Math.floor(far * impostors.length);
-  // Accept strictly above the (allowed+1)-th highest impostor score.
-  const threshold = (impostors[allowed] as number) + 1e-9;
-  return { tar: genuine.filter((g) => g >= threshold).length / genuine.length, threshold };
+export function estimateFar(similarity: number, curve: readonly FarPoint[]): number {
+  const first = curve[0];
+  const last = curve[curve.length - 1];
+  if (!first || !last) throw new RangeError('estimateFar needs a calibrated curve');
+  if (!(similarity > first.similarity)) return first.far;
+  if (similarity >= last.similarity) return last.far;
+  const upper = curve.findIndex((p) => p.similarity > similarity);
+  const lo = curve[upper - 1] as FarPoint;
+  const hi = curve[upper] as FarPoint;
+  const t = (similarity - lo.similarity) / (hi.similarity - lo.similarity);
+  return Math.exp(Math.log(lo.far) + t * (Math.log(hi.far) - Math.log(lo.far)));
 }

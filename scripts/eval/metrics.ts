@@ -1,4 +1,8 @@
-/** Detection metrics: average precision at an IoU threshold with WIDER-style ignored faces. */
+/**
+ * Evaluation metrics. Detection: average precision at an IoU threshold with WIDER-style ignored faces.
+ * Verification: accuracy, the best threshold, TAR at a FAR, and the false-accept curve the engine ships.
+ */
+import { type FarPoint, isMatch } from '../../functions/core/compare.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box } from '../../functions/core/types.ts';
 import type { GroundTruthFace } from './datasets.ts';
@@ -83,4 +87,78 @@ export function averagePrecision(
     lastRecall = r;
   });
   return ap;
+}
+
+export interface LabelledScore {
+  similarity: number;
+  same: boolean;
+}
+
+export function accuracy(scores: readonly LabelledScore[], threshold: number): number {
+  if (scores.length === 0) return 0;
+  return scores.filter((s) => isMatch(s.similarity, threshold) === s.same).length / scores.length;
+}
+
+/**
+ * The threshold with the best accuracy on the pairs: the midpoint between the two neighbouring
+ * similarities where accuracy peaks (the widest margin among equally good cuts is not chased).
+ */
+export function fitThreshold(scores: readonly LabelledScore[]): { threshold: number; accuracy: number } {
+  if (scores.length === 0) throw new RangeError('fitThreshold needs labelled pairs');
+  const sorted = [...scores].sort((p, q) => p.similarity - q.similarity);
+  // Cut below everything: all pairs called "same".
+  let correct = sorted.filter((s) => s.same).length;
+  let best = { correct, index: 0 };
+  for (let i = 0; i < sorted.length; i++) {
+    // Moving the cut above sorted[i] flips it to "different".
+    correct += (sorted[i] as LabelledScore).same ? -1 : 1;
+    const nextDiffers =
+      i + 1 === sorted.length ||
+      (sorted[i + 1] as LabelledScore).similarity !== (sorted[i] as LabelledScore).similarity;
+    if (nextDiffers && correct > best.correct) best = { correct, index: i + 1 };
+  }
+  const below = sorted[best.index - 1]?.similarity;
+  const above = sorted[best.index]?.similarity;
+  const threshold =
+    below === undefined ? (above as number) - 1e-6 : above === undefined ? below + 1e-6 : (below + above) / 2;
+  return { threshold, accuracy: best.correct / sorted.length };
+}
+
+/**
+ * True-accept rate at a false-accept rate: the threshold is the smallest one that accepts at most
+ * `far` of the different-person pairs.
+ */
+export function tarAtFar(scores: readonly LabelledScore[], far: number): { tar: number; threshold: number } {
+  const impostors = scores
+    .filter((s) => !s.same)
+    .map((s) => s.similarity)
+    .sort((a, b) => b - a);
+  const genuine = scores.filter((s) => s.same).map((s) => s.similarity);
+  if (impostors.length === 0 || genuine.length === 0)
+    throw new RangeError('tarAtFar needs both kinds of pairs');
+  const allowed = Math.floor(far * impostors.length);
+  // Accept strictly above the (allowed+1)-th highest impostor score.
+  const threshold = (impostors[allowed] as number) + 1e-9;
+  return { tar: genuine.filter((g) => g >= threshold).length / genuine.length, threshold };
+}
+
+/**
+ * The false-accept curve of impostor similarities: the similarity at which a share 10^(−k/steps) of
+ * impostors score at or above it, for k = 0, 1, … down to the rarest share the sample can show
+ * (one pair in `impostors.length`). Similarity ascending, far descending, as estimateFar reads it.
+ */
+export function farCurve(impostors: Float32Array | readonly number[], stepsPerDecade = 4): FarPoint[] {
+  const sorted = Float64Array.from(impostors).sort().reverse();
+  if (sorted.length === 0) throw new RangeError('farCurve needs impostor similarities');
+  const curve: FarPoint[] = [];
+  for (let k = 0; ; k++) {
+    let count = Math.round(10 ** (-k / stepsPerDecade) * sorted.length);
+    if (count < 1) break;
+    const similarity = sorted[count - 1] as number;
+    // Every impostor tied with the cut scores as high, so it counts: the share is never understated.
+    while (sorted[count] === similarity) count++;
+    const last = curve[curve.length - 1];
+    if (!last || similarity > last.similarity) curve.push({ similarity, far: count / sorted.length });
+  }
+  return curve;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, cosineSimilarity, fitThreshold, isMatch, tarAtFar } from '../../functions/core/compare.ts';
+import { cosineSimilarity, estimateFar, isMatch } from '../../functions/core/compare.ts';
 
 describe('cosineSimilarity', () => {
   it('is 1 for parallel, 0 for orthogonal, -1 for opposite vectors, whatever their length', () => {
@@ -21,43 +21,34 @@ describe('isMatch', () => {
   });
 });
 
-describe('fitThreshold', () => {
-  it('finds a cut between the classes when they separate', () => {
-    const scores = [0.1, 0.2, 0.3].map((s) => ({ similarity: s, same: false }));
-    scores.push(...[0.7, 0.8].map((s) => ({ similarity: s, same: true })));
-    const fit = fitThreshold(scores);
-    expect(fit.accuracy).toBe(1);
-    expect(fit.threshold).toBeCloseTo(0.5);
-    expect(accuracy(scores, fit.threshold)).toBe(1);
+describe('estimateFar', () => {
+  const curve = [
+    { similarity: 0.1, far: 1 },
+    { similarity: 0.5, far: 0.01 },
+    { similarity: 0.7, far: 0.0001 },
+  ];
+
+  it('reads the curve at its points and interpolates the rate log-linearly between them', () => {
+    expect(estimateFar(0.5, curve)).toBeCloseTo(0.01, 12);
+    expect(estimateFar(0.3, curve)).toBeCloseTo(0.1, 12);
+    expect(estimateFar(0.6, curve)).toBeCloseTo(0.001, 12);
   });
 
-  it('maximises accuracy when the classes overlap, and never splits tied similarities', () => {
-    const scores = [
-      { similarity: 0.2, same: false },
-      { similarity: 0.4, same: true },
-      { similarity: 0.5, same: false },
-      { similarity: 0.5, same: true },
-      { similarity: 0.6, same: true },
-      { similarity: 0.9, same: true },
-    ];
-    const fit = fitThreshold(scores);
-    expect(fit.accuracy).toBeCloseTo(5 / 6);
-    expect(accuracy(scores, fit.threshold)).toBeCloseTo(fit.accuracy);
+  it('is 1 below the curve and the rarest measured rate (an upper bound) above it', () => {
+    expect(estimateFar(-1, curve)).toBe(1);
+    expect(estimateFar(0.99, curve)).toBe(0.0001);
   });
 
-  it('handles all-same and all-different pairs', () => {
-    expect(fitThreshold([{ similarity: 0.3, same: true }]).accuracy).toBe(1);
-    expect(fitThreshold([{ similarity: 0.3, same: false }]).accuracy).toBe(1);
-    expect(() => fitThreshold([])).toThrow();
+  it('never rises as the similarity grows', () => {
+    let previous = 1;
+    for (let s = -1; s <= 1; s += 0.01) {
+      const far = estimateFar(s, curve);
+      expect(far).toBeLessThanOrEqual(previous);
+      previous = far;
+    }
   });
-});
 
-describe('tarAtFar', () => {
-  it('accepts at most the allowed share of impostors', () => {
-    const impostors = Array.from({ length: 1000 }, (_, i) => ({ similarity: i / 1000, same: false }));
-    const genuine = [0.9985, 0.9995, 0.5].map((similarity) => ({ similarity, same: true }));
-    const { tar, threshold } = tarAtFar([...impostors, ...genuine], 1e-3);
-    expect(impostors.filter((s) => s.similarity >= threshold)).toHaveLength(1);
-    expect(tar).toBeCloseTo(2 / 3);
+  it('refuses an empty curve', () => {
+    expect(() => estimateFar(0.5, [])).toThrow(RangeError);
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseLfwPairs, parseWider } from '../../scripts/eval/datasets.ts';
-import { averagePrecision, matchImage } from '../../scripts/eval/metrics.ts';
+import { estimateFar } from '../../functions/core/compare.ts';
+import { parseCfpPairs, parseLfwPairs, parseWider } from '../../scripts/eval/datasets.ts';
+import {
+  accuracy,
+  averagePrecision,
+  farCurve,
+  fitThreshold,
+  matchImage,
+  tarAtFar,
+} from '../../scripts/eval/metrics.ts';
 
 const face = (x: number, y: number, size: number, invalid = false) => ({
   box: { x, y, width: size, height: size },
@@ -56,5 +64,89 @@ describe('dataset parsers', () => {
     expect(images.map((i) => i.faces.length)).toEqual([2, 0, 1]);
     expect(images[0]?.faces[1]).toEqual({ box: { x: 5, y: 6, width: 7, height: 8 }, invalid: true });
     expect(images[2]?.file).toBe('/w/c.jpg');
+  });
+});
+
+describe('fitThreshold', () => {
+  it('finds a cut between the classes when they separate', () => {
+    const scores = [0.1, 0.2, 0.3].map((s) => ({ similarity: s, same: false }));
+    scores.push(...[0.7, 0.8].map((s) => ({ similarity: s, same: true })));
+    const fit = fitThreshold(scores);
+    expect(fit.accuracy).toBe(1);
+    expect(fit.threshold).toBeCloseTo(0.5);
+    expect(accuracy(scores, fit.threshold)).toBe(1);
+  });
+
+  it('maximises accuracy when the classes overlap, and never splits tied similarities', () => {
+    const scores = [
+      { similarity: 0.2, same: false },
+      { similarity: 0.4, same: true },
+      { similarity: 0.5, same: false },
+      { similarity: 0.5, same: true },
+      { similarity: 0.6, same: true },
+      { similarity: 0.9, same: true },
+    ];
+    const fit = fitThreshold(scores);
+    expect(fit.accuracy).toBeCloseTo(5 / 6);
+    expect(accuracy(scores, fit.threshold)).toBeCloseTo(fit.accuracy);
+  });
+
+  it('handles all-same and all-different pairs', () => {
+    expect(fitThreshold([{ similarity: 0.3, same: true }]).accuracy).toBe(1);
+    expect(fitThreshold([{ similarity: 0.3, same: false }]).accuracy).toBe(1);
+    expect(() => fitThreshold([])).toThrow();
+  });
+});
+
+describe('tarAtFar', () => {
+  it('accepts at most the allowed share of impostors', () => {
+    const impostors = Array.from({ length: 1000 }, (_, i) => ({ similarity: i / 1000, same: false }));
+    const genuine = [0.9985, 0.9995, 0.5].map((similarity) => ({ similarity, same: true }));
+    const { tar, threshold } = tarAtFar([...impostors, ...genuine], 1e-3);
+    expect(impostors.filter((s) => s.similarity >= threshold)).toHaveLength(1);
+    expect(tar).toBeCloseTo(2 / 3);
+  });
+});
+
+describe('farCurve', () => {
+  const impostors = Array.from({ length: 10_000 }, (_, i) => i / 10_000);
+
+  it('gives the similarity each share of impostors reaches, down to one pair in the sample', () => {
+    const curve = farCurve(impostors, 1);
+    expect(curve.map((p) => p.far)).toEqual([1, 0.1, 0.01, 0.001, 0.0001]);
+    expect(curve.map((p) => p.similarity)).toEqual([0, 0.9, 0.99, 0.999, 0.9999]);
+    for (const { similarity, far } of curve) {
+      expect(impostors.filter((s) => s >= similarity).length / impostors.length).toBeCloseTo(far, 12);
+    }
+  });
+
+  it('round-trips through estimateFar', () => {
+    const curve = farCurve(impostors);
+    expect(estimateFar(0.99, curve)).toBeCloseTo(0.01, 3);
+    expect(estimateFar(0.9995, curve)).toBeLessThan(0.001);
+  });
+
+  it('counts every impostor tied with a cut, so the share is never understated', () => {
+    const curve = farCurve([0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], 1);
+    expect(curve).toEqual([
+      { similarity: 0.1, far: 1 },
+      { similarity: 0.5, far: 0.4 },
+    ]);
+  });
+});
+
+describe('parseCfpPairs', () => {
+  it('reads frontal, profile, label and fold, skipping the comment line', () => {
+    const text =
+      '# CFP frontal-profile\n251/frontal/07.jpg\t251/profile/01.jpg\t1\t6\n251/frontal/01.jpg\t300/profile/02.jpg\t0\t10\n';
+    expect(parseCfpPairs(text, '/cfp')).toEqual([
+      { a: '/cfp/251/frontal/07.jpg', b: '/cfp/251/profile/01.jpg', same: true, fold: 6 },
+      { a: '/cfp/251/frontal/01.jpg', b: '/cfp/300/profile/02.jpg', same: false, fold: 10 },
+    ]);
+  });
+
+  it('refuses a line without a label or fold', () => {
+    expect(() => parseCfpPairs('a.jpg\tb.jpg\t2\t6', '/cfp')).toThrow(/malformed CFP/);
+    expect(() => parseCfpPairs('a.jpg\tb.jpg\t1', '/cfp')).toThrow(/malformed CFP/);
   });
 });
