@@ -1,4 +1,7 @@
-/** Readers for the shared evaluation data (../shared/data): LFW View 1, deepface pairs, WIDER FACE, no-face photos. */
+/**
+ * Readers for the shared evaluation data (../shared/data): LFW View 1, CFP frontal-profile dev folds,
+ * deepface pairs, WIDER FACE, no-face photos.
+ */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +49,35 @@ export function parseLfwPairs(text: string, imagesDir: string): Pair[] {
 export function lfwPairs(dir: string, split: 'DevTrain' | 'DevTest'): Pair[] {
   const root = join(dir, 'lfw-view1');
   return parseLfwPairs(readFileSync(join(root, `pairs${split}.txt`), 'utf8'), join(root, 'images'));
+}
+
+export interface FoldedPair extends Pair {
+  fold: number;
+}
+
+/** CFP's frontal-profile list: a comment line, then `frontal<TAB>profile<TAB>1 same / 0 different<TAB>fold`. */
+export function parseCfpPairs(text: string, imagesDir: string): FoldedPair[] {
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => !line.startsWith('#'))
+    .map((line) => {
+      const [frontal, profile, same, fold] = line.trim().split('\t');
+      if (!frontal || !profile || !['0', '1'].includes(same ?? '') || !Number.isInteger(Number(fold)))
+        throw new Error(`malformed CFP pair line: ${line}`);
+      return {
+        a: join(imagesDir, frontal),
+        b: join(imagesDir, profile),
+        same: same === '1',
+        fold: Number(fold),
+      };
+    });
+}
+
+/** CFP frontal-profile dev folds 6–10 (see the data's README). */
+export function cfpPairs(dir: string): FoldedPair[] {
+  const root = join(dir, 'cfp-dev');
+  return parseCfpPairs(readFileSync(join(root, 'pairs-fp.tsv'), 'utf8'), join(root, 'images'));
 }
 
 /** deepface's labelled pairs (master.csv and face-recognition-pivot.csv), deduplicated. */
