@@ -6,7 +6,7 @@
  * cv2.warpAffine's default border that InsightFace's crops were made with.
  */
 
-import { type Affine, invertAffine, similarityTransform } from './geometry.ts';
+import { type Affine, invertAffine, rotationOnto, similarityTransform } from './geometry.ts';
 import { LANDMARK_NAMES, type Landmarks, type Point, type RgbImage } from './types.ts';
 
 export interface AlignTemplate {
@@ -92,4 +92,14 @@ export function warpAffine(image: RgbImage, toSource: Affine, width: number, hei
     }
   }
   return { data: out, width, height };
+}
+
+/**
+ * The image turned by `degrees` (clockwise on screen) and scaled by `scale`, on a canvas that holds
+ * all of it (black corners). `toImage` maps the turned image's pixels back to the original's.
+ */
+export function turnImage(image: RgbImage, degrees: number, scale = 1): { image: RgbImage; toImage: Affine } {
+  const { transform, width, height } = rotationOnto(image.width, image.height, degrees, scale);
+  const toImage = invertAffine(transform);
+  return { image: warpAffine(image, toImage, width, height), toImage };
 }

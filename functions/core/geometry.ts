@@ -1,6 +1,6 @@
 /** Pure 2-D geometry for detection post-processing and face alignment. Coordinates are image pixels. */
 
-import type { Box, Point } from './types.ts';
+import type { Box, Face, Point } from './types.ts';
 
 /** x' = a·x + b·y + tx, y' = c·x + d·y + ty */
 export type Affine = [a: number, b: number, tx: number, c: number, d: number, ty: number];
@@ -177,6 +177,56 @@ export function invertAffine([a, b, tx, c, d, ty]: Affine): Affine {
   const ic = -c / det;
   const id = a / det;
   return [ia, ib, -(ia * tx + ib * ty), ic, id, -(ic * tx + id * ty)];
+}
+
+/**
+ * Turning a width × height image by `degrees` (clockwise on screen, y pointing down) about its centre
+ * and scaling it: the transform from its pixels to those of the smallest canvas that holds it all.
+ */
+export function rotationOnto(
+  width: number,
+  height: number,
+  degrees: number,
+  scale = 1,
+): { transform: Affine; width: number; height: number } {
+  const t = (degrees * Math.PI) / 180;
+  const cos = Math.cos(t) * scale;
+  const sin = Math.sin(t) * scale;
+  // Less a rounding error, so a quarter turn of w × h is exactly h × w.
+  const outWidth = Math.ceil(Math.abs(width * cos) + Math.abs(height * sin) - 1e-9);
+  const outHeight = Math.ceil(Math.abs(width * sin) + Math.abs(height * cos) - 1e-9);
+  // Pixel centres: the image's centre is ((w − 1) / 2, (h − 1) / 2), as in align.ts's convention.
+  const [cx, cy] = [(width - 1) / 2, (height - 1) / 2];
+  const [ox, oy] = [(outWidth - 1) / 2, (outHeight - 1) / 2];
+  return {
+    transform: [cos, -sin, ox - cos * cx + sin * cy, sin, cos, oy - sin * cx - cos * cy],
+    width: outWidth,
+    height: outHeight,
+  };
+}
+
+/**
+ * A face found in a transformed copy of an image (a similarity `toImage` maps the copy's pixels back),
+ * in the image's own pixels: landmarks mapped, the box kept square to the image around its mapped
+ * centre, clipped to the image.
+ */
+export function faceBack(face: Face, toImage: Affine, width: number, height: number): Face {
+  const { box, landmarks } = face;
+  const scale = Math.hypot(toImage[0], toImage[3]);
+  const [cx, cy] = applyAffine(toImage, [box.x + box.width / 2, box.y + box.height / 2]);
+  const [w, h] = [box.width * scale, box.height * scale];
+  const back = (p: Point) => applyAffine(toImage, p);
+  return {
+    ...face,
+    box: clipBox({ x: cx - w / 2, y: cy - h / 2, width: w, height: h }, width, height),
+    landmarks: {
+      leftEye: back(landmarks.leftEye),
+      rightEye: back(landmarks.rightEye),
+      nose: back(landmarks.nose),
+      mouthLeft: back(landmarks.mouthLeft),
+      mouthRight: back(landmarks.mouthRight),
+    },
+  };
 }
 
 /** The part of the box inside a width × height image (zero-sized when they do not overlap). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARCFACE_TEMPLATE_112, alignFace, warpAffine } from '../../functions/core/align.ts';
+import { ARCFACE_TEMPLATE_112, alignFace, turnImage, warpAffine } from '../../functions/core/align.ts';
 import { type Affine, applyAffine, invertAffine } from '../../functions/core/geometry.ts';
 import { LANDMARK_NAMES, type Landmarks, type Point, type RgbImage } from '../../functions/core/types.ts';
 import { paint, pixel, WHITE } from './fixtures.ts';
@@ -137,5 +137,46 @@ describe('alignFace', () => {
       [41.5493, 92.3655],
       [70.7299, 92.2041],
     ]);
+  });
+});
+
+describe('turnImage', () => {
+  it('turns clockwise on screen: a quarter turn takes the top-left pixel to the top-right', () => {
+    const { image, toImage } = turnImage(marker(4, 2, 0, 0), 90);
+    expect([image.width, image.height]).toEqual([2, 4]);
+    expect(pixel(image, 1, 0)).toEqual(WHITE);
+    expect(sum(image)).toBe(3 * 255);
+    const [x, y] = applyAffine(toImage, [1, 0]);
+    expect(x).toBeCloseTo(0, 12);
+    expect(y).toBeCloseTo(0, 12);
+  });
+
+  it('keeps the whole photo on the canvas at any angle, and maps each pixel back to where it was', () => {
+    const source = marker(40, 30, 33, 4);
+    for (const degrees of [-30, 17, 30, 135]) {
+      const { image, toImage } = turnImage(source, degrees);
+      const brightest = image.data.indexOf(Math.max(...image.data)) / 3;
+      const back = applyAffine(toImage, [brightest % image.width, Math.floor(brightest / image.width)]);
+      expect(Math.hypot(back[0] - 33, back[1] - 4)).toBeLessThan(1);
+      const corners: Point[] = [
+        [0, 0],
+        [39, 0],
+        [0, 29],
+        [39, 29],
+      ];
+      for (const corner of corners) {
+        const [cx, cy] = applyAffine(invertAffine(toImage), corner);
+        expect(cx).toBeGreaterThanOrEqual(-0.5);
+        expect(cy).toBeGreaterThanOrEqual(-0.5);
+        expect(cx).toBeLessThan(image.width - 0.5 + 1e-9);
+        expect(cy).toBeLessThan(image.height - 0.5 + 1e-9);
+      }
+    }
+  });
+
+  it('scales as it turns', () => {
+    const { image, toImage } = turnImage(pattern(100, 50), 0, 0.5);
+    expect([image.width, image.height]).toEqual([50, 25]);
+    expect(toImage[0]).toBeCloseTo(2, 12);
   });
 });

@@ -4,11 +4,13 @@ import {
   applyAffine,
   boxArea,
   clipBox,
+  faceBack,
   invertAffine,
   iou,
   letterbox,
   nmsClusters,
   nonMaxSuppression,
+  rotationOnto,
   similarityTransform,
   sortLargestFirst,
   unletterboxBox,
@@ -278,5 +280,70 @@ describe('affine helpers', () => {
 
   it('refuses to invert a singular transform', () => {
     expect(() => invertAffine([1, 2, 0, 2, 4, 0])).toThrow(RangeError);
+  });
+});
+
+describe('rotationOnto', () => {
+  it('puts the turned image on the smallest canvas that holds it, centre on centre', () => {
+    const { transform, width, height } = rotationOnto(100, 50, 90);
+    expect([width, height]).toEqual([50, 100]);
+    const [cx, cy] = applyAffine(transform, [49.5, 24.5]);
+    expect(cx).toBeCloseTo(24.5, 9);
+    expect(cy).toBeCloseTo(49.5, 9);
+    const turned30 = rotationOnto(100, 50, 30, 2);
+    expect(turned30.width).toBe(Math.ceil(2 * (100 * Math.cos(Math.PI / 6) + 50 * 0.5) - 1e-9));
+  });
+});
+
+describe('faceBack', () => {
+  it('maps a face found in a turned, scaled copy back onto the image', () => {
+    const { transform } = rotationOnto(200, 100, 30, 0.5);
+    const toImage = invertAffine(transform);
+    const landmarks = {
+      leftEye: [80, 40] as Point,
+      rightEye: [120, 40] as Point,
+      nose: [100, 55] as Point,
+      mouthLeft: [85, 70] as Point,
+      mouthRight: [115, 70] as Point,
+    };
+    const box = { x: 70, y: 20, width: 60, height: 60 };
+    const turn = (p: Point) => applyAffine(transform, p);
+    const [x, y] = turn([box.x + 30, box.y + 30]);
+    const seen = {
+      box: { x: x - 15, y: y - 15, width: 30, height: 30 },
+      score: 0.9,
+      landmarks: {
+        leftEye: turn(landmarks.leftEye),
+        rightEye: turn(landmarks.rightEye),
+        nose: turn(landmarks.nose),
+        mouthLeft: turn(landmarks.mouthLeft),
+        mouthRight: turn(landmarks.mouthRight),
+      },
+    };
+    const back = faceBack(seen, toImage, 200, 100);
+    expect(back.score).toBe(0.9);
+    for (const k of [0, 1, 2, 3] as const) {
+      expect(Object.values(back.box)[k]).toBeCloseTo(Object.values(box)[k] as number, 9);
+    }
+    for (const [name, point] of Object.entries(landmarks)) {
+      const got = back.landmarks[name as keyof typeof landmarks];
+      expect(got[0]).toBeCloseTo(point[0], 9);
+      expect(got[1]).toBeCloseTo(point[1], 9);
+    }
+  });
+
+  it('clips the box to the image', () => {
+    const face = {
+      box: { x: -10, y: -10, width: 40, height: 40 },
+      score: 1,
+      landmarks: {
+        leftEye: [0, 0] as Point,
+        rightEye: [1, 0] as Point,
+        nose: [0, 1] as Point,
+        mouthLeft: [1, 1] as Point,
+        mouthRight: [2, 2] as Point,
+      },
+    };
+    expect(faceBack(face, [1, 0, 0, 0, 1, 0], 20, 20).box).toEqual({ x: 0, y: 0, width: 20, height: 20 });
   });
 });
