@@ -1,13 +1,18 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, DETECTOR_ENV, FaceEngine } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { iou } from '../../functions/core/geometry.ts';
-import type { Box } from '../../functions/core/types.ts';
+import type { Box, Face } from '../../functions/core/types.ts';
 import { defaultModels } from '../../functions/shared/models.ts';
 
 const DEMO = 'node_modules/@vladmandic/face-api/demo';
+/** A CFP profile, tilted about 30°, that fills its photo: upright, RetinaFace scores it 0.1 at most. */
+const TILTED_PROFILE = new URL('../../../shared/data/cfp-dev/images/331/profile/03.jpg', import.meta.url);
+const hasCfp = existsSync(TILTED_PROFILE);
+if (!hasCfp) console.warn(`tilted-profile test skipped: no CFP data at ${TILTED_PROFILE.pathname}`);
 let engine: FaceEngine;
 let group: Uint8Array;
 
@@ -100,6 +105,27 @@ describe('FaceEngine', () => {
     expect(error).toBeInstanceOf(FaceVerifyError);
     expect((error as FaceVerifyError).toJSON()).toMatchObject({ code: 'NoFaceDetected', image: 'target' });
   });
+
+  it.skipIf(!hasCfp)(
+    'finds a tilted profile by turning the photo, with its landmarks on the upright photo',
+    async () => {
+      const bytes = await readFile(TILTED_PROFILE);
+      const image = await engine.decode(bytes);
+      expect(await engine.detector.detect(image, { minScore: 0.7 })).toEqual([]);
+      const [face] = await engine.pairFaces(image, 'target', false);
+      expect(face?.score).toBeGreaterThan(0.9);
+      const { leftEye, rightEye, mouthLeft, mouthRight, nose } = (face as Face).landmarks;
+      for (const [x, y] of [leftEye, rightEye, nose, mouthLeft, mouthRight]) {
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(y).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThan(image.width);
+        expect(y).toBeLessThan(image.height);
+      }
+      // The eyes lie above the mouth in the upright photo, tilted as the head is, not as a turned copy.
+      expect((leftEye[1] + rightEye[1]) / 2).toBeLessThan((mouthLeft[1] + mouthRight[1]) / 2);
+      expect((await engine.verify(bytes, bytes)).match).toBe(true);
+    },
+  );
 
   it('matches the same face across a mirrored, rescaled copy and separates two different people', async () => {
     const { faces } = await engine.detect(group);
