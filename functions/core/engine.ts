@@ -13,7 +13,7 @@ import {
 } from './detector.ts';
 import { Embedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
-import { faceBack } from './geometry.ts';
+import { faceBack, subjectFace } from './geometry.ts';
 import { LandmarkModel } from './landmarks.ts';
 import {
   findModel,
@@ -227,7 +227,8 @@ export class FaceEngine {
   }
 
   /**
-   * The faces to compare in one image of a pair, largest first: only the largest unless `everyFace`.
+   * The faces to compare in one image of a pair, largest first: every one if `everyFace`, else the
+   * photo's subject (the largest, unless it is cut by the edge and a whole face nearly as large is there).
    * The whole-image views are enough unless they find nothing; tiles serve every face or as the fallback,
    * and last the photo turned both ways (a strongly tilted profile is often only found turned back).
    * Every face is listed as /detect lists them; the one face to compare is searched at the detector's
@@ -237,8 +238,9 @@ export class FaceEngine {
     const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : this.detector.details.verifyMinScore;
     const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false, minScore });
     const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
-    // Only the compared faces need the landmark model: the largest, or every one.
-    if (faces.length) return this.refine(image, everyFace ? faces : faces.slice(0, 1));
+    // Only the compared faces need the landmark model: the photo's subject, or every one.
+    const subject = subjectFace(faces, image.width, image.height);
+    if (subject) return this.refine(image, everyFace ? faces : [subject]);
     const turned = everyFace ? [] : await this.turnedFaces(image, minScore);
     if (turned.length) return turned;
     throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {

@@ -13,6 +13,8 @@ import {
   rotationOnto,
   similarityTransform,
   sortLargestFirst,
+  subjectFace,
+  touchesEdge,
   unletterboxBox,
   unletterboxPoint,
   weightedNonMaxSuppression,
@@ -345,5 +347,28 @@ describe('faceBack', () => {
       },
     };
     expect(faceBack(face, [1, 0, 0, 0, 1, 0], 20, 20).box).toEqual({ x: 0, y: 0, width: 20, height: 20 });
+  });
+});
+
+describe('subjectFace', () => {
+  const face = (x: number, y: number, size: number) => ({ box: { x, y, width: size, height: size } });
+
+  it('is the largest face when it is whole', () => {
+    const faces = [face(50, 50, 100), face(200, 50, 90)];
+    expect(subjectFace(faces, 400, 300)).toBe(faces[0]);
+    expect(subjectFace([], 400, 300)).toBeUndefined();
+  });
+
+  it('passes over an edge-cut face for a whole one at least half its area', () => {
+    const faces = [face(0, 40, 100), face(150, 50, 80)];
+    expect(touchesEdge(faces[0]?.box as Box, 250, 250)).toBe(true);
+    expect(subjectFace(faces, 250, 250)).toBe(faces[1]);
+  });
+
+  it('keeps an edge-cut close-up when the only whole faces are much smaller', () => {
+    const faces = [face(0, 0, 200), face(20, 150, 60)];
+    expect(subjectFace(faces, 230, 240)).toBe(faces[0]);
+    const allCut = [face(0, 0, 100), face(150, 150, 100)];
+    expect(subjectFace(allCut, 250, 250)).toBe(allCut[0]);
   });
 });
