@@ -1,30 +1,48 @@
 /**
- * `npm run eval`: measures every candidate detector × embedder on the shared face data and prints
- * markdown tables. Thresholds are fitted on LFW View 1 DevTrain only; DevTest and the deepface
- * pairs are scored at that threshold.
+ * `npm run eval`: measures every candidate detector × embedder (and fusion of embedders) on the
+ * shared face data and prints markdown tables, by the protocol of scripts/eval/verification.ts: fit
+ * on LFW View 1 DevTrain + CFP folds 6–8, report on LFW DevTest, CFP folds 9–10 and deepface.
+ * `--calibrate` writes the shipped detector's thresholds, fusion weights and false-accept curves.
  *
- *   npm run eval -- [--detectors a,b] [--embedders x,y] [--limit N] [--calibrate] [--write-docs]
+ *   npm run eval -- [--detectors a,b] [--embedders x,y] [--fusions a+b,a+b+c] [--limit N]
+ *                   [--calibrate] [--write-docs] [--skip-detection] [--skip-verification]
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cosineSimilarity } from '../functions/core/compare.ts';
-import { DEFAULT_MODELS, FaceEngine } from '../functions/core/engine.ts';
+import type { FarPoint } from '../functions/core/compare.ts';
+import { DEFAULT_MODELS, FaceEngine, type PairFace } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
 import { loadManifest } from '../functions/core/models.ts';
-import type { Face, RgbImage } from '../functions/core/types.ts';
-import { dataDir, deepfacePairs, lfwPairs, noFacePhotos, type Pair, widerImages } from './eval/datasets.ts';
+import { isProfile } from '../functions/core/pose.ts';
+import type { RgbImage } from '../functions/core/types.ts';
 import {
-  averagePrecision,
-  fitThreshold,
-  type ImageResult,
-  type LabelledScore,
-  tarAtFar,
-} from './eval/metrics.ts';
+  CALIBRATION_FILE,
+  type Calibration,
+  type CalibrationFile,
+  readCalibration,
+} from '../layers/models/src/build.ts';
+import {
+  cfpPairs,
+  dataDir,
+  deepfacePairs,
+  lfwPairs,
+  noFacePhotos,
+  type Pair,
+  widerImages,
+} from './eval/datasets.ts';
+import { averagePrecision, type ImageResult } from './eval/metrics.ts';
+import {
+  type Embeddings,
+  fitWeights,
+  fuse,
+  type ProtocolSets,
+  scoreProtocol,
+  type VerificationScores,
+} from './eval/verification.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CALIBRATION_FILE = join(ROOT, 'layers', 'models', 'calibration.json');
 const AP_SIZES = [10, 24, 48];
 /** Low enough to trace the whole precision–recall curve. */
 const AP_MIN_SCORE = 0.05;
@@ -33,6 +51,7 @@ const { values: args } = parseArgs({
   options: {
     detectors: { type: 'string' },
     embedders: { type: 'string' },
+    fusions: { type: 'string' },
     limit: { type: 'string' },
     calibrate: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
@@ -55,6 +74,10 @@ const list = (value: string | undefined, role: string, keep: (name: string) => b
 const detectors = list(args.detectors, 'detector', () => true);
 const embedders = list(args.embedders, 'embedder', () => true);
 const limit = args.limit ? Number(args.limit) : Number.POSITIVE_INFINITY;
+/** `a+b,a+b+c`; by default every pair of the embedders evaluated. */
+const fusions: string[][] = args.fusions
+  ? args.fusions.split(',').map((f) => f.split('+'))
+  : embedders.flatMap((a, i) => embedders.slice(i + 1).map((b) => [a, b]));
 
 /** Same and different pairs kept balanced when a limit is given. */
 function take(pairs: Pair[]): Pair[] {
@@ -63,46 +86,36 @@ function take(pairs: Pair[]): Pair[] {
   return [...same, ...pairs.filter((p) => !p.same).slice(0, limit / 2)];
 }
 
-const devTrain = take(lfwPairs(DATA, 'DevTrain'));
-const devTest = take(lfwPairs(DATA, 'DevTest'));
-const deepface = take(deepfacePairs(DATA));
-const files = [...new Set([...devTrain, ...devTest, ...deepface].flatMap((p) => [p.a, p.b]))];
+const cfp = cfpPairs(DATA);
+const sets: ProtocolSets = {
+  train: [...take(lfwPairs(DATA, 'DevTrain')), ...take(cfp.filter((p) => p.fold <= 8))],
+  trainImages: [],
+  lfwTest: take(lfwPairs(DATA, 'DevTest')),
+  lfwTestImages: [],
+  cfpTest: take(cfp.filter((p) => p.fold >= 9)),
+  deepface: take(deepfacePairs(DATA)),
+};
+const imagesOf = (pairs: Pair[]) => [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+sets.trainImages = imagesOf(sets.train);
+sets.lfwTestImages = imagesOf(sets.lfwTest);
+const files = imagesOf([...sets.train, ...sets.lfwTest, ...sets.cfpTest, ...sets.deepface]);
 
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const pct = (x: number) => fmt(100 * x);
 
-interface VerificationRow {
+interface VerificationRow extends VerificationScores {
   detector: string;
+  /** An embedder, or a fusion `a+b` with its weights. */
   embedder: string;
-  trainAccuracy: number;
-  threshold: number;
-  testAccuracy: number;
-  tar: number;
-  deepfaceAccuracy: number;
-  missed: number;
+  weights?: number[];
   msPerFace: number;
-  /** Flip test-time augmentation, as the engine ran it (undefined for fusions). */
-  flip?: boolean;
+  /** Flip test-time augmentation, as the engine ran it. */
+  flip: boolean;
 }
 
-/** Accuracy where a pair with an image without a face counts as wrong (the product answers NoFaceDetected). */
-function scorePairs(pairs: Pair[], embeddings: Map<string, Float32Array>): LabelledScore[] {
-  return pairs.map((p) => {
-    const a = embeddings.get(p.a);
-    const b = embeddings.get(p.b);
-    return { same: p.same, similarity: a && b ? cosineSimilarity(a, b) : Number.NaN };
-  });
-}
-
-function accuracyAt(scores: LabelledScore[], threshold: number): number {
-  return (
-    scores.filter((s) => !Number.isNaN(s.similarity) && s.similarity >= threshold === s.same).length /
-    scores.length
-  );
-}
-
-async function largestFaces(engine: FaceEngine): Promise<Map<string, { image: RgbImage; face: Face }>> {
-  const found = new Map<string, { image: RgbImage; face: Face }>();
+/** The face verify compares in each image (the engine's own choice), or none. */
+async function pairFaces(engine: FaceEngine): Promise<Map<string, { image: RgbImage; face: PairFace }>> {
+  const found = new Map<string, { image: RgbImage; face: PairFace }>();
   for (const file of files) {
     const image = await engine.decode(await readFile(file));
     try {
@@ -115,16 +128,16 @@ async function largestFaces(engine: FaceEngine): Promise<Map<string, { image: Rg
   return found;
 }
 
-async function verification(
-  detector: string,
-): Promise<{ rows: VerificationRow[]; embeddings: Map<string, Map<string, Float32Array>> }> {
+async function verification(detector: string): Promise<VerificationRow[]> {
   const rows: VerificationRow[] = [];
-  const all = new Map<string, Map<string, Float32Array>>();
-  const probe = await FaceEngine.load({ detector, embedder: DEFAULT_MODELS.embedder });
-  const faces = await largestFaces(probe);
+  const all = new Map<string, Embeddings>();
+  const faces = await pairFaces(await FaceEngine.load({ detector, allowUncalibrated: true }));
+  const profiles = new Set(
+    [...faces].filter(([, { face }]) => isProfile(face.detected)).map(([file]) => file),
+  );
   for (const embedder of embedders) {
     const engine = await FaceEngine.load({ detector, embedder, allowUncalibrated: true });
-    const embeddings = new Map<string, Float32Array>();
+    const embeddings: Embeddings = new Map();
     const started = performance.now();
     for (const [file, { image, face }] of faces) {
       const [embedding] = await engine.embedFaces(image, [face]);
@@ -132,61 +145,31 @@ async function verification(
     }
     const msPerFace = (performance.now() - started) / Math.max(1, faces.size);
     all.set(embedder, embeddings);
-    const missed = files.length - faces.size;
-    rows.push({ detector, embedder, msPerFace, missed, flip: engine.flip, ...score(embeddings) });
+    rows.push({
+      detector,
+      embedder,
+      msPerFace,
+      flip: engine.flip,
+      ...scoreProtocol(sets, embeddings, profiles),
+    });
     console.error(`  ${detector} × ${embedder}: done`);
   }
-  return { rows, embeddings: all };
-}
-
-function score(embeddings: Map<string, Float32Array>) {
-  const train = scorePairs(devTrain, embeddings);
-  const fit = fitThreshold(train.filter((s) => !Number.isNaN(s.similarity)));
-  const test = scorePairs(devTest, embeddings);
-  return {
-    threshold: fit.threshold,
-    trainAccuracy: accuracyAt(train, fit.threshold),
-    testAccuracy: accuracyAt(test, fit.threshold),
-    tar: tarAtFar(
-      test.map((s) => ({ ...s, similarity: Number.isNaN(s.similarity) ? -2 : s.similarity })),
-      1e-3,
-    ).tar,
-    deepfaceAccuracy: accuracyAt(scorePairs(deepface, embeddings), fit.threshold),
-  };
-}
-
-/** Score-level fusion of two embedders: cos = w·cos₁ + (1 − w)·cos₂, w fitted on DevTrain. */
-function fusion(
-  detector: string,
-  names: [string, string],
-  embeddings: Map<string, Map<string, Float32Array>>,
-): VerificationRow {
-  const [e1, e2] = names.map((n) => embeddings.get(n) as Map<string, Float32Array>) as [
-    Map<string, Float32Array>,
-    Map<string, Float32Array>,
-  ];
-  let best: { w: number; row: ReturnType<typeof score> } | undefined;
-  for (let w = 0.5; w <= 0.951; w += 0.05) {
-    const fused = new Map<string, Float32Array>();
-    for (const [file, a] of e1) {
-      const b = e2.get(file);
-      if (b)
-        fused.set(
-          file,
-          Float32Array.from([...a.map((x) => x * Math.sqrt(w)), ...b.map((x) => x * Math.sqrt(1 - w))]),
-        );
-    }
-    const row = score(fused);
-    if (!best || row.trainAccuracy > best.row.trainAccuracy) best = { w, row };
+  for (const names of fusions.filter((f) => f.every((n) => all.has(n)))) {
+    const parts = names.map((n) => all.get(n) as Embeddings);
+    const { weights } = fitWeights(parts, sets.train);
+    const msPerFace = names.reduce((ms, n) => ms + (rows.find((r) => r.embedder === n)?.msPerFace ?? 0), 0);
+    const flip = rows[0]?.flip ?? true;
+    rows.push({
+      detector,
+      embedder: names.join('+'),
+      weights,
+      msPerFace,
+      flip,
+      ...scoreProtocol(sets, fuse(parts, weights), profiles),
+    });
+    console.error(`  ${detector} × ${names.join('+')}: done`);
   }
-  const chosen = best as { w: number; row: ReturnType<typeof score> };
-  return {
-    detector,
-    embedder: `${names[0]} ⊕ ${names[1]} (w=${chosen.w.toFixed(2)})`,
-    missed: Number.NaN,
-    msPerFace: Number.NaN,
-    ...chosen.row,
-  };
+  return rows;
 }
 
 interface DetectionRow {
@@ -219,13 +202,7 @@ const detectionRows: DetectionRow[] = [];
 for (const detector of detectors) {
   if (!args['skip-verification']) {
     console.error(`${detector}: verification on ${files.length} images`);
-    const { rows, embeddings } = await verification(detector);
-    verificationRows.push(...rows);
-    const others = embedders.filter((e) => e !== DEFAULT_MODELS.embedder);
-    if (embeddings.has(DEFAULT_MODELS.embedder)) {
-      for (const other of others)
-        verificationRows.push(fusion(detector, [DEFAULT_MODELS.embedder, other], embeddings));
-    }
+    verificationRows.push(...(await verification(detector)));
   }
   if (!args['skip-detection']) {
     console.error(`${detector}: detection`);
@@ -234,13 +211,13 @@ for (const detector of detectors) {
 }
 
 const verificationTable = [
-  `LFW View 1: threshold fitted on DevTrain (${devTrain.length} pairs), scored on DevTest (${devTest.length} pairs); deepface: ${deepface.length} full-resolution pairs at that threshold. A pair with an image where no face was found counts as wrong.`,
+  `Fitted on LFW View 1 DevTrain and CFP folds 6–8 (${sets.train.length} pairs: the threshold at the best accuracy, fusion weights at the best AUC); reported at that threshold on LFW DevTest (${sets.lfwTest.length} pairs), CFP folds 9–10 (${sets.cfpTest.length} frontal–profile pairs) and the deepface pairs (${sets.deepface.length}). TAR at FAR 1e-4: DevTest's same-person pairs against every pair of its images of different people. A pair with an image where no face was found counts as wrong.`,
   '',
-  '| detector | embedder | DevTrain acc % | threshold | **DevTest acc %** | DevTest TAR @ FAR=1e-3 % | deepface acc % | images without a face | ms / face (align+embed) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| detector | embedder (weights) | train acc % | train AUC | thresholds frontal / profile | **LFW DevTest acc %** | TAR @ 1e-3 % | TAR @ 1e-4 % | **CFP 9–10 acc %** | CFP TAR @ 1e-2 % | deepface acc % | images without a face | ms / face (align+embed) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...verificationRows.map(
     (r) =>
-      `| ${r.detector} | ${r.embedder} | ${pct(r.trainAccuracy)} | ${fmt(r.threshold, 3)} | **${pct(r.testAccuracy)}** | ${pct(r.tar)} | ${pct(r.deepfaceAccuracy)} | ${Number.isNaN(r.missed) ? '–' : r.missed} | ${fmt(r.msPerFace, 1)} |`,
+      `| ${r.detector} | ${r.embedder}${r.weights ? ` (${r.weights.map((w) => w.toFixed(2)).join(' / ')})` : ''} | ${pct(r.trainAccuracy)} | ${fmt(r.trainAuc, 4)} | ${fmt(r.thresholds.frontal, 4)} / ${fmt(r.thresholds.profile, 4)} | **${pct(r.lfwTest)}** | ${pct(r.lfwTar3)} | ${pct(r.lfwTar4)} | **${pct(r.cfpTest)}** | ${pct(r.cfpTar2)} | ${pct(r.deepface)} | ${r.missed} | ${fmt(r.msPerFace, 1)} |`,
   ),
 ].join('\n');
 
@@ -260,22 +237,41 @@ const report = `## Verification\n\n${verificationTable}\n\n## Detection\n\n${det
 console.log(report);
 
 if (args.calibrate) {
-  const shipped = verificationRows.filter(
-    (r) => r.detector === DEFAULT_MODELS.detector && embedders.includes(r.embedder),
-  );
-  const calibration = Object.fromEntries(
-    shipped.map((r) => [
-      r.embedder,
-      {
-        threshold: Number(r.threshold.toFixed(4)),
-        fittedOn: `LFW View 1 DevTrain (${devTrain.length} pairs), detector ${r.detector}, flip test-time augmentation ${r.flip ? 'on' : 'off'}`,
-        devTrainAccuracy: Number(r.trainAccuracy.toFixed(4)),
-      },
-    ]),
-  );
-  // Embedders not evaluated in this run keep their earlier calibration.
-  const previous = JSON.parse(await readFile(CALIBRATION_FILE, 'utf8').catch(() => '{}')) as object;
-  await writeFile(CALIBRATION_FILE, `${JSON.stringify({ ...previous, ...calibration }, null, 2)}\n`);
+  const fittedOn = (r: VerificationRow) =>
+    `LFW View 1 DevTrain + CFP folds 6–8 (${sets.train.length} pairs; false-accept curve from the cross-person pairs of their ${sets.trainImages.length} images), detector ${r.detector}, flip test-time augmentation ${r.flip ? 'on' : 'off'}`;
+  const curve = (points: FarPoint[]) =>
+    points.map((p) => ({ similarity: Number(p.similarity.toFixed(5)), far: Number(p.far.toPrecision(3)) }));
+  const calibration = (r: VerificationRow): Calibration => ({
+    threshold: Number(r.thresholds.frontal.toFixed(4)),
+    far: curve(r.far.frontal),
+    profile: { threshold: Number(r.thresholds.profile.toFixed(4)), far: curve(r.far.profile) },
+    fittedOn: fittedOn(r),
+    trainAccuracy: Number(r.trainAccuracy.toFixed(4)),
+  });
+  const shipped = verificationRows.filter((r) => r.detector === DEFAULT_MODELS.detector);
+  // Embedders and fusions not evaluated in this run keep their earlier calibration.
+  const previous = await readCalibration();
+  const file: CalibrationFile = {
+    embedders: {
+      ...previous.embedders,
+      ...Object.fromEntries(shipped.filter((r) => !r.weights).map((r) => [r.embedder, calibration(r)])),
+    },
+    fusions: {
+      ...previous.fusions,
+      ...Object.fromEntries(
+        shipped
+          .filter((r) => r.weights)
+          .map((r) => [
+            r.embedder,
+            {
+              embedders: r.embedder.split('+').map((name, i) => ({ name, weight: r.weights?.[i] as number })),
+              calibration: calibration(r),
+            },
+          ]),
+      ),
+    },
+  };
+  await writeFile(CALIBRATION_FILE, `${JSON.stringify(file, null, 2)}\n`);
   console.error(`wrote ${CALIBRATION_FILE}; run npm run build:models to put it in the manifest`);
 }
 

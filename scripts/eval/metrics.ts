@@ -129,17 +129,43 @@ export function fitThreshold(scores: readonly LabelledScore[]): { threshold: num
  * `far` of the different-person pairs.
  */
 export function tarAtFar(scores: readonly LabelledScore[], far: number): { tar: number; threshold: number } {
-  const impostors = scores
-    .filter((s) => !s.same)
-    .map((s) => s.similarity)
-    .sort((a, b) => b - a);
-  const genuine = scores.filter((s) => s.same).map((s) => s.similarity);
+  return tarAtFarOf(
+    scores.filter((s) => s.same).map((s) => s.similarity),
+    scores.filter((s) => !s.same).map((s) => s.similarity),
+    far,
+  );
+}
+
+/** tarAtFar for genuine and impostor similarities given apart (impostors may be millions). */
+export function tarAtFarOf(
+  genuine: readonly number[],
+  impostors: Float32Array | readonly number[],
+  far: number,
+): { tar: number; threshold: number } {
   if (impostors.length === 0 || genuine.length === 0)
     throw new RangeError('tarAtFar needs both kinds of pairs');
-  const allowed = Math.floor(far * impostors.length);
+  const sorted = Float64Array.from(impostors).sort().reverse();
+  const allowed = Math.floor(far * sorted.length);
   // Accept strictly above the (allowed+1)-th highest impostor score.
-  const threshold = (impostors[allowed] as number) + 1e-9;
+  const threshold = (sorted[allowed] as number) + 1e-9;
   return { tar: genuine.filter((g) => g >= threshold).length / genuine.length, threshold };
+}
+
+/** Area under the ROC curve: the chance a random same-person pair outscores a random different one (ties half). */
+export function auc(scores: readonly LabelledScore[]): number {
+  const genuine = Float64Array.from(scores.filter((s) => s.same).map((s) => s.similarity)).sort();
+  const impostors = Float64Array.from(scores.filter((s) => !s.same).map((s) => s.similarity)).sort();
+  if (genuine.length === 0 || impostors.length === 0) throw new RangeError('auc needs both kinds of pairs');
+  let below = 0;
+  let tied = 0;
+  let total = 0;
+  for (const g of genuine) {
+    while (below < impostors.length && (impostors[below] as number) < g) below++;
+    tied = below;
+    while (tied < impostors.length && impostors[tied] === g) tied++;
+    total += below + (tied - below) / 2;
+  }
+  return total / (genuine.length * impostors.length);
 }
 
 /**

@@ -3,11 +3,13 @@ import { estimateFar } from '../../functions/core/compare.ts';
 import { parseCfpPairs, parseLfwPairs, parseWider } from '../../scripts/eval/datasets.ts';
 import {
   accuracy,
+  auc,
   averagePrecision,
   farCurve,
   fitThreshold,
   matchImage,
   tarAtFar,
+  tarAtFarOf,
 } from '../../scripts/eval/metrics.ts';
 
 const face = (x: number, y: number, size: number, invalid = false) => ({
@@ -148,5 +150,35 @@ describe('parseCfpPairs', () => {
   it('refuses a line without a label or fold', () => {
     expect(() => parseCfpPairs('a.jpg\tb.jpg\t2\t6', '/cfp')).toThrow(/malformed CFP/);
     expect(() => parseCfpPairs('a.jpg\tb.jpg\t1', '/cfp')).toThrow(/malformed CFP/);
+  });
+});
+
+describe('tarAtFarOf', () => {
+  it('agrees with tarAtFar on labelled pairs', () => {
+    const impostors = Array.from({ length: 1000 }, (_, i) => i / 1000);
+    const genuine = [0.9985, 0.9995, 0.5];
+    const labelled = [
+      ...impostors.map((similarity) => ({ similarity, same: false })),
+      ...genuine.map((similarity) => ({ similarity, same: true })),
+    ];
+    expect(tarAtFarOf(genuine, Float32Array.from(impostors), 1e-3).tar).toBeCloseTo(2 / 3);
+    expect(tarAtFarOf(genuine, impostors, 1e-3)).toEqual(tarAtFar(labelled, 1e-3));
+  });
+});
+
+describe('auc', () => {
+  const pairs = (same: number[], different: number[]) => [
+    ...same.map((similarity) => ({ similarity, same: true })),
+    ...different.map((similarity) => ({ similarity, same: false })),
+  ];
+
+  it('is 1 when every same-person pair outscores every different one, 0.5 when all tie', () => {
+    expect(auc(pairs([0.8, 0.9], [0.1, 0.2, 0.3]))).toBe(1);
+    expect(auc(pairs([0.5, 0.5], [0.5]))).toBe(0.5);
+  });
+
+  it('counts the share of correctly ordered (same, different) pairs', () => {
+    // 0.4 beats 0.3 only; 0.9 beats both: 3 of 4 orderings are right.
+    expect(auc(pairs([0.4, 0.9], [0.3, 0.6]))).toBe(0.75);
   });
 });
