@@ -2,8 +2,9 @@
  * What the CLI prints: JSON lines in the API's shapes, and readable text for people. Pure.
  * Every JSON object is built key by key, so nothing else (embeddings, crops, timings) can leak out.
  */
+import { describeFar } from '../core/compare.ts';
 import type { FaceVerifyError } from '../core/errors.ts';
-import type { DetectResult, Face, Point, VerifyResult } from '../core/types.ts';
+import type { DetectResult, Face, Point, Pose, VerifyResult } from '../core/types.ts';
 
 export interface FaceJson {
   box: { x: number; y: number; width: number; height: number };
@@ -29,6 +30,8 @@ export interface VerifyJson {
   match: boolean;
   similarity: number;
   threshold: number;
+  far: number;
+  pose: Pose;
   source: FaceJson;
   target: FaceJson;
 }
@@ -69,6 +72,8 @@ export function verifyJson(result: VerifyResult): VerifyJson {
     match: result.match,
     similarity: result.similarity,
     threshold: result.threshold,
+    far: result.far,
+    pose: result.pose,
     source: faceJson(result.source),
     target: faceJson(result.target),
   };
@@ -120,10 +125,14 @@ export function formatVerdict(result: Pick<VerifyResult, 'match' | 'similarity' 
   return `${result.match ? 'Same person' : 'Different people'} (${numbers})`;
 }
 
-/** The verdict, then the face compared in each image: `  A  a.jpg  score 0.94  box 446,412 191×191`. */
+/**
+ * The verdict, how rare such a score is between different people, then the face compared in each
+ * image: `  A  a.jpg  score 0.94  box 446,412 191×191`.
+ */
 export function formatVerification(a: string, b: string, result: VerifyResult): string {
   return [
     formatVerdict(result),
+    `  ${result.pose} pair, false-accept rate ${result.far}: ${describeFar(result.far)}`,
     `  A  ${a}  ${describeFace(result.source)}`,
     `  B  ${b}  ${describeFace(result.target)}`,
   ].join('\n');

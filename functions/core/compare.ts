@@ -44,3 +44,12 @@ export function estimateFar(similarity: number, curve: readonly FarPoint[]): num
   const t = (similarity - lo.similarity) / (hi.similarity - lo.similarity);
   return Math.exp(Math.log(lo.far) + t * (Math.log(hi.far) - Math.log(lo.far)));
 }
+
+/** A false-accept rate in words: `about 1 in 8,300 pairs of different people score this high`. */
+export function describeFar(far: number): string {
+  if (!(far > 0)) return 'no false-accept rate is calibrated for this score';
+  const once = Number((1 / far).toPrecision(2));
+  return once <= 1
+    ? 'most pairs of different people score this high'
+    : `about 1 in ${once.toLocaleString('en-US')} pairs of different people score this high`;
+}

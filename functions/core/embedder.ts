@@ -1,6 +1,8 @@
 /**
  * Face embedders: aligned crops in, L2-normalised embeddings out, every face of a request in one
- * batched run. Optional flip test-time augmentation adds each crop's mirror image and sums the two.
+ * batched run. Test-time augmentation sums the embeddings of several views of one face: its crop
+ * aligned on each set of landmarks given for it, and (flip) each crop's mirror image. Several
+ * embedders fuse into one embedding whose cosine is the weighted sum of theirs.
  */
 import type * as ort from 'onnxruntime-node';
 import { type AlignTemplate, alignFace } from './align.ts';
@@ -18,6 +20,14 @@ export function l2normalise(v: Float32Array): Float32Array {
   for (const x of v) sum += x * x;
   const norm = Math.sqrt(sum) || 1;
   return v.map((x) => x / norm);
+}
+
+/** The L2-normalised sum of vectors of one size. */
+export function sumNormalised(vectors: readonly Float32Array[]): Float32Array {
+  const sum = new Float32Array(vectors[0]?.length ?? 0);
+  for (const v of vectors)
+    for (let k = 0; k < sum.length; k++) sum[k] = (sum[k] as number) + (v[k] as number);
+  return l2normalise(sum);
 }
 
 /** The crop mirrored left to right. */
@@ -73,7 +83,39 @@ async function prescale(image: RgbImage, landmarks: Landmarks, template: AlignTe
   return { image: scaled, landmarks: moved };
 }
 
-export class Embedder {
+/** The sets of landmarks one face is aligned on (e.g. the landmark model's and the detector's own). */
+export type FaceAlignments = readonly Landmarks[];
+
+/** What the engine needs of an embedder: one model, or several fused. */
+export interface FaceEmbedder {
+  readonly name: string;
+  /** The crop shown for a face (what "Face Detection 2" shows). */
+  align(image: RgbImage, landmarks: Landmarks): Promise<RgbImage>;
+  /**
+   * One unit-length embedding per face of the image, from the crops aligned on each of its sets of
+   * landmarks (and their mirror images when `flip`).
+   */
+  embedFaces(image: RgbImage, faces: readonly FaceAlignments[], flip: boolean): Promise<Float32Array[]>;
+}
+
+/**
+ * Unit embeddings fused into one: each scaled by √(its weight / the weights' sum) and concatenated,
+ * so the fused vector has unit length and its cosine with another fused vector is Σ wᵢ·cosᵢ / Σ wᵢ.
+ */
+export function fuseEmbeddings(parts: readonly Float32Array[], weights: readonly number[]): Float32Array {
+  if (parts.length !== weights.length) throw new RangeError('fuseEmbeddings needs one weight per part');
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  parts.forEach((part, i) => {
+    const scale = Math.sqrt((weights[i] as number) / total);
+    for (let k = 0; k < part.length; k++) out[offset + k] = (part[k] as number) * scale;
+    offset += part.length;
+  });
+  return out;
+}
+
+export class Embedder implements FaceEmbedder {
   readonly name: string;
   readonly template: AlignTemplate;
 
@@ -88,8 +130,19 @@ export class Embedder {
     return alignFace(scaled.image, scaled.landmarks, this.template).crop;
   }
 
+  async embedFaces(
+    image: RgbImage,
+    faces: readonly FaceAlignments[],
+    flip: boolean,
+  ): Promise<Float32Array[]> {
+    const crops = await Promise.all(faces.flatMap((views) => views.map((l) => this.align(image, l))));
+    const perCrop = await this.embed(crops, flip);
+    let next = 0;
+    return faces.map((views) => sumNormalised(perCrop.slice(next, (next += views.length))));
+  }
+
   /** One L2-normalised embedding per crop, in one model run. */
-  async embed(crops: readonly RgbImage[], flip = false): Promise<Float32Array[]> {
+  async embed(crops: readonly RgbImage[], flip: boolean): Promise<Float32Array[]> {
     if (crops.length === 0) return [];
     const batch = flip ? crops.flatMap((c) => [c, flipHorizontal(c)]) : [...crops];
     const result = await this.model.session.run({
@@ -103,11 +156,36 @@ export class Embedder {
     const dim = data.length / batch.length;
     const rows = Array.from({ length: batch.length }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
     if (!flip) return rows.map(l2normalise);
-    return crops.map((_, i) => {
-      const sum = new Float32Array(dim);
-      const [a, b] = [rows[2 * i] as Float32Array, rows[2 * i + 1] as Float32Array];
-      for (let k = 0; k < dim; k++) sum[k] = (a[k] as number) + (b[k] as number);
-      return l2normalise(sum);
-    });
+    return crops.map((_, i) => sumNormalised([rows[2 * i] as Float32Array, rows[2 * i + 1] as Float32Array]));
+  }
+}
+
+/** Several embedders as one (fuseEmbeddings): each sees the face aligned to its own template. */
+export class FusedEmbedder implements FaceEmbedder {
+  readonly name: string;
+
+  constructor(private readonly parts: readonly { embedder: Embedder; weight: number }[]) {
+    if (parts.length === 0) throw new RangeError('a fusion needs at least one embedder');
+    this.name = parts.map((p) => p.embedder.name).join('+');
+  }
+
+  /** The first embedder's crop. */
+  align(image: RgbImage, landmarks: Landmarks): Promise<RgbImage> {
+    return (this.parts[0] as { embedder: Embedder }).embedder.align(image, landmarks);
+  }
+
+  async embedFaces(
+    image: RgbImage,
+    faces: readonly FaceAlignments[],
+    flip: boolean,
+  ): Promise<Float32Array[]> {
+    const each = await Promise.all(this.parts.map((p) => p.embedder.embedFaces(image, faces, flip)));
+    const weights = this.parts.map((p) => p.weight);
+    return faces.map((_, i) =>
+      fuseEmbeddings(
+        each.map((e) => e[i] as Float32Array),
+        weights,
+      ),
+    );
   }
 }

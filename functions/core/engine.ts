@@ -3,7 +3,7 @@
  * decode → detect → align → embed → compare. Models load once, in parallel, and stay warm.
  */
 import { turnImage } from './align.ts';
-import { cosineSimilarity, isMatch } from './compare.ts';
+import { cosineSimilarity, estimateFar, type FarPoint, isMatch } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
 import {
   createDetector,
@@ -11,11 +11,12 @@ import {
   type DetectorOptions,
   type FaceDetector,
 } from './detector.ts';
-import { Embedder } from './embedder.ts';
+import { Embedder, type FaceEmbedder, FusedEmbedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { faceBack, subjectFace } from './geometry.ts';
 import { LandmarkModel } from './landmarks.ts';
 import {
+  type Calibration,
   findModel,
   type LoadedModel,
   loadManifest,
@@ -23,12 +24,14 @@ import {
   modelsDir,
   openModel,
 } from './models.ts';
+import { isProfile } from './pose.ts';
 import type {
   DetectOptions,
   DetectResult,
   Face,
   FaceMatch,
   Landmarks,
+  Pose,
   RgbImage,
   VerifyResult,
 } from './types.ts';
@@ -81,6 +84,8 @@ export interface ModelInfo {
   role: ManifestEntry['role'];
   version: string;
   sha256: string;
+  /** An embedder's weight in a fusion of several. */
+  weight?: number;
 }
 
 export interface DetectRequest extends DetectOptions {
@@ -104,6 +109,11 @@ export interface VerifyResponse extends VerifyResult {
 }
 
 export type ImageRole = 'source' | 'target';
+
+/** A face to compare: its refined landmarks, and the detector's own (a second alignment; the pose). */
+export interface PairFace extends Face {
+  detected: Landmarks;
+}
 
 /**
  * Turns (degrees) tried when the upright photo shows no face to compare: three CFP profiles tilted
@@ -139,8 +149,9 @@ export class FaceEngine {
   private constructor(
     readonly detector: FaceDetector,
     readonly landmarks: LandmarkModel | undefined,
-    readonly embedder: Embedder,
-    readonly threshold: number,
+    readonly embedder: FaceEmbedder,
+    /** The match thresholds and false-accept curves fitted for this embedder (NaN and none if uncalibrated). */
+    readonly calibration: Pick<Calibration, 'threshold' | 'far' | 'profile'>,
     readonly models: ModelInfo[],
     private readonly config: EngineConfig,
   ) {}
@@ -153,31 +164,46 @@ export class FaceEngine {
     if (findModel(manifest, detectorModel).role !== 'detector') {
       throw new Error(`${detectorModel} is not a detector`);
     }
-    const [detector, landmarks, embedder] = await Promise.all([
+    const embedderName = config.embedder ?? DEFAULT_MODELS.embedder;
+    const fusion = manifest.fusions?.find((f) => f.name === embedderName);
+    const parts = fusion?.embedders ?? [{ name: embedderName, weight: 1 }];
+    const [detector, landmarks, ...embedders] = await Promise.all([
       openModel(manifest, detectorModel, dir),
       landmarksName ? openModel(manifest, landmarksName, dir) : undefined,
-      openModel(manifest, config.embedder ?? DEFAULT_MODELS.embedder, dir),
+      ...parts.map((p) => openModel(manifest, p.name, dir)),
     ]);
-    const threshold =
-      embedder.spec.calibration?.threshold ?? (config.allowUncalibrated ? Number.NaN : undefined);
-    if (threshold === undefined)
-      throw new Error(`embedder ${embedder.spec.name} has no calibrated threshold`);
-    const info = ({ spec }: LoadedModel): ModelInfo => ({
+    const calibration = fusion?.calibration ?? embedders[0]?.spec.calibration;
+    if (!calibration && !config.allowUncalibrated) {
+      throw new Error(`embedder ${embedderName} has no calibrated threshold`);
+    }
+    const info = ({ spec }: LoadedModel, weight?: number): ModelInfo => ({
       name: spec.name,
       role: spec.role,
       version: spec.source.version,
       sha256: spec.sha256,
+      ...(fusion ? { weight } : {}),
     });
-    const loaded = [detector, landmarks, embedder].filter((m): m is LoadedModel => m !== undefined);
     const faceDetector = createDetector(detector);
+    const loaded = embedders.map((model, i) => ({ model, weight: (parts[i] as { weight: number }).weight }));
     return new FaceEngine(
       faceDetector,
       landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
-      new Embedder(embedder),
-      threshold,
-      loaded.map(info),
+      fusion
+        ? new FusedEmbedder(loaded.map(({ model, weight }) => ({ embedder: new Embedder(model), weight })))
+        : new Embedder(embedders[0] as LoadedModel),
+      calibration ?? { threshold: Number.NaN, far: [] },
+      [
+        info(detector),
+        ...(landmarks ? [info(landmarks)] : []),
+        ...loaded.map(({ model, weight }) => info(model, weight)),
+      ],
       config,
     );
+  }
+
+  /** The calibrated match threshold of frontal pairs. */
+  get threshold(): number {
+    return this.calibration.threshold;
   }
 
   /** Whether embeddings use flip test-time augmentation (EngineConfig.flip). */
@@ -205,25 +231,34 @@ export class FaceEngine {
     return result;
   }
 
-  /** Embeddings of the given faces of one image, in one batched model run. */
-  async embedFaces(image: RgbImage, faces: readonly Face[]): Promise<Float32Array[]> {
-    const crops = await Promise.all(faces.map((f) => this.embedder.align(image, f.landmarks)));
-    return this.embedder.embed(crops, this.flip);
+  /**
+   * Embeddings of the given faces of one image, in one batched run per embedder. A compared face is
+   * aligned twice, on the landmark model's points and on the detector's own, and the two summed: on
+   * LFW View 1 DevTrain + CFP folds 6–8 that lifts the AUC of dlib-resnet from 0.988 to 0.993.
+   */
+  embedFaces(image: RgbImage, faces: readonly (Face | PairFace)[]): Promise<Float32Array[]> {
+    return this.embedder.embedFaces(
+      image,
+      faces.map((f) =>
+        'detected' in f && f.detected !== f.landmarks ? [f.landmarks, f.detected] : [f.landmarks],
+      ),
+      this.flip,
+    );
   }
 
   /** Every face of a decoded image, largest first, with refined landmarks. */
   async findFaces(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
-    return this.refine(image, await this.detector.detect(image, options));
+    return (await this.refine(image, await this.detector.detect(image, options))).map(asFace);
   }
 
-  /** The faces with landmarks from the landmark model, in one batched run. */
-  private async refine(image: RgbImage, faces: Face[]): Promise<Face[]> {
-    if (!this.landmarks || faces.length === 0) return faces;
+  /** The faces with landmarks from the landmark model, in one batched run, keeping the detector's. */
+  private async refine(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
+    if (!this.landmarks || faces.length === 0) return faces.map((f) => ({ ...f, detected: f.landmarks }));
     const refined = await this.landmarks.refine(
       image,
       faces.map((f) => f.box),
     );
-    return faces.map((f, i) => ({ ...f, landmarks: refined[i] as Landmarks }));
+    return faces.map((f, i) => ({ ...f, landmarks: refined[i] as Landmarks, detected: f.landmarks }));
   }
 
   /**
@@ -234,7 +269,7 @@ export class FaceEngine {
    * Every face is listed as /detect lists them; the one face to compare is searched at the detector's
    * own bar (RetinaFace's is detect's: every face of LFW and the deepface pairs scores ≥ 0.9).
    */
-  async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<Face[]> {
+  async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<PairFace[]> {
     const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : this.detector.details.verifyMinScore;
     const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false, minScore });
     const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
@@ -249,7 +284,7 @@ export class FaceEngine {
   }
 
   /** The largest face of the photo turned by each of TURNS, refined there and mapped back: the best-scoring turn's. */
-  private async turnedFaces(image: RgbImage, minScore: number): Promise<Face[]> {
+  private async turnedFaces(image: RgbImage, minScore: number): Promise<PairFace[]> {
     const scale = Math.min(1, TURN_MAX_SIDE / Math.max(image.width, image.height));
     let best: { face: Face; turned: ReturnType<typeof turnImage> } | undefined;
     for (const degrees of TURNS) {
@@ -258,13 +293,26 @@ export class FaceEngine {
       if (face && (!best || face.score > best.face.score)) best = { face, turned };
     }
     if (!best) return [];
-    const [refined] = await this.refine(best.turned.image, [best.face]);
-    return [faceBack(refined as Face, best.turned.toImage, image.width, image.height)];
+    const { toImage } = best.turned;
+    const [refined] = (await this.refine(best.turned.image, [best.face])) as [PairFace];
+    const back = (landmarks: Landmarks) =>
+      faceBack({ ...refined, landmarks }, toImage, image.width, image.height);
+    return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks }];
+  }
+
+  /**
+   * The threshold and false-accept curve for a pair: the profile ones when either face is seen from
+   * the side (same-person pairs across poses score lower), else the frontal ones.
+   */
+  private calibrationFor(a: PairFace, b: PairFace): { pose: Pose; threshold: number; far: FarPoint[] } {
+    const profile = this.calibration.profile;
+    return profile && (isProfile(a.detected) || isProfile(b.detected))
+      ? { pose: 'profile', ...profile }
+      : { pose: 'frontal', threshold: this.calibration.threshold, far: this.calibration.far };
   }
 
   async verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
     const clock = new Stopwatch();
-    const threshold = request.threshold ?? this.threshold;
     const [sourceImage, targetImage] = await Promise.all([this.decode(source), this.decode(target)]);
     clock.lap('decode');
     const [sourceFaces, targetFaces] = await Promise.all([
@@ -272,39 +320,61 @@ export class FaceEngine {
       this.pairFaces(targetImage, 'target', request.allTargetFaces ?? false),
     ]);
     clock.lap('detect');
-    const sourceFace = sourceFaces[0] as Face;
+    const sourceFace = sourceFaces[0] as PairFace;
     const comparedTargets = request.allTargetFaces ? targetFaces : targetFaces.slice(0, 1);
     const [[sourceEmbedding], targetEmbeddings] = await Promise.all([
       this.embedFaces(sourceImage, [sourceFace]),
       this.embedFaces(targetImage, comparedTargets),
     ]);
     clock.lap('embed');
-    const compared: FaceMatch[] = comparedTargets.map((face, i) => {
-      const similarity = round4(
-        cosineSimilarity(sourceEmbedding as Float32Array, targetEmbeddings[i] as Float32Array),
+    // Decided on the exact similarity; rounded only for the answer.
+    const compared = comparedTargets.map((face, i) => {
+      const similarity = cosineSimilarity(
+        sourceEmbedding as Float32Array,
+        targetEmbeddings[i] as Float32Array,
       );
-      return { face, similarity, match: isMatch(similarity, threshold) };
+      const { pose, threshold, far } = this.calibrationFor(sourceFace, face);
+      const applied = request.threshold ?? threshold;
+      const answer: FaceMatch = {
+        face: asFace(face),
+        similarity: round4(similarity),
+        match: isMatch(similarity, applied),
+        far: far.length ? roundFar(estimateFar(similarity, far)) : Number.NaN,
+      };
+      return { answer, pose, threshold: applied };
     });
     const best = request.allTargetFaces
-      ? compared.reduce((a, b) => (b.similarity > a.similarity ? b : a))
-      : (compared[0] as FaceMatch);
+      ? compared.reduce((a, b) => (b.answer.similarity > a.answer.similarity ? b : a))
+      : (compared[0] as (typeof compared)[0]);
     const result: VerifyResponse = {
-      match: best.match,
-      similarity: best.similarity,
-      threshold,
-      source: sourceFace,
-      target: best.face,
+      match: best.answer.match,
+      similarity: best.answer.similarity,
+      threshold: best.threshold,
+      far: best.answer.far,
+      pose: best.pose,
+      source: asFace(sourceFace),
+      target: best.answer.face,
       timings: clock.laps,
     };
     if (request.allTargetFaces) {
-      result.faceMatches = compared.filter((c) => c.match);
-      result.unmatchedFaces = compared.filter((c) => !c.match).map((c) => c.face);
+      result.faceMatches = compared.filter((c) => c.answer.match).map((c) => c.answer);
+      result.unmatchedFaces = compared.filter((c) => !c.answer.match).map((c) => c.answer.face);
     }
     result.timings = clock.finish();
     return result;
   }
 }
 
+/** The public shape of a face, without what only the engine uses. */
+function asFace({ box, score, landmarks }: Face): Face {
+  return { box, score, landmarks };
+}
+
 function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
+}
+
+/** Two significant digits: the curve is an estimate from a sample. */
+function roundFar(far: number): number {
+  return Number(far.toPrecision(2));
 }

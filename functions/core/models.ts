@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import type { Manifest, ManifestEntry } from '../../layers/models/src/build.ts';
+import type { Calibration, Manifest, ManifestEntry } from '../../layers/models/src/build.ts';
 
-export type { Manifest, ManifestEntry };
+export type { Calibration, Manifest, ManifestEntry };
 
 /** `FACEVERIFY_MODELS_DIR`, else the converter's build folder in this checkout. */
 export function modelsDir(): string {

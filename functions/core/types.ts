@@ -47,16 +47,29 @@ export interface DetectResult {
   faces: Face[];
 }
 
+/**
+ * `far`: the estimated false-accept rate of the similarity, how often two different people score at
+ * least this high (0.0001: about once in 10,000), from the embedder's calibration; at the top of its
+ * range it is the rarest rate the calibration measured, an upper bound.
+ */
 export interface FaceMatch {
   face: Face;
   similarity: number;
   match: boolean;
+  far: number;
 }
+
+/** `profile` when either compared face is seen from the side: such pairs have a threshold of their own. */
+export type Pose = 'frontal' | 'profile';
 
 export interface VerifyResult {
   match: boolean;
   similarity: number;
+  /** The threshold this pair was decided at: the request's, else the one calibrated for its pose. */
   threshold: number;
+  /** See FaceMatch. */
+  far: number;
+  pose: Pose;
   source: Face;
   target: Face;
   /** Present when every target face was compared (allTargetFaces). */

@@ -1,6 +1,6 @@
 /**
  * Measured what-ifs for verify, using only the engine's public pieces (nothing in functions/ changes):
- * cheaper decodes, one batched embedder run for both faces, and onnxruntime thread settings.
+ * cheaper decodes and onnxruntime thread settings.
  * Variants of one experiment run interleaved, one call each per round, so load from elsewhere on
  * the machine lands on all of them alike; compare variants within a table, not across runs.
  *
@@ -133,32 +133,25 @@ async function largestFace(image: RgbImage): Promise<Face> {
 }
 
 /** Mirrors engine.verify's stages (decode ∥, detect ∥, align + embed ∥) for the largest faces. */
-async function composedVerify(decode: Decode, batched: boolean): Promise<number> {
+async function composedVerify(decode: Decode): Promise<number> {
   const images = await Promise.all([decode(a.bytes), decode(b.bytes)]);
   const faces = await Promise.all(images.map(largestFace));
-  const crops = await Promise.all(
-    images.map((img, i) => engine.embedder.align(img, (faces[i] as Face).landmarks)),
-  );
-  const embeddings = batched
-    ? await engine.embedder.embed(crops)
-    : (await Promise.all(crops.map((c) => engine.embedder.embed([c])))).flat();
-  return cosineSimilarity(embeddings[0] as Float32Array, embeddings[1] as Float32Array);
+  const embeddings = await Promise.all(images.map((img, i) => engine.embedFaces(img, [faces[i] as Face])));
+  return cosineSimilarity(embeddings[0]?.[0] as Float32Array, embeddings[1]?.[0] as Float32Array);
 }
 
 const fullDecode: Decode = (bytes) => decodeImage(bytes);
 const smallDecode: Decode = (bytes) => decodeShrunk(bytes, 640);
 const similarities = [
   (await engine.verify(a.bytes, b.bytes)).similarity,
-  await composedVerify(fullDecode, false),
-  await composedVerify(fullDecode, true),
-  await composedVerify(smallDecode, true),
+  await composedVerify(fullDecode),
+  await composedVerify(smallDecode),
 ];
 progress('B. verify variants…');
 const verifyResults = await compare([
   { name: 'engine.verify (baseline)', run: () => engine.verify(a.bytes, b.bytes) },
-  { name: 'same pipeline rebuilt (sanity check)', run: () => composedVerify(fullDecode, false) },
-  { name: '+ one batched embedder run for both faces', run: () => composedVerify(fullDecode, true) },
-  { name: '+ decode to ≤ 640 px (2× shrink-on-load)', run: () => composedVerify(smallDecode, true) },
+  { name: 'same pipeline rebuilt (sanity check)', run: () => composedVerify(fullDecode) },
+  { name: '+ decode to ≤ 640 px (2× shrink-on-load)', run: () => composedVerify(smallDecode) },
 ]);
 verifyResults.results.forEach((r, i) => {
   r.note = `similarity ${(similarities[i] ?? Number.NaN).toFixed(4)}`;
@@ -167,26 +160,28 @@ verifyResults.results.forEach((r, i) => {
 // --- C. onnxruntime threads for the embedder -----------------------------------------------------
 progress('C. onnxruntime thread settings (embedder)…');
 const dir = modelsDir();
-const spec = findModel(await loadManifest(dir), engine.embedder.name);
+// The first (or only) embedder the engine fuses.
+const firstEmbedder = engine.models.find((m) => m.role === 'embedder')?.name ?? '';
+const spec = findModel(await loadManifest(dir), firstEmbedder);
 async function embedderWith(options: ort.InferenceSession.SessionOptions): Promise<Embedder> {
   const session = await ort.InferenceSession.create(join(dir, spec.file), { ...SESSION_OPTIONS, ...options });
   return new Embedder({ spec, session });
 }
 const image = await engine.decode(a.bytes);
-const crop = await engine.embedder.align(image, (await largestFace(image)).landmarks);
 const defaults = await embedderWith({});
+const crop = await defaults.align(image, (await largestFace(image)).landmarks);
 const single = await embedderWith({ intraOpNumThreads: 1 });
 // onnxruntime's own default: idle intra-op threads spin for work, which the engine turns off.
 const spinning = await embedderWith({ extra: { session: { intra_op: { allow_spinning: '1' } } } });
-const twoAtOnce = (e: Embedder) => Promise.all([e.embed([crop]), e.embed([crop])]);
+const twoAtOnce = (e: Embedder) => Promise.all([e.embed([crop], engine.flip), e.embed([crop], engine.flip)]);
 const threadResults = await compare([
-  { name: 'default threads: 1 crop', run: () => defaults.embed([crop]) },
+  { name: 'default threads: 1 crop', run: () => defaults.embed([crop], engine.flip) },
   { name: 'default threads: 2 runs of 1 crop at once', run: () => twoAtOnce(defaults) },
-  { name: 'default threads: 1 run of 2 crops', run: () => defaults.embed([crop, crop]) },
-  { name: 'intraOpNumThreads 1: 1 crop', run: () => single.embed([crop]) },
+  { name: 'default threads: 1 run of 2 crops', run: () => defaults.embed([crop, crop], engine.flip) },
+  { name: 'intraOpNumThreads 1: 1 crop', run: () => single.embed([crop], engine.flip) },
   { name: 'intraOpNumThreads 1: 2 runs of 1 crop at once', run: () => twoAtOnce(single) },
-  { name: 'intraOpNumThreads 1: 1 run of 2 crops', run: () => single.embed([crop, crop]) },
-  { name: 'spinning (onnxruntime default): 1 crop', run: () => spinning.embed([crop]) },
+  { name: 'intraOpNumThreads 1: 1 run of 2 crops', run: () => single.embed([crop, crop], engine.flip) },
+  { name: 'spinning (onnxruntime default): 1 crop', run: () => spinning.embed([crop], engine.flip) },
   { name: 'spinning (onnxruntime default): 2 runs of 1 crop at once', run: () => twoAtOnce(spinning) },
 ]);
 

@@ -201,12 +201,22 @@ describe('JSON lines', () => {
       match: true,
       similarity: 0.9312,
       threshold: 0.904,
+      far: 0.00012,
+      pose: 'frontal',
       source: a,
       target: b,
       timings: {},
       faceMatches: [],
     } as unknown as VerifyResponse;
-    expect(Object.keys(verifyJson(result))).toEqual(['match', 'similarity', 'threshold', 'source', 'target']);
+    expect(Object.keys(verifyJson(result))).toEqual([
+      'match',
+      'similarity',
+      'threshold',
+      'far',
+      'pose',
+      'source',
+      'target',
+    ]);
     const pair = pairJson({ a: 'a.jpg', b: 'b.jpg', line: 3 }, result);
     expect(Object.keys(pair)).toEqual([
       'a',
@@ -215,6 +225,8 @@ describe('JSON lines', () => {
       'match',
       'similarity',
       'threshold',
+      'far',
+      'pose',
       'source',
       'target',
     ]);
@@ -262,11 +274,14 @@ describe('text for people', () => {
       match: true,
       similarity: 0.95,
       threshold: 0.9,
+      far: 0.00012,
+      pose: 'frontal',
       source: face(446.26, 191.04, 0.943),
       target: face(100, 120, 0.81),
     });
     expect(verification.split('\n')).toEqual([
       'Same person (similarity 0.95 ≥ threshold 0.90)',
+      '  frontal pair, false-accept rate 0.00012: about 1 in 8,300 pairs of different people score this high',
       '  A  a.jpg  score 0.94  box 446,412 191×191',
       '  B  b.jpg  score 0.81  box 100,412 120×120',
     ]);
@@ -380,6 +395,8 @@ describe('runCli over a fake engine', () => {
         match: similarity >= threshold,
         similarity,
         threshold,
+        far: similarity > 0.9 ? 0.0001 : 0.3,
+        pose: 'frontal' as const,
         source: face(0, 30),
         target: face(5, 20),
         timings: { decode: 0, detect: 0, align: 0, embed: 0, total: 0 },
@@ -499,6 +516,8 @@ describe('runCli over a fake engine', () => {
       'match',
       'similarity',
       'threshold',
+      'far',
+      'pose',
       'source',
       'target',
     ]);

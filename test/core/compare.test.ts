@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosineSimilarity, estimateFar, isMatch } from '../../functions/core/compare.ts';
+import { cosineSimilarity, describeFar, estimateFar, isMatch } from '../../functions/core/compare.ts';
 
 describe('cosineSimilarity', () => {
   it('is 1 for parallel, 0 for orthogonal, -1 for opposite vectors, whatever their length', () => {
@@ -50,5 +50,15 @@ describe('estimateFar', () => {
 
   it('refuses an empty curve', () => {
     expect(() => estimateFar(0.5, [])).toThrow(RangeError);
+  });
+});
+
+describe('describeFar', () => {
+  it('says how rare the score is between different people, to two significant digits', () => {
+    expect(describeFar(0.0001)).toBe('about 1 in 10,000 pairs of different people score this high');
+    expect(describeFar(0.00012)).toBe('about 1 in 8,300 pairs of different people score this high');
+    expect(describeFar(0.6)).toBe('about 1 in 1.7 pairs of different people score this high');
+    expect(describeFar(1)).toBe('most pairs of different people score this high');
+    expect(describeFar(Number.NaN)).toBe('no false-accept rate is calibrated for this score');
   });
 });

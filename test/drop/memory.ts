@@ -103,6 +103,8 @@ export class TextEngine implements DropEngine {
       match: a === b,
       similarity,
       threshold: this.threshold,
+      far: a === b ? 0.0001 : 0.3,
+      pose: 'frontal',
       source: FACE,
       target: FACE,
       timings: TIMINGS,

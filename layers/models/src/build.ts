@@ -8,12 +8,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { FarPoint } from '../../../functions/core/compare.ts';
 import { CATALOG, type CatalogEntry, packageVersion } from './catalog.ts';
 
 const MODELS_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_BUILD_DIR = join(MODELS_ROOT, 'build');
-/** Thresholds fitted by `npm run eval` on LFW View 1 DevTrain, committed beside the converter. */
-const CALIBRATION_FILE = join(MODELS_ROOT, 'calibration.json');
+/** Thresholds and false-accept curves fitted by `npm run eval -- --calibrate`, committed beside the converter. */
+export const CALIBRATION_FILE = join(MODELS_ROOT, 'calibration.json');
 
 export interface ManifestEntry extends Omit<CatalogEntry, 'build' | 'source'> {
   file: string;
@@ -24,27 +25,47 @@ export interface ManifestEntry extends Omit<CatalogEntry, 'build' | 'source'> {
 }
 
 export interface Calibration {
+  /** For pairs of frontal faces. */
   threshold: number;
+  /** Impostor similarities' false-accept curve, similarity ascending (see estimateFar). */
+  far: FarPoint[];
+  /** For pairs in which either face is seen from the side (pose.ts). */
+  profile?: { threshold: number; far: FarPoint[] };
   fittedOn: string;
   [key: string]: unknown;
 }
 
-export interface Manifest {
-  models: ManifestEntry[];
+/** Several embedders used as one (FusedEmbedder), under a name of its own: `a+b`. */
+export interface Fusion {
+  name: string;
+  /** Each embedder's weight in the fused cosine, in order. */
+  embedders: { name: string; weight: number }[];
+  calibration: Calibration;
 }
 
-async function readCalibration(): Promise<Record<string, Calibration>> {
+export interface Manifest {
+  models: ManifestEntry[];
+  fusions: Fusion[];
+}
+
+/** calibration.json: per embedder, and per fusion of embedders. */
+export interface CalibrationFile {
+  embedders: Record<string, Calibration>;
+  fusions: Record<string, Omit<Fusion, 'name'>>;
+}
+
+export async function readCalibration(file = CALIBRATION_FILE): Promise<CalibrationFile> {
   try {
-    return JSON.parse(await readFile(CALIBRATION_FILE, 'utf8')) as Record<string, Calibration>;
+    return JSON.parse(await readFile(file, 'utf8')) as CalibrationFile;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { embedders: {}, fusions: {} };
     throw error;
   }
 }
 
 export async function buildModels(outDir: string, names: string[] = []): Promise<Manifest> {
   const wanted = names.length ? CATALOG.filter((m) => names.includes(m.name)) : CATALOG;
-  const calibration = await readCalibration();
+  const { embedders: calibration, fusions } = await readCalibration();
   await mkdir(outDir, { recursive: true });
   const models: ManifestEntry[] = [];
   for (const entry of wanted) {
@@ -64,7 +85,14 @@ export async function buildModels(outDir: string, names: string[] = []): Promise
     const ms = (performance.now() - started).toFixed(0);
     console.log(`built ${file} (${(bytes.length / 1e6).toFixed(1)} MB, ${ms} ms)`);
   }
-  const manifest: Manifest = { models };
+  const built = new Set(models.map((m) => m.name));
+  const manifest: Manifest = {
+    models,
+    // A fusion is only usable where every one of its embedders is built.
+    fusions: Object.entries(fusions)
+      .filter(([, f]) => f.embedders.every((e) => built.has(e.name)))
+      .map(([name, f]) => ({ name, ...f })),
+  };
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
