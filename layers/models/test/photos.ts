@@ -40,13 +40,14 @@ export function decodedPhotos(): Promise<Photo[]> {
   return photos;
 }
 
-/** Each photo's face crop, resized to size × size RGB pixels. */
-export async function faceCrops(size: number): Promise<Buffer[]> {
+/** Each photo's face crop, moved by `shift` (fractions of its side, x and y), resized to size × size RGB pixels. */
+export async function faceCrops(size: number, shift: [number, number] = [0, 0]): Promise<Buffer[]> {
   return Promise.all(
     (await decodedPhotos()).map(({ data, info }, i) => {
       const [left, top, side] = FACE_CROPS[i] as [number, number, number];
+      const [dx, dy] = shift.map((s) => Math.round(s * side)) as [number, number];
       return sharp(data, { raw: info })
-        .extract({ left, top, width: side, height: side })
+        .extract({ left: left + dx, top: top + dy, width: side, height: side })
         .resize(size, size)
         .raw()
         .toBuffer();

