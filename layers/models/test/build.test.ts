@@ -48,7 +48,7 @@ async function expectComplete(entry: ManifestEntry, dir: string): Promise<void> 
   const { input } = entry;
   expect(input.name, where).toBe('input');
   expect(input.layout, where).toBe('NHWC');
-  expect(input.colour, where).toBe('RGB');
+  expect(['RGB', 'BGR'], where).toContain(input.colour);
   expect(input.shape, where).toHaveLength(4);
   const [batch, height = 0, width = 0, channels] = input.shape;
   expect([-1, 1], where).toContain(batch);
@@ -57,7 +57,10 @@ async function expectComplete(entry: ManifestEntry, dir: string): Promise<void> 
   expect((size(height) && size(width)) || (height === -1 && width === -1), where).toBe(true);
   expect(channels, where).toBe(3);
   expect(Number.isFinite(input.normalisation.scale) && input.normalisation.scale > 0, where).toBe(true);
-  expect(Number.isFinite(input.normalisation.offset), where).toBe(true);
+  const { offset } = input.normalisation;
+  const offsets = typeof offset === 'number' ? [offset] : offset;
+  expect([1, 3], where).toContain(offsets.length);
+  expect(offsets.every(Number.isFinite), where).toBe(true);
 
   expect(entry.outputs.length, where).toBeGreaterThan(0);
   for (const output of entry.outputs) {

