@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import type { Calibration, Manifest, ManifestEntry } from '../../layers/models/src/build.ts';
+import type { InputSpec } from '../../layers/models/src/catalog.ts';
 
 export type { Calibration, Manifest, ManifestEntry };
 
@@ -51,15 +52,30 @@ export async function openModel(manifest: Manifest, name: string, dir = modelsDi
   return { spec, session };
 }
 
+/**
+ * Writes RGB pixels (0–255, HWC) into `out` from `at` as the model's input: its channel order, then
+ * `pixel * scale + offset` per channel.
+ */
+export function normaliseInto(input: InputSpec, rgb: ArrayLike<number>, out: Float32Array, at = 0): void {
+  const { scale, offset } = input.normalisation;
+  const [o0, o1, o2] = typeof offset === 'number' ? [offset, offset, offset] : offset;
+  // Model channel c reads RGB channel sc.
+  const [s0, s1, s2] = input.colour === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  for (let i = 0; i < rgb.length; i += 3) {
+    out[at + i] = (rgb[i + s0] as number) * scale + o0;
+    out[at + i + 1] = (rgb[i + s1] as number) * scale + o1;
+    out[at + i + 2] = (rgb[i + s2] as number) * scale + o2;
+  }
+}
+
 /** A batch of RGB images (NHWC bytes, each the model's input size) as the model's normalised float input. */
 export function toInputTensor(spec: ManifestEntry, images: readonly Uint8Array[]): ort.Tensor {
   const [, height = 0, width = 0, channels = 3] = spec.input.shape;
-  const { scale, offset } = spec.input.normalisation;
   const size = height * width * channels;
   const data = new Float32Array(images.length * size);
   images.forEach((pixels, n) => {
     if (pixels.length !== size) throw new RangeError(`${spec.name} takes ${width}×${height} images`);
-    for (let i = 0; i < size; i++) data[n * size + i] = (pixels[i] as number) * scale + offset;
+    normaliseInto(spec.input, pixels, data, n * size);
   });
   return new ort.Tensor('float32', data, [images.length, height, width, channels]);
 }
