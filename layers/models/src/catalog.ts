@@ -246,6 +246,7 @@ export const CATALOG: CatalogEntry[] = [
       { name: 'boxes8', tf: 'Identity_3', meaning: 'as boxes16, for the stride-32 anchors' },
     ],
     details: {
+      family: 'blazeface',
       anchors: [
         { stride: 16, perCell: 2 },
         { stride: 32, perCell: 6 },
@@ -283,6 +284,7 @@ export const CATALOG: CatalogEntry[] = [
       },
     ],
     details: {
+      family: 'blazeface',
       anchors: [{ stride: 4, perCell: 1 }],
       outputPairs: [['scores', 'boxes']],
       keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
