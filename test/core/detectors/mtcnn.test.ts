@@ -15,7 +15,7 @@ describe('pyramidScales', () => {
     // Faces 20, 28.2, 39.8, 56.1, 79.2 px fit 80 px; 111.6 does not.
     const scales = pyramidScales(100, 80, 20);
     expect(scales).toHaveLength(5);
-    scales.forEach((s, k) => expect(s).toBeCloseTo(0.6 * PYRAMID_FACTOR ** k, 12));
+    for (const [k, s] of scales.entries()) expect(s).toBeCloseTo(0.6 * PYRAMID_FACTOR ** k, 12);
     expect(pyramidScales(100, 19, 20)).toEqual([]);
     expect(pyramidScales(12, 12, 12)).toEqual([1]);
   });
