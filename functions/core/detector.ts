@@ -7,6 +7,7 @@
  * makes of one view lives in `detectors/<family>.ts`.
  */
 import { BlazeFaceModel } from './detectors/blazeface.ts';
+import { MtcnnModel } from './detectors/mtcnn.ts';
 import { RetinaFaceModel } from './detectors/retinaface.ts';
 import { SsdModel } from './detectors/ssd.ts';
 import { type Candidate, clipBox, sortLargestFirst, weightedNonMaxSuppression } from './geometry.ts';
@@ -98,6 +99,11 @@ export interface ViewModel {
   readonly tileScale: number;
   /** See ViewPlan. */
   readonly zoomOut: boolean;
+  /**
+   * Sees a whole-photo view at the photo's own resolution, capped at inputSize (a net that takes any
+   * size, such as MTCNN's pyramid), rather than always resized to inputSize.
+   */
+  readonly nativeSize?: boolean;
   /** Candidates per view, for a batch of views. */
   run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]>;
   /** A merged candidate's five landmarks (before the landmark model refines them). */
@@ -117,16 +123,19 @@ export class FaceDetector {
 
   async detect(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
     const opts = { ...DEFAULT_DETECT_OPTIONS, ...options };
-    const { inputSize } = this.model;
+    const { inputSize, nativeSize } = this.model;
     const plan = { tileSize: inputSize * this.model.tileScale, zoomOut: this.model.zoomOut };
     const views = planViews(image.width, image.height, plan).filter((v) => opts.tiles || !v.tile);
+    const sides = views.map((v) =>
+      nativeSize && !v.tile ? Math.min(inputSize, Math.round(v.size)) : inputSize,
+    );
     // Blend from the same candidates whatever minScore is asked, so a face's box does not depend on it.
     const floor = Math.min(opts.minScore, BLEND_FLOOR);
-    const found = await this.model.run(await viewPixels(image, views, inputSize), floor);
+    const found = await this.model.run(await viewPixels(image, views, sides, inputSize), floor);
     const candidates: Candidate[] = [];
     views.forEach((view, i) => {
       for (const c of found[i] ?? []) {
-        const mapped = mapCandidate(c, view, inputSize);
+        const mapped = mapCandidate(c, view, sides[i] as number);
         if (keepInTile(mapped.box, view, image.width, image.height)) candidates.push(mapped);
       }
     });
@@ -142,23 +151,37 @@ export class FaceDetector {
   }
 }
 
-/** Each view as model input; tiles (all one size) come from one downscaled copy of the photo. */
-async function viewPixels(image: RgbImage, views: readonly View[], inputSize: number): Promise<Uint8Array[]> {
+/**
+ * Each view as a `sides[i]`-pixel square; tiles (all one size, seen at inputSize) come from one
+ * downscaled copy of the photo.
+ */
+async function viewPixels(
+  image: RgbImage,
+  views: readonly View[],
+  sides: readonly number[],
+  inputSize: number,
+): Promise<Uint8Array[]> {
   const tiles = views.filter((v) => v.tile);
   const factor = inputSize / (tiles[0]?.size ?? inputSize);
   const scaled = tiles.length ? await scaleImage(image, factor) : image;
   return Promise.all(
-    views.map((v) =>
-      v.tile ? copySquare(scaled, v.x * factor, v.y * factor, inputSize) : squareCrop(image, v, inputSize),
+    views.map((v, i) =>
+      v.tile
+        ? copySquare(scaled, v.x * factor, v.y * factor, inputSize)
+        : squareCrop(image, v, sides[i] as number),
     ),
   );
 }
 
+/** Opens another model of the manifest, for families made of several nets. */
+export type OpenModel = (name: string) => Promise<LoadedModel>;
+
 /** Each family's view model, built from its manifest entry's model. */
 const FAMILIES = {
-  retinaface: (model: LoadedModel): ViewModel => new RetinaFaceModel(model),
-  blazeface: (model: LoadedModel): ViewModel => new BlazeFaceModel(model),
-  ssd: (model: LoadedModel): ViewModel => new SsdModel(model),
+  retinaface: async (model: LoadedModel): Promise<ViewModel> => new RetinaFaceModel(model),
+  blazeface: async (model: LoadedModel): Promise<ViewModel> => new BlazeFaceModel(model),
+  ssd: async (model: LoadedModel): Promise<ViewModel> => new SsdModel(model),
+  mtcnn: (model: LoadedModel, open: OpenModel): Promise<ViewModel> => MtcnnModel.open(model, open),
 } as const;
 
 export type DetectorFamily = keyof typeof FAMILIES;
@@ -189,7 +212,7 @@ export function detectorDetails(spec: Pick<ManifestEntry, 'name' | 'details'>): 
   return { family: family as DetectorFamily, landmarkCropScale, verifyMinScore };
 }
 
-export function createDetector(model: LoadedModel): FaceDetector {
+export async function createDetector(model: LoadedModel, open: OpenModel): Promise<FaceDetector> {
   const { family, ...details } = detectorDetails(model.spec);
-  return new FaceDetector(FAMILIES[family](model), details);
+  return new FaceDetector(await FAMILIES[family](model, open), details);
 }

@@ -159,7 +159,7 @@ export class FaceEngine {
       sha256: spec.sha256,
     });
     const loaded = [detector, landmarks, embedder].filter((m): m is LoadedModel => m !== undefined);
-    const faceDetector = createDetector(detector);
+    const faceDetector = await createDetector(detector, (name) => openModel(manifest, name, dir));
     return new FaceEngine(
       faceDetector,
       landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),

@@ -70,7 +70,7 @@ describe('detectorDetails', () => {
 
   it('refuses an unknown family, naming the known ones', () => {
     expect(() => detectorDetails({ name: 'x', details: { ...details, family: 'yolo' } })).toThrow(
-      'the manifest entry of x names detector family "yolo", not one of retinaface, blazeface, ssd',
+      'the manifest entry of x names detector family "yolo", not one of retinaface, blazeface, ssd, mtcnn',
     );
   });
 

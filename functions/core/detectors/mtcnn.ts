@@ -7,8 +7,12 @@
  * followed unless marked. Boxes here are continuous { x, y, width, height } whose corners are the
  * Kotlin's inclusive pixel indices: width = x2 − x1 + 1.
  */
-import { type Candidate, nonMaxSuppression, type Overlap } from '../geometry.ts';
-import type { Box, Point } from '../types.ts';
+import type * as ort from 'onnxruntime-node';
+import type { ViewModel } from '../detector.ts';
+import { type Candidate, intersectionOverMin, nonMaxSuppression, type Overlap } from '../geometry.ts';
+import { type LoadedModel, toInputTensor } from '../models.ts';
+import { resampleBox, scaleImage } from '../resample.ts';
+import type { Box, Landmarks, Point, RgbImage } from '../types.ts';
 
 /** pnet sees 12 × 12 cells at a stride of 2 pixels of the scaled photo. */
 const CELL = 12;
@@ -114,4 +118,165 @@ export function suppress<T extends Candidate>(
   overlap?: Overlap,
 ): T[] {
   return nonMaxSuppression(proposals, threshold, Infinity, overlap).map((i) => proposals[i] as T);
+}
+
+/** One level of the pyramid: the view scaled by `scale`, which pnet ran over and crops are cut from. */
+interface Level {
+  scale: number;
+  image: RgbImage;
+}
+
+/**
+ * The level to cut a `size`-pixel crop of `box` from: the smallest that still holds the box at `size`
+ * pixels or more, so bilinear sampling never skips pixels (facenet resizes with cv2's INTER_AREA for
+ * the same reason; the Kotlin's bitmap filter does not). Levels are sorted by scale, largest first.
+ */
+export function cropLevel<T extends { scale: number }>(levels: readonly T[], box: Box, size: number): T {
+  const fits = levels.filter((l) => Math.max(box.width, box.height) * l.scale >= size);
+  return (fits.at(-1) ?? levels[0]) as T;
+}
+
+/** The box, in view pixels with corners at pixel centres, as the same region of a level. */
+function onLevel(box: Box, level: Level, side: number): Box {
+  const s = level.image.width / side;
+  return {
+    x: (box.x - 0.5) * s + 0.5,
+    y: (box.y - 0.5) * s + 0.5,
+    width: box.width * s,
+    height: box.height * s,
+  };
+}
+
+/** Faces smaller than this (view pixels) are not looked for: facenet's default minsize. */
+const MIN_FACE = 20;
+/** Crops per rnet and onet run: batching saves per-run overhead; onnxruntime's arena grows with it. */
+const BATCH = { rnet: 256, onet: 64 } as const;
+
+/** A net's outputs by position in its manifest entry: scores, regressions, then onet's landmarks. */
+function outputNames(model: LoadedModel): string[] {
+  return model.spec.outputs.map((o) => o.name);
+}
+
+/** The three nets, on views of any size up to inputSize (pnet is fully convolutional). */
+export class MtcnnModel implements ViewModel {
+  readonly name: string;
+  readonly inputSize: number;
+  readonly tileScale = 1;
+  /** The pyramid already covers faces up to the view's size. */
+  readonly zoomOut = false;
+  readonly nativeSize = true;
+
+  private constructor(
+    private readonly pnet: LoadedModel,
+    private readonly rnet: LoadedModel,
+    private readonly onet: LoadedModel,
+  ) {
+    this.name = pnet.spec.name;
+    this.inputSize = (pnet.spec.details as { maxSide: number }).maxSide;
+  }
+
+  /** pnet is the manifest entry that names the detector; its details name the rnet and onet entries. */
+  static async open(pnet: LoadedModel, open: (name: string) => Promise<LoadedModel>): Promise<MtcnnModel> {
+    const { rnet, onet } = (pnet.spec.details as { stages: { rnet: string; onet: string } }).stages;
+    const [r, o] = await Promise.all([open(rnet), open(onet)]);
+    return new MtcnnModel(pnet, r, o);
+  }
+
+  landmarks({ points = [] }: Candidate): Landmarks {
+    const [leftEye, rightEye, nose, mouthLeft, mouthRight] = points as [Point, Point, Point, Point, Point];
+    return { leftEye, rightEye, nose, mouthLeft, mouthRight };
+  }
+
+  async run(batch: readonly Uint8Array[], minScore: number): Promise<Candidate[][]> {
+    const out: Candidate[][] = [];
+    for (const pixels of batch) {
+      const side = Math.round(Math.sqrt(pixels.length / 3));
+      out.push(await this.detect({ data: pixels, width: side, height: side }, minScore));
+    }
+    return out;
+  }
+
+  /** The cascade on one square view; onet keeps faces scoring ≥ minScore. */
+  private async detect(view: RgbImage, minScore: number): Promise<Candidate[]> {
+    const pyramid: Level[] = [];
+    for (const scale of pyramidScales(view.width, view.height, MIN_FACE)) {
+      pyramid.push({ scale, image: scale === 1 ? view : await scaleImage(view, scale) });
+    }
+    const proposals: Proposal[] = [];
+    for (const { scale, image } of pyramid) {
+      proposals.push(...suppress(pnetProposals(await this.pnetMap(image), scale), 0.5));
+    }
+    // Crops come from the pyramid or, for faces too small for it, from the view itself.
+    const levels = pyramid[0]?.scale === 1 ? pyramid : [{ scale: 1, image: view }, ...pyramid];
+    const stage1 = suppress(proposals, 0.7).map((p) => squareBox(regressBox(p.box, p.regression)));
+
+    const rnet = await this.refine(this.rnet, 24, BATCH.rnet, levels, view.width, stage1);
+    const stage2 = suppress(
+      rnet.filter((c) => c.score >= THRESHOLDS.rnet),
+      0.7,
+    ).map((c) => squareBox(regressBox(c.box, c.regression)));
+
+    const onet = await this.refine(this.onet, 48, BATCH.onet, levels, view.width, stage2);
+    const faces = onet
+      .filter((c) => c.score >= minScore)
+      .map((c) => ({ ...c, box: regressBox(c.box, c.regression) }));
+    return suppress(faces, 0.7, intersectionOverMin).map(({ box, score, points }) => ({
+      box,
+      score,
+      points,
+    }));
+  }
+
+  private async pnetMap(image: RgbImage): Promise<PnetMap> {
+    const [scores, regressions] = outputNames(this.pnet);
+    const input = toInputTensor(this.pnet.spec, [image.data], [image.height, image.width]);
+    const result = await this.pnet.session.run({ input });
+    const s = result[scores as string] as ort.Tensor;
+    return {
+      rows: s.dims[1] as number,
+      columns: s.dims[2] as number,
+      scores: s.data as Float32Array,
+      regressions: (result[regressions as string] as ort.Tensor).data as Float32Array,
+    };
+  }
+
+  /** A net's score, regression (and landmarks, for onet) for each box, in batched runs. */
+  private async refine(
+    model: LoadedModel,
+    size: number,
+    batchSize: number,
+    levels: readonly Level[],
+    side: number,
+    boxes: readonly Box[],
+  ): Promise<Proposal[]> {
+    const [scores, regressions, landmarks] = outputNames(model);
+    const out: Proposal[] = [];
+    for (let start = 0; start < boxes.length; start += batchSize) {
+      const chunk = boxes.slice(start, start + batchSize);
+      const crops = chunk.map((box) => {
+        const level = cropLevel(levels, box, size);
+        return resampleBox(level.image, onLevel(box, level, side), size).data;
+      });
+      const result = await model.session.run({ input: toInputTensor(model.spec, crops) });
+      const s = (result[scores as string] as ort.Tensor).data as Float32Array;
+      const r = (result[regressions as string] as ort.Tensor).data as Float32Array;
+      const l = landmarks ? ((result[landmarks] as ort.Tensor).data as Float32Array) : undefined;
+      chunk.forEach((box, i) => {
+        const proposal: Proposal = {
+          box,
+          score: s[i * 2 + 1] as number,
+          regression: [
+            r[i * 4] as number,
+            r[i * 4 + 1] as number,
+            r[i * 4 + 2] as number,
+            r[i * 4 + 3] as number,
+          ],
+        };
+        // onet's landmarks are relative to the box it saw, before its own regression.
+        if (l) proposal.points = onetLandmarks(box, l.subarray(i * 10, i * 10 + 10));
+        out.push(proposal);
+      });
+    }
+    return out;
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cropLevel,
   onetLandmarks,
   PYRAMID_FACTOR,
   pnetProposals,
@@ -84,5 +85,19 @@ describe('suppress', () => {
   it('keeps the proposals NMS keeps, best first, by IoU or by overlap over the smaller box', () => {
     expect(suppress([a, inner, far], 0.7)).toEqual([inner, a, far]);
     expect(suppress([a, inner, far], 0.7, intersectionOverMin)).toEqual([inner, far]);
+  });
+});
+
+describe('cropLevel', () => {
+  const levels = [{ scale: 1 }, { scale: 0.6 }, { scale: 0.3 }, { scale: 0.15 }];
+
+  it('cuts from the smallest level that still holds the box at the crop size', () => {
+    expect(cropLevel(levels, { x: 0, y: 0, width: 100, height: 100 }, 24)).toEqual({ scale: 0.3 });
+    expect(cropLevel(levels, { x: 0, y: 0, width: 100, height: 160 }, 24)).toEqual({ scale: 0.15 });
+    expect(cropLevel(levels, { x: 0, y: 0, width: 80, height: 80 }, 48)).toEqual({ scale: 0.6 });
+  });
+
+  it('falls back to the full-size level for a box smaller than the crop', () => {
+    expect(cropLevel(levels, { x: 0, y: 0, width: 30, height: 30 }, 48)).toEqual({ scale: 1 });
   });
 });
