@@ -14,13 +14,18 @@ import { type LoadedModel, toInputTensor } from '../models.ts';
 import { resampleBox, scaleImage } from '../resample.ts';
 import type { Box, Landmarks, Point, RgbImage } from '../types.ts';
 
-/** pnet sees 12 × 12 cells at a stride of 2 pixels of the scaled photo. */
-const CELL = 12;
-const STRIDE = 2;
-/** Each pyramid level is 0.709 (≈ 1/√2) of the previous one. */
-export const PYRAMID_FACTOR = 0.709;
-/** Stage thresholds: pnet keeps score > 0.6, rnet and onet score ≥ 0.7. */
-export const THRESHOLDS = { pnet: 0.6, rnet: 0.7, onet: 0.7 } as const;
+/**
+ * The cascade's settings, from the detector entry's details (layers/models/src/catalog.ts): pnet's
+ * window (12 px at a stride of 2), the pyramid's step (0.709 ≈ 1/√2), the stage thresholds (pnet keeps
+ * score > 0.6, rnet and onet ≥ 0.7), the entries of rnet and onet, and the largest whole view.
+ */
+export interface MtcnnDetails {
+  window: { size: number; stride: number };
+  pyramidFactor: number;
+  thresholds: readonly [pnet: number, rnet: number, onet: number];
+  stages: { refine: string; output: string };
+  maxSide: number;
+}
 
 /** Bounding-box regression: offsets of the corners (x1, y1, x2, y2) in units of the box's size. */
 export type Regression = readonly [dx1: number, dy1: number, dx2: number, dy2: number];
@@ -30,12 +35,19 @@ export interface Proposal extends Candidate {
 }
 
 /**
- * The pyramid's scales for faces from `minFace` px up to the photo's shorter side: scale 12 / face,
- * the face growing by 1 / 0.709 per level (the Kotlin's pNet loop).
+ * The pyramid's scales for faces from `minFace` px up to the photo's shorter side: scale window / face,
+ * the face growing by 1 / pyramidFactor per level (the Kotlin's pNet loop).
  */
-export function pyramidScales(width: number, height: number, minFace: number): number[] {
+export function pyramidScales(
+  width: number,
+  height: number,
+  minFace: number,
+  { window, pyramidFactor }: Pick<MtcnnDetails, 'window' | 'pyramidFactor'>,
+): number[] {
   const scales: number[] = [];
-  for (let face = minFace; face <= Math.min(width, height); face /= PYRAMID_FACTOR) scales.push(CELL / face);
+  for (let face = minFace; face <= Math.min(width, height); face /= pyramidFactor) {
+    scales.push(window.size / face);
+  }
   return scales;
 }
 
@@ -50,21 +62,26 @@ export interface PnetMap {
 }
 
 /**
- * Every cell scoring above `threshold` as a box in photo pixels (generateBoxes): the 12 px cell at
- * stride 2 divided by the level's scale, corners rounded as the Kotlin does. facenet's 1-based
+ * Every cell scoring above pnet's threshold as a box in photo pixels (generateBoxes): the window at
+ * its stride divided by the level's scale, corners rounded as the Kotlin does. facenet's 1-based
  * `fix((stride·x + 1) / scale)` is MATLAB's index convention, not followed.
  */
-export function pnetProposals(map: PnetMap, scale: number, threshold: number = THRESHOLDS.pnet): Proposal[] {
+export function pnetProposals(
+  map: PnetMap,
+  scale: number,
+  { window, thresholds }: Pick<MtcnnDetails, 'window' | 'thresholds'>,
+): Proposal[] {
+  const { size, stride } = window;
   const out: Proposal[] = [];
   for (let y = 0; y < map.rows; y++) {
     for (let x = 0; x < map.columns; x++) {
       const cell = y * map.columns + x;
       const score = map.scores[cell * 2 + 1] as number;
-      if (!(score > threshold)) continue;
-      const x1 = Math.round((x * STRIDE) / scale);
-      const y1 = Math.round((y * STRIDE) / scale);
-      const x2 = Math.round((x * STRIDE + CELL - 1) / scale);
-      const y2 = Math.round((y * STRIDE + CELL - 1) / scale);
+      if (!(score > thresholds[0])) continue;
+      const x1 = Math.round((x * stride) / scale);
+      const y1 = Math.round((y * stride) / scale);
+      const x2 = Math.round((x * stride + size - 1) / scale);
+      const y2 = Math.round((y * stride + size - 1) / scale);
       const r = (k: number) => map.regressions[cell * 4 + k] as number;
       out.push({
         box: { x: x1, y: y1, width: x2 - x1 + 1, height: y2 - y1 + 1 },
@@ -170,16 +187,17 @@ export class MtcnnModel implements ViewModel {
     private readonly pnet: LoadedModel,
     private readonly rnet: LoadedModel,
     private readonly onet: LoadedModel,
+    private readonly details: MtcnnDetails,
   ) {
     this.name = pnet.spec.name;
-    this.inputSize = (pnet.spec.details as { maxSide: number }).maxSide;
+    this.inputSize = details.maxSide;
   }
 
   /** pnet is the manifest entry that names the detector; its details name the rnet and onet entries. */
   static async open(pnet: LoadedModel, open: (name: string) => Promise<LoadedModel>): Promise<MtcnnModel> {
-    const { rnet, onet } = (pnet.spec.details as { stages: { rnet: string; onet: string } }).stages;
-    const [r, o] = await Promise.all([open(rnet), open(onet)]);
-    return new MtcnnModel(pnet, r, o);
+    const details = pnet.spec.details as unknown as MtcnnDetails;
+    const [rnet, onet] = await Promise.all([open(details.stages.refine), open(details.stages.output)]);
+    return new MtcnnModel(pnet, rnet, onet, details);
   }
 
   landmarks({ points = [] }: Candidate): Landmarks {
@@ -196,15 +214,19 @@ export class MtcnnModel implements ViewModel {
     return out;
   }
 
-  /** The cascade on one square view; onet keeps faces scoring ≥ minScore. */
+  /**
+   * The cascade on one square view. onet keeps faces scoring ≥ minScore, the detector's floor rather
+   * than upstream's 0.7 (thresholds[2], which is detect's default minScore), so low-score faces can be
+   * asked for as from the other families.
+   */
   private async detect(view: RgbImage, minScore: number): Promise<Candidate[]> {
     const pyramid: Level[] = [];
-    for (const scale of pyramidScales(view.width, view.height, MIN_FACE)) {
+    for (const scale of pyramidScales(view.width, view.height, MIN_FACE, this.details)) {
       pyramid.push({ scale, image: scale === 1 ? view : await scaleImage(view, scale) });
     }
     const proposals: Proposal[] = [];
     for (const { scale, image } of pyramid) {
-      proposals.push(...suppress(pnetProposals(await this.pnetMap(image), scale), 0.5));
+      proposals.push(...suppress(pnetProposals(await this.pnetMap(image), scale, this.details), 0.5));
     }
     // Crops come from the pyramid or, for faces too small for it, from the view itself.
     const levels = pyramid[0]?.scale === 1 ? pyramid : [{ scale: 1, image: view }, ...pyramid];
@@ -212,7 +234,7 @@ export class MtcnnModel implements ViewModel {
 
     const rnet = await this.refine(this.rnet, 24, BATCH.rnet, levels, view.width, stage1);
     const stage2 = suppress(
-      rnet.filter((c) => c.score >= THRESHOLDS.rnet),
+      rnet.filter((c) => c.score >= this.details.thresholds[1]),
       0.7,
     ).map((c) => squareBox(regressBox(c.box, c.regression)));
 

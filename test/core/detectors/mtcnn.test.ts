@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   cropLevel,
   onetLandmarks,
-  PYRAMID_FACTOR,
   pnetProposals,
   pyramidScales,
   regressBox,
@@ -11,14 +10,25 @@ import {
 } from '../../../functions/core/detectors/mtcnn.ts';
 import { intersectionOverMin } from '../../../functions/core/geometry.ts';
 
+/** The catalog's settings for MTCNN. */
+const CASCADE = {
+  window: { size: 12, stride: 2 },
+  pyramidFactor: 0.709,
+  thresholds: [0.6, 0.7, 0.7],
+} as const;
+
 describe('pyramidScales', () => {
   it('scales a minFace face to 12 px, then shrinks by 0.709 while the face fits the shorter side', () => {
     // Faces 20, 28.2, 39.8, 56.1, 79.2 px fit 80 px; 111.6 does not.
-    const scales = pyramidScales(100, 80, 20);
+    const scales = pyramidScales(100, 80, 20, CASCADE);
     expect(scales).toHaveLength(5);
-    for (const [k, s] of scales.entries()) expect(s).toBeCloseTo(0.6 * PYRAMID_FACTOR ** k, 12);
-    expect(pyramidScales(100, 19, 20)).toEqual([]);
-    expect(pyramidScales(12, 12, 12)).toEqual([1]);
+    for (const [k, s] of scales.entries()) expect(s).toBeCloseTo(0.6 * 0.709 ** k, 12);
+    expect(pyramidScales(100, 19, 20, CASCADE)).toEqual([]);
+    expect(pyramidScales(12, 12, 12, CASCADE)).toEqual([1]);
+    // A 24 px window at a step of 0.5: faces 24, 48, 96 px.
+    expect(pyramidScales(100, 100, 24, { window: { size: 24, stride: 4 }, pyramidFactor: 0.5 })).toEqual([
+      1, 0.5, 0.25,
+    ]);
   });
 });
 
@@ -34,7 +44,7 @@ describe('pnetProposals', () => {
   const map = { columns: 3, rows: 2, scores, regressions };
 
   it("maps each cell's 12 px window at stride 2 back through the level's scale", () => {
-    const out = pnetProposals(map, 0.5);
+    const out = pnetProposals(map, 0.5, CASCADE);
     expect(out).toHaveLength(1);
     // Cell (2, 1) at scale 0.5: x 4 → 8, x 15 → 30, y 2 → 4, y 13 → 26 (inclusive pixel corners).
     expect(out[0]?.box).toEqual({ x: 8, y: 4, width: 23, height: 23 });
@@ -42,8 +52,14 @@ describe('pnetProposals', () => {
     expect(out[0]?.regression).toEqual([0.1, 0.2, -0.1, -0.2]);
   });
 
-  it('keeps cells strictly above the threshold', () => {
-    expect(pnetProposals(map, 1, 0.5).map((p) => p.box)).toEqual([
+  it("reads the window's size and stride from the settings", () => {
+    // Cell (2, 1) of a 24 px window at stride 4, scale 1: x 8–31, y 4–27.
+    const [p] = pnetProposals(map, 1, { ...CASCADE, window: { size: 24, stride: 4 } });
+    expect(p?.box).toEqual({ x: 8, y: 4, width: 24, height: 24 });
+  });
+
+  it("keeps cells strictly above pnet's threshold", () => {
+    expect(pnetProposals(map, 1, { ...CASCADE, thresholds: [0.5, 0.7, 0.7] }).map((p) => p.box)).toEqual([
       { x: 0, y: 0, width: 12, height: 12 },
       { x: 4, y: 2, width: 12, height: 12 },
     ]);
