@@ -39,8 +39,8 @@ export const DEFAULT_MODELS = {
 } as const;
 
 /**
- * Names another built detector for the process, e.g. `facemesh-detection-full`, whose weights are
- * Apache-2.0 where RetinaFace's are for non-commercial research (README, "Models").
+ * Names another built detector for the process, e.g. `mtcnn`, whose weights are MIT where
+ * RetinaFace's are for non-commercial research (README, "Models").
  */
 export const DETECTOR_ENV = 'FACEVERIFY_DETECTOR';
 
