@@ -14,6 +14,7 @@ export const DETECTORS = [
   'facemesh-detection-full',
   'blazeface-back',
   'ssd-mobilenetv1',
+  'mtcnn',
 ] as const;
 export type Detector = (typeof DETECTORS)[number];
 
@@ -32,8 +33,9 @@ export interface FaceVerifyConfig {
   /** Keep the drop folder and the logs when the stack is destroyed. */
   readonly retainData: boolean;
   /**
-   * The face detector the functions load: RetinaFace by default, `facemesh-detection-full` where its
-   * Apache-2.0 weights are needed (RetinaFace's are for non-commercial research; see the README).
+   * The face detector the functions load: RetinaFace by default, `mtcnn` (MIT) or
+   * `facemesh-detection-full` (Apache-2.0) where licence-clean weights are needed (RetinaFace's are
+   * for non-commercial research; see the README).
    */
   readonly detector: Detector;
 }

@@ -35,8 +35,8 @@ cannot be loaded; 2 for a usage error.
 Environment:
   FACEVERIFY_MODELS_DIR    Folder of the built models (default: layers/models/build of this checkout).
   FACEVERIFY_CONCURRENCY   Images or pairs processed at once (default 2).
-  FACEVERIFY_DETECTOR      Face detector (default ${DEFAULT_MODELS.detector}; facemesh-detection-full has
-                           Apache-2.0 weights, RetinaFace's are for non-commercial research).
+  FACEVERIFY_DETECTOR      Face detector (default ${DEFAULT_MODELS.detector}; mtcnn has MIT weights,
+                           RetinaFace's are for non-commercial research).
 `;
 
 /** The HTTP API's limits (functions/handlers/detect.ts); MAX_FACES is the detector's default maxFaces. */

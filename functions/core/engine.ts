@@ -44,8 +44,8 @@ export const DEFAULT_MODELS = {
 } as const;
 
 /**
- * Names another built detector for the process, e.g. `facemesh-detection-full`, whose weights are
- * Apache-2.0 where RetinaFace's are for non-commercial research (README, "Models").
+ * Names another built detector for the process, e.g. `mtcnn`, whose weights are MIT where
+ * RetinaFace's are for non-commercial research (README, "Models").
  */
 export const DETECTOR_ENV = 'FACEVERIFY_DETECTOR';
 
@@ -183,7 +183,7 @@ export class FaceEngine {
       sha256: spec.sha256,
       ...(fusion ? { weight } : {}),
     });
-    const faceDetector = createDetector(detector);
+    const faceDetector = await createDetector(detector, (name) => openModel(manifest, name, dir));
     const loaded = embedders.map((model, i) => ({ model, weight: (parts[i] as { weight: number }).weight }));
     return new FaceEngine(
       faceDetector,

@@ -19,22 +19,35 @@ export function boxArea(box: Box): number {
   return Math.max(0, box.width) * Math.max(0, box.height);
 }
 
-export function iou(a: Box, b: Box): number {
+function intersection(a: Box, b: Box): number {
   const overlapW = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const overlapH = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (overlapW <= 0 || overlapH <= 0) return 0;
-  const intersection = overlapW * overlapH;
-  return intersection / (boxArea(a) + boxArea(b) - intersection);
+  return overlapW <= 0 || overlapH <= 0 ? 0 : overlapW * overlapH;
 }
+
+export function iou(a: Box, b: Box): number {
+  const shared = intersection(a, b);
+  return shared === 0 ? 0 : shared / (boxArea(a) + boxArea(b) - shared);
+}
+
+/** Intersection over the smaller box's area: 1 when one box lies inside the other (MTCNN's "Min"). */
+export function intersectionOverMin(a: Box, b: Box): number {
+  const shared = intersection(a, b);
+  return shared === 0 ? 0 : shared / Math.min(boxArea(a), boxArea(b));
+}
+
+/** How much two boxes overlap, from 0 to 1: iou, or intersectionOverMin. */
+export type Overlap = (a: Box, b: Box) => number;
 
 /**
  * Greedy NMS that also reports what each kept box suppressed. Returns one cluster per kept candidate,
- * highest score first; a cluster is [keptIndex, ...indices it suppressed (IoU > iouThreshold)].
+ * highest score first; a cluster is [keptIndex, ...indices it suppressed (overlap > iouThreshold)].
  */
 export function nmsClusters(
   candidates: readonly ScoredBox[],
   iouThreshold: number,
   maxOutput = Infinity,
+  overlap: Overlap = iou,
 ): number[][] {
   const ranked = candidates
     .map(({ box, score }, index) => ({ box, score, index }))
@@ -47,7 +60,7 @@ export function nmsClusters(
     const cluster = [seed.index];
     for (let s = r + 1; s < ranked.length; s++) {
       const other = ranked[s] as (typeof ranked)[number];
-      if (!suppressed[s] && iou(seed.box, other.box) > iouThreshold) {
+      if (!suppressed[s] && overlap(seed.box, other.box) > iouThreshold) {
         suppressed[s] = 1;
         cluster.push(other.index);
       }
@@ -62,8 +75,9 @@ export function nonMaxSuppression(
   candidates: readonly ScoredBox[],
   iouThreshold: number,
   maxOutput = Infinity,
+  overlap: Overlap = iou,
 ): number[] {
-  return nmsClusters(candidates, iouThreshold, maxOutput).map((cluster) => cluster[0] as number);
+  return nmsClusters(candidates, iouThreshold, maxOutput, overlap).map((cluster) => cluster[0] as number);
 }
 
 /**

@@ -68,9 +68,16 @@ export function normaliseInto(input: InputSpec, rgb: ArrayLike<number>, out: Flo
   }
 }
 
-/** A batch of RGB images (NHWC bytes, each the model's input size) as the model's normalised float input. */
-export function toInputTensor(spec: ManifestEntry, images: readonly Uint8Array[]): ort.Tensor {
-  const [, height = 0, width = 0, channels = 3] = spec.input.shape;
+/**
+ * A batch of RGB images (NHWC bytes, each the model's input size, or height × width where the model
+ * takes any) as the model's normalised float input.
+ */
+export function toInputTensor(
+  spec: ManifestEntry,
+  images: readonly Uint8Array[],
+  [height, width] = [spec.input.shape[1] ?? 0, spec.input.shape[2] ?? 0],
+): ort.Tensor {
+  const channels = spec.input.shape[3] ?? 3;
   const size = height * width * channels;
   const data = new Float32Array(images.length * size);
   images.forEach((pixels, n) => {

@@ -1,5 +1,6 @@
 /** Cutting square model inputs out of a photo: one sharp resize per scale, then plain copies. */
 import sharp from 'sharp';
+import { warpAffine } from './align.ts';
 import type { Box, RgbImage } from './types.ts';
 
 export interface Square {
@@ -71,4 +72,15 @@ export function cropImage(image: RgbImage, box: Box): RgbImage {
     data.set(image.data.subarray(start, start + width * 3), row * width * 3);
   }
   return { width, height, data };
+}
+
+/**
+ * A box of the image resampled bilinearly to size × size, black outside the image. The box's corners
+ * are pixel centres (the first and last pixel's indices), as MTCNN's boxes are.
+ */
+export function resampleBox(image: RgbImage, box: Box, size: number): RgbImage {
+  const sx = box.width / size;
+  const sy = box.height / size;
+  // Output pixel i samples the centre of the box's i-th of `size` equal slices.
+  return warpAffine(image, [sx, 0, box.x - 0.5 + sx / 2, 0, sy, box.y - 0.5 + sy / 2], size, size);
 }

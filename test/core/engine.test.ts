@@ -7,6 +7,7 @@ import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box, Face } from '../../functions/core/types.ts';
 import { defaultModels } from '../../functions/shared/models.ts';
+import { noiseBytes } from './fixtures.ts';
 
 const DEMO = 'node_modules/@vladmandic/face-api/demo';
 /** A CFP profile, tilted about 30°, that fills its photo: upright, RetinaFace scores it 0.1 at most. */
@@ -171,5 +172,65 @@ describe('FaceEngine', () => {
     } finally {
       delete process.env[DETECTOR_ENV];
     }
+  });
+});
+
+describe('MTCNN as the detector', () => {
+  let mtcnn: FaceEngine;
+  beforeAll(async () => {
+    process.env[DETECTOR_ENV] = 'mtcnn';
+    try {
+      mtcnn = await FaceEngine.load();
+      // What /health reports without loading any model.
+      expect((await defaultModels()).find((m) => m.role === 'detector')?.name).toBe('mtcnn');
+    } finally {
+      delete process.env[DETECTOR_ENV];
+    }
+  });
+
+  it('loads by the name mtcnn, its three nets behind one detector entry', () => {
+    expect(mtcnn.models.find((m) => m.role === 'detector')?.name).toBe('mtcnn');
+    expect(mtcnn.detector.name).toBe('mtcnn');
+  });
+
+  it("finds the group photo's faces with onet's five landmarks inside each box, in LANDMARK_NAMES order", async () => {
+    const image = await mtcnn.decode(group);
+    const faces = await mtcnn.detector.detect(image);
+    const reference = await engine.detector.detect(image);
+    expect(faces.length).toBe(reference.length);
+    for (const { box, landmarks, score } of faces) {
+      expect(score).toBeGreaterThanOrEqual(0.7);
+      // The same face RetinaFace finds.
+      expect(Math.max(...reference.map((r) => iou(r.box, box)))).toBeGreaterThan(0.7);
+      const { leftEye, rightEye, nose, mouthLeft, mouthRight } = landmarks;
+      expect(leftEye[0]).toBeLessThan(rightEye[0]);
+      expect(mouthLeft[0]).toBeLessThan(mouthRight[0]);
+      expect(Math.min(leftEye[1], rightEye[1])).toBeLessThan(nose[1]);
+      expect(nose[1]).toBeLessThan(Math.max(mouthLeft[1], mouthRight[1]));
+      for (const [x, y] of Object.values(landmarks)) {
+        expect(x).toBeGreaterThan(box.x);
+        expect(x).toBeLessThan(box.x + box.width);
+        expect(y).toBeGreaterThan(box.y);
+        expect(y).toBeLessThan(box.y + box.height);
+      }
+    }
+  });
+
+  it('finds no face in a photo without one', async () => {
+    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#7a9' } })
+      .png()
+      .toBuffer();
+    const noise = await sharp(noiseBytes(320 * 240 * 3), { raw: { width: 320, height: 240, channels: 3 } })
+      .png()
+      .toBuffer();
+    expect((await mtcnn.detect(blank)).faces).toEqual([]);
+    expect((await mtcnn.detect(noise)).faces).toEqual([]);
+  });
+
+  it('verifies with it: a face matches its mirrored copy', async () => {
+    const { faces } = await mtcnn.detect(group);
+    const first = await cropJpeg(group, (faces[0] as { box: Box }).box);
+    const mirrored = await sharp(first).flop().resize({ width: 300 }).jpeg({ quality: 70 }).toBuffer();
+    expect((await mtcnn.verify(first, mirrored)).match).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import {
   boxArea,
   clipBox,
   faceBack,
+  intersectionOverMin,
   invertAffine,
   iou,
   letterbox,
@@ -118,6 +119,18 @@ describe('non-maximum suppression', () => {
     ];
     expect(nonMaxSuppression(pair, 1 / 3 + 1e-9)).toEqual([0, 1]);
     expect(nonMaxSuppression(pair, 0.3)).toEqual([0]);
+  });
+
+  it('measures overlap over the smaller box when asked (a face box inside a larger one)', () => {
+    const nested = [
+      { box: box(0, 0, 20, 20), score: 0.8 },
+      { box: box(5, 5, 10, 10), score: 0.9 }, // IoU 0.25, all of it inside the first
+    ];
+    expect(intersectionOverMin(box(0, 0, 20, 20), box(5, 5, 10, 10))).toBe(1);
+    expect(intersectionOverMin(box(0, 0, 10, 10), box(5, 0, 10, 10))).toBeCloseTo(0.5, 12);
+    expect(intersectionOverMin(box(0, 0, 10, 10), box(10, 0, 10, 10))).toBe(0);
+    expect(nonMaxSuppression(nested, 0.7)).toEqual([1, 0]);
+    expect(nonMaxSuppression(nested, 0.7, Infinity, intersectionOverMin)).toEqual([1]);
   });
 
   it('lets a suppressed box suppress nothing', () => {

