@@ -26,6 +26,7 @@ import { FaceVerifyError } from '../../functions/core/errors.ts';
 import type { Face } from '../../functions/core/types.ts';
 
 const FACE_KEYS = ['box', 'score', 'landmarks'];
+const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target'];
 const LANDMARK_KEYS = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'];
 
 function face(x: number, size: number, score = 0.9): Face {
@@ -208,28 +209,9 @@ describe('JSON lines', () => {
       timings: {},
       faceMatches: [],
     } as unknown as VerifyResponse;
-    expect(Object.keys(verifyJson(result))).toEqual([
-      'match',
-      'similarity',
-      'threshold',
-      'far',
-      'pose',
-      'source',
-      'target',
-    ]);
+    expect(Object.keys(verifyJson(result))).toEqual(VERIFY_KEYS);
     const pair = pairJson({ a: 'a.jpg', b: 'b.jpg', line: 3 }, result);
-    expect(Object.keys(pair)).toEqual([
-      'a',
-      'b',
-      'line',
-      'match',
-      'similarity',
-      'threshold',
-      'far',
-      'pose',
-      'source',
-      'target',
-    ]);
+    expect(Object.keys(pair)).toEqual(['a', 'b', 'line', ...VERIFY_KEYS]);
     expect(Object.keys(pair.source)).toEqual(FACE_KEYS);
   });
 
@@ -512,15 +494,7 @@ describe('runCli over a fake engine', () => {
 
   it('verify A B: the exact shape, or an error line naming the image', async () => {
     const ok = await run(['verify', join(dir, 'two.jpg'), join(dir, 'three.jpg'), '--json']);
-    expect(Object.keys(JSON.parse(ok.stdout))).toEqual([
-      'match',
-      'similarity',
-      'threshold',
-      'far',
-      'pose',
-      'source',
-      'target',
-    ]);
+    expect(Object.keys(JSON.parse(ok.stdout))).toEqual(VERIFY_KEYS);
     const noFace = await run(['verify', join(dir, 'two.jpg'), join(dir, 'none.png'), '--json']);
     expect(noFace.code).toBe(0);
     expect(JSON.parse(noFace.stdout)).toMatchObject({
