@@ -293,6 +293,9 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     const numbers = await verdict.locator('.verdict-numbers').textContent();
     expect(numbers).toContain(`similarity ${result.similarity.toFixed(2)}`);
     expect(numbers).toContain(`threshold ${result.threshold.toFixed(2)}`);
+    expect(await verdict.locator('.verdict-far').textContent()).toContain(
+      `(false-accept rate ${result.far})`,
+    );
     expect(await verdict.locator('.verdict-explanation').textContent()).toMatch(
       /^Similarity is the cosine of the angle between the two face embeddings: 1 means identical; at or above the threshold \(\d\.\d\d\) the faces are judged the same person\.$/,
     );

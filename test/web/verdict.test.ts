@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, digitsFor, isMatch } from '../../web/src/verdict.ts';
+import { decide, digitsFor, isMatch, rarity } from '../../web/src/verdict.ts';
 
 describe('decide', () => {
   it('is "Same person" at or above the threshold', () => {
@@ -35,5 +35,16 @@ describe('decide', () => {
 
   it('handles negative similarities', () => {
     expect(decide(-0.2, 0.3).comparison).toBe('similarity -0.20 < threshold 0.30');
+  });
+});
+
+describe('rarity', () => {
+  it('says how often different people score this high, and when the pair is judged as a profile pair', () => {
+    expect(rarity({ far: 0.00012, pose: 'frontal' })).toBe(
+      'A similarity this high: about 1 in 8,300 pairs of different people score this high (false-accept rate 0.00012).',
+    );
+    expect(rarity({ far: 0.02, pose: 'profile' })).toBe(
+      'A similarity this high: about 1 in 50 pairs of different people score this high (false-accept rate 0.02). One face is seen from the side: such pairs have a threshold of their own.',
+    );
   });
 });

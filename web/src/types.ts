@@ -1,8 +1,8 @@
 /** The HTTP API's response shapes, as the page reads them (see /openapi.json). */
 
-export type { Box, Landmarks, Point } from '../../functions/core/types.ts';
+export type { Box, Landmarks, Point, Pose } from '../../functions/core/types.ts';
 
-import type { Box, Landmarks } from '../../functions/core/types.ts';
+import type { Box, Landmarks, Pose } from '../../functions/core/types.ts';
 
 export interface Size {
   width: number;
@@ -27,6 +27,9 @@ export interface VerifyResponse {
   match: boolean;
   similarity: number;
   threshold: number;
+  /** Estimated false-accept rate of the similarity. */
+  far: number;
+  pose: Pose;
   source: Face;
   target: Face;
   model?: unknown;

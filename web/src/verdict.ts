@@ -1,4 +1,6 @@
 /** The verification verdict, re-decided on the page when the threshold slider moves. */
+import { describeFar } from '../../functions/core/compare.ts';
+import type { VerifyResponse } from './types.ts';
 
 export interface Verdict {
   match: boolean;
@@ -35,4 +37,15 @@ export function decide(similarity: number, threshold: number): Verdict {
       `at or above the threshold (${t}) the faces are judged the same person.`,
     thresholdText: t,
   };
+}
+
+/**
+ * How rare the score is between different people, which no threshold changes: "A similarity this
+ * high: about 1 in 8,300 pairs of different people score this high (false-accept rate 0.00012)."
+ * Profile pairs say they are judged as such.
+ */
+export function rarity({ far, pose }: Pick<VerifyResponse, 'far' | 'pose'>): string {
+  const profile =
+    pose === 'profile' ? ' One face is seen from the side: such pairs have a threshold of their own.' : '';
+  return `A similarity this high: ${describeFar(far)} (false-accept rate ${far}).${profile}`;
 }

@@ -1,6 +1,7 @@
 /**
  * "Face Verification": two photos side by side with the compared face outlined in each; the verdict, the
- * similarity and the threshold; a slider that re-decides from the returned similarity without a request.
+ * similarity, the threshold and how rare the score is between different people; a slider that
+ * re-decides from the returned similarity without a request.
  */
 import { h } from './dom.ts';
 import { ApiError } from './errors.ts';
@@ -11,7 +12,7 @@ import { sentNote } from './prepare.ts';
 import { sendPhotos } from './send.ts';
 import { createStatus } from './status.ts';
 import type { VerifyResponse } from './types.ts';
-import { decide } from './verdict.ts';
+import { decide, rarity } from './verdict.ts';
 
 const ROLES = ['source', 'target'] as const;
 type Role = (typeof ROLES)[number];
@@ -33,11 +34,13 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
   const label = h('p', { class: 'verdict-label' });
   const comparison = h('p', { class: 'verdict-numbers' });
   const explanation = h('p', { class: 'verdict-explanation' });
+  const rare = h('p', { class: 'verdict-far' });
   const verdict = h(
     'div',
     { class: 'verdict', 'aria-live': 'polite', hidden: true },
     label,
     comparison,
+    rare,
     explanation,
   );
   const slider = h('input', {
@@ -79,6 +82,7 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
     label.textContent = v.label;
     comparison.textContent = v.comparison;
     explanation.textContent = v.explanation;
+    rare.textContent = rarity(result);
     slider.value = String(threshold);
     sliderValue.textContent = v.thresholdText;
     slider.setAttribute('aria-valuetext', v.thresholdText);
