@@ -115,6 +115,12 @@ export interface PairFace extends Face {
   detected: Landmarks;
 }
 
+/** What verify compares of one image (FaceEngine.prepare): its faces, largest first, and their embeddings. */
+export interface PreparedImage {
+  faces: PairFace[];
+  embeddings: Float32Array[];
+}
+
 /**
  * Turns (degrees) tried when the upright photo shows no face to compare: three CFP profiles tilted
  * about 30° were found at ≥ 0.93 turned back either way, and at ≤ 0.65 upright.
@@ -320,19 +326,38 @@ export class FaceEngine {
       this.pairFaces(targetImage, 'target', request.allTargetFaces ?? false),
     ]);
     clock.lap('detect');
-    const sourceFace = sourceFaces[0] as PairFace;
-    const comparedTargets = request.allTargetFaces ? targetFaces : targetFaces.slice(0, 1);
-    const [[sourceEmbedding], targetEmbeddings] = await Promise.all([
-      this.embedFaces(sourceImage, [sourceFace]),
-      this.embedFaces(targetImage, comparedTargets),
+    const [sourceEmbeddings, targetEmbeddings] = await Promise.all([
+      this.embedFaces(sourceImage, sourceFaces),
+      this.embedFaces(targetImage, targetFaces),
     ]);
     clock.lap('embed');
-    // Decided on the exact similarity; rounded only for the answer.
-    const compared = comparedTargets.map((face, i) => {
-      const similarity = cosineSimilarity(
-        sourceEmbedding as Float32Array,
-        targetEmbeddings[i] as Float32Array,
-      );
+    const verdict = this.compare(
+      { faces: sourceFaces, embeddings: sourceEmbeddings },
+      { faces: targetFaces, embeddings: targetEmbeddings },
+      request,
+    );
+    return { ...verdict, timings: clock.finish() };
+  }
+
+  /**
+   * One image's side of verify on its own: decode → the faces to compare (the subject, or every one)
+   * → their embeddings. Depends on the bytes alone, so a batch can compute it once per distinct image.
+   */
+  async prepare(bytes: Uint8Array, role: ImageRole, everyFace = false): Promise<PreparedImage> {
+    const image = await this.decode(bytes);
+    const faces = await this.pairFaces(image, role, everyFace);
+    return { faces, embeddings: await this.embedFaces(image, faces) };
+  }
+
+  /**
+   * verify's verdict on two prepared images: the source's face against the target's (or each of them),
+   * decided on the exact similarity at the threshold for the pair's pose; rounded only for the answer.
+   */
+  compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
+    const sourceFace = source.faces[0] as PairFace;
+    const sourceEmbedding = source.embeddings[0] as Float32Array;
+    const compared = target.faces.map((face, i) => {
+      const similarity = cosineSimilarity(sourceEmbedding, target.embeddings[i] as Float32Array);
       const { pose, threshold, far } = this.calibrationFor(sourceFace, face);
       const applied = request.threshold ?? threshold;
       const answer: FaceMatch = {
@@ -346,7 +371,7 @@ export class FaceEngine {
     const best = request.allTargetFaces
       ? compared.reduce((a, b) => (b.answer.similarity > a.answer.similarity ? b : a))
       : (compared[0] as (typeof compared)[0]);
-    const result: VerifyResponse = {
+    const result: VerifyResult = {
       match: best.answer.match,
       similarity: best.answer.similarity,
       threshold: best.threshold,
@@ -354,13 +379,11 @@ export class FaceEngine {
       pose: best.pose,
       source: asFace(sourceFace),
       target: best.answer.face,
-      timings: clock.laps,
     };
     if (request.allTargetFaces) {
       result.faceMatches = compared.filter((c) => c.answer.match).map((c) => c.answer);
       result.unmatchedFaces = compared.filter((c) => !c.answer.match).map((c) => c.answer.face);
     }
-    result.timings = clock.finish();
     return result;
   }
 }
