@@ -16,6 +16,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { isPublicRoute } from '../functions/http/routes.ts';
 import type { ApiAuth } from './api-auth.ts';
 import type { HandlerName } from './handlers.ts';
 
@@ -25,16 +26,23 @@ interface RouteSpec {
   readonly method: HttpMethod;
   readonly path: string;
   readonly handler: ApiHandlerName;
-  /** Public routes answer without credentials in every auth mode. */
+  /** Public routes (functions/http/routes.ts) answer without credentials in every auth mode. */
   readonly public: boolean;
 }
 
+const route = (method: HttpMethod, path: string, handler: ApiHandlerName): RouteSpec => ({
+  method,
+  path,
+  handler,
+  public: isPublicRoute(`${method} ${path}`),
+});
+
 export const ROUTES: readonly RouteSpec[] = [
-  { method: HttpMethod.POST, path: '/detect', handler: 'detect', public: false },
-  { method: HttpMethod.POST, path: '/verify', handler: 'verify', public: false },
-  { method: HttpMethod.POST, path: '/uploads', handler: 'uploads', public: false },
-  { method: HttpMethod.GET, path: '/health', handler: 'meta', public: true },
-  { method: HttpMethod.GET, path: '/openapi.json', handler: 'meta', public: true },
+  route(HttpMethod.POST, '/detect', 'detect'),
+  route(HttpMethod.POST, '/verify', 'verify'),
+  route(HttpMethod.POST, '/uploads', 'uploads'),
+  route(HttpMethod.GET, '/health', 'meta'),
+  route(HttpMethod.GET, '/openapi.json', 'meta'),
 ];
 
 export interface ApiProps {
