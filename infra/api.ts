@@ -48,8 +48,8 @@ export const ROUTES: readonly RouteSpec[] = [
 export interface ApiProps {
   readonly handlers: Readonly<Record<ApiHandlerName, lambda.IFunction>>;
   readonly auth: ApiAuth;
-  /** The only origin browsers may call the API from. */
-  readonly allowedOrigin: string;
+  /** The only origins browsers may call the API from: the site's (and a development page's). */
+  readonly allowedOrigins: readonly string[];
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -68,7 +68,7 @@ export class Api extends Construct {
       description: 'faceverify: face detection and verification',
       createDefaultStage: false,
       corsPreflight: {
-        allowOrigins: [props.allowedOrigin],
+        allowOrigins: [...props.allowedOrigins],
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
         allowHeaders: [...props.auth.corsAllowHeaders],
         maxAge: Duration.hours(1),

@@ -23,6 +23,18 @@ export interface FaceVerifyConfig {
   readonly auth: AuthMode;
   /** The site's origin when it is served from a custom domain; the CloudFront domain otherwise. */
   readonly siteOrigin: string | undefined;
+  /**
+   * With `jwt`: the managed sign-in domain's prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique
+   * in its region; `faceverify-<stage>-<account id>` when not set.
+   */
+  readonly authDomainPrefix: string | undefined;
+  /** With `jwt`: people may sign themselves up (e-mail verified); otherwise administrators create users. */
+  readonly selfSignUp: boolean;
+  /**
+   * With `jwt`: a page served from this machine (e.g. `http://localhost:3000`) may also sign in and call
+   * the API, for development against a deployed stack. Off unless set.
+   */
+  readonly devOrigin: string | undefined;
   /** How long the drop folder keeps `results/`. */
   readonly resultsRetentionDays: number;
   /** Stage-wide steady requests per second. */
@@ -42,6 +54,9 @@ export const CONTEXT_KEYS = {
   stage: 'stage',
   auth: 'auth',
   siteOrigin: 'siteOrigin',
+  authDomainPrefix: 'authDomainPrefix',
+  selfSignUp: 'selfSignUp',
+  devOrigin: 'devOrigin',
   resultsRetentionDays: 'resultsRetentionDays',
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
@@ -50,14 +65,17 @@ export const CONTEXT_KEYS = {
 } as const satisfies Record<keyof FaceVerifyConfig, string>;
 
 /**
- * `iam` by default: only principals of the deploying account can call the image routes.
+ * `jwt` by default: the page signs people in, and only their tokens open the image routes.
  * Throttle: 10 requests/s at ≈0.5 s per verification keeps ≈5 functions busy and bounds a runaway
  * client's cost; raise it with the bench figures and the account's concurrency in hand.
  */
 export const DEFAULT_CONFIG: FaceVerifyConfig = {
   stage: 'dev',
-  auth: 'iam',
+  auth: 'jwt',
   siteOrigin: undefined,
+  authDomainPrefix: undefined,
+  selfSignUp: false,
+  devOrigin: undefined,
   resultsRetentionDays: 30,
   throttleRateLimit: 10,
   throttleBurstLimit: 20,
@@ -78,7 +96,10 @@ export function readConfig(node: Node): FaceVerifyConfig {
   const config: FaceVerifyConfig = {
     stage: parseStage(get('stage') ?? DEFAULT_CONFIG.stage),
     auth: parseOneOf('auth', AUTH_MODES, get('auth') ?? DEFAULT_CONFIG.auth),
-    siteOrigin: parseOrigin(get('siteOrigin')),
+    siteOrigin: parseOrigin('siteOrigin', get('siteOrigin')),
+    authDomainPrefix: parseDomainPrefix(get('authDomainPrefix')),
+    selfSignUp: parseBoolean('selfSignUp', get('selfSignUp')),
+    devOrigin: parseDevOrigin(get('devOrigin')),
     resultsRetentionDays: parseInteger('resultsRetentionDays', get('resultsRetentionDays'), 1, 3650),
     throttleRateLimit: parseInteger('throttleRateLimit', get('throttleRateLimit'), 1, 10_000),
     throttleBurstLimit: parseInteger('throttleBurstLimit', get('throttleBurstLimit'), 1, 5_000),
@@ -111,16 +132,42 @@ function parseOneOf<T extends string>(key: keyof FaceVerifyConfig, options: read
 }
 
 /** An origin is scheme + host (+ port): no path, no trailing slash, https unless it is localhost. */
-function parseOrigin(value: unknown): string | undefined {
+function parseOrigin(key: 'siteOrigin' | 'devOrigin', value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
   const expected = 'an origin such as https://faces.example.com (http only for localhost)';
   if (typeof value !== 'string' || !URL.canParse(value)) {
-    throw new ConfigError(CONTEXT_KEYS.siteOrigin, expected, value);
+    throw new ConfigError(CONTEXT_KEYS[key], expected, value);
   }
   const url = new URL(value);
   const secure = url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost');
-  if (!secure || url.origin !== value) throw new ConfigError(CONTEXT_KEYS.siteOrigin, expected, value);
+  if (!secure || url.origin !== value) throw new ConfigError(CONTEXT_KEYS[key], expected, value);
   return value;
+}
+
+/** Cognito allows plain http for localhost only, so the development origin is one of those. */
+function parseDevOrigin(value: unknown): string | undefined {
+  const origin = parseOrigin('devOrigin', value);
+  if (origin && new URL(origin).protocol !== 'http:') {
+    throw new ConfigError(CONTEXT_KEYS.devOrigin, 'an http://localhost:<port> origin', value);
+  }
+  return origin;
+}
+
+/** Cognito's rule for a prefix domain: lowercase letters, digits and hyphens, no "aws", "amazon", "cognito". */
+function parseDomainPrefix(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (
+    typeof value === 'string' &&
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value) &&
+    !/aws|amazon|cognito/.test(value)
+  ) {
+    return value;
+  }
+  throw new ConfigError(
+    CONTEXT_KEYS.authDomainPrefix,
+    'lowercase letters, digits and hyphens (1-63), without "aws", "amazon" or "cognito"',
+    value,
+  );
 }
 
 type KeysOf<T> = {

@@ -3,6 +3,7 @@
  * OpenID Provider stands where Cognito does, the JWT authorizer where API Gateway's does, and the page's
  * `config.json` names the provider as the deploy names Cognito.
  */
+import type { SiteRuntimeConfig } from '../../web/src/config.ts';
 import { type DevIdp, type DevUser, SCOPES, startDevIdp } from './idp.ts';
 import { type Authorize, jwtAuthorizer } from './jwt-authorizer.ts';
 
@@ -22,10 +23,7 @@ export interface ServerAuth {
 }
 
 /** `config.json`'s auth fields, the same shape infra/website.ts writes on AWS. */
-export interface PageAuthConfig {
-  readonly auth: 'jwt';
-  readonly oidc: { readonly issuer: string; readonly clientId: string; readonly scope: string };
-}
+export type PageAuthConfig = Required<Pick<SiteRuntimeConfig, 'auth' | 'oidc'>>;
 
 export interface DevAuthOptions {
   readonly user: DevUser;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ENVIRONMENT } from '../../infra/handlers.ts';
+import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../../web/src/config.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { HttpHandler } from '../http/handler.ts';
 import { errorResult, jsonResult } from '../http/responses.ts';
@@ -18,9 +19,6 @@ import { startDropWatcher } from './drop-watcher.ts';
 import { Unauthorized } from './jwt-authorizer.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
-
-/** The page's runtime configuration, as the deploy writes it next to the page (infra/website.ts). */
-const SITE_CONFIG_FILE = 'config.json';
 
 export interface LocalServerOptions {
   /** 0 picks a free port. */
@@ -145,7 +143,8 @@ async function serve(
     return;
   }
   if (auth && method === 'GET' && pathname === `/${SITE_CONFIG_FILE}`) {
-    writeResult(response, jsonResult(200, { apiUrl: '', ...auth.pageConfig }));
+    const config: SiteRuntimeConfig = { apiUrl: '', ...auth.pageConfig };
+    writeResult(response, jsonResult(200, config));
     return;
   }
   if (
