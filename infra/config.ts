@@ -35,6 +35,13 @@ export interface FaceVerifyConfig {
    * the API, for development against a deployed stack. Off unless set.
    */
   readonly devOrigin: string | undefined;
+  /**
+   * With `jwt`: sign in with this OpenID Provider instead of a Cognito user pool (none is made). Its
+   * discovery document names the endpoints; its access tokens must be RS256 JWTs for `oidcClientId`.
+   */
+  readonly oidcIssuer: string | undefined;
+  /** The page's public client at `oidcIssuer`: the `aud` (or `client_id`) the API accepts. */
+  readonly oidcClientId: string | undefined;
   /** How long the drop folder keeps `results/`. */
   readonly resultsRetentionDays: number;
   /** Stage-wide steady requests per second. */
@@ -57,6 +64,8 @@ export const CONTEXT_KEYS = {
   authDomainPrefix: 'authDomainPrefix',
   selfSignUp: 'selfSignUp',
   devOrigin: 'devOrigin',
+  oidcIssuer: 'oidcIssuer',
+  oidcClientId: 'oidcClientId',
   resultsRetentionDays: 'resultsRetentionDays',
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
@@ -76,6 +85,8 @@ export const DEFAULT_CONFIG: FaceVerifyConfig = {
   authDomainPrefix: undefined,
   selfSignUp: false,
   devOrigin: undefined,
+  oidcIssuer: undefined,
+  oidcClientId: undefined,
   resultsRetentionDays: 30,
   throttleRateLimit: 10,
   throttleBurstLimit: 20,
@@ -100,12 +111,25 @@ export function readConfig(node: Node): FaceVerifyConfig {
     authDomainPrefix: parseDomainPrefix(get('authDomainPrefix')),
     selfSignUp: parseBoolean('selfSignUp', get('selfSignUp')),
     devOrigin: parseDevOrigin(get('devOrigin')),
+    oidcIssuer: parseIssuer(get('oidcIssuer')),
+    oidcClientId: parseClientId(get('oidcClientId')),
     resultsRetentionDays: parseInteger('resultsRetentionDays', get('resultsRetentionDays'), 1, 3650),
     throttleRateLimit: parseInteger('throttleRateLimit', get('throttleRateLimit'), 1, 10_000),
     throttleBurstLimit: parseInteger('throttleBurstLimit', get('throttleBurstLimit'), 1, 5_000),
     retainData: parseBoolean('retainData', get('retainData')),
     detector: parseOneOf('detector', DETECTORS, get('detector') ?? DEFAULT_CONFIG.detector),
   };
+  if ((config.oidcIssuer === undefined) !== (config.oidcClientId === undefined)) {
+    const missing = config.oidcIssuer === undefined ? 'oidcIssuer' : 'oidcClientId';
+    throw new ConfigError(
+      CONTEXT_KEYS[missing],
+      'set together with the other of oidcIssuer, oidcClientId',
+      undefined,
+    );
+  }
+  if (config.oidcIssuer && config.auth !== 'jwt') {
+    throw new ConfigError(CONTEXT_KEYS.auth, 'jwt when oidcIssuer is set', config.auth);
+  }
   if (config.throttleBurstLimit < config.throttleRateLimit) {
     throw new ConfigError(
       CONTEXT_KEYS.throttleBurstLimit,
@@ -151,6 +175,23 @@ function parseDevOrigin(value: unknown): string | undefined {
     throw new ConfigError(CONTEXT_KEYS.devOrigin, 'an http://localhost:<port> origin', value);
   }
   return origin;
+}
+
+/** An https issuer URL, as the tokens' `iss` spells it. */
+function parseIssuer(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string' && URL.canParse(value) && new URL(value).protocol === 'https:') return value;
+  throw new ConfigError(
+    CONTEXT_KEYS.oidcIssuer,
+    'an https issuer URL such as https://login.example.com/',
+    value,
+  );
+}
+
+function parseClientId(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string' && /^[\x21-\x7e]{1,255}$/.test(value)) return value;
+  throw new ConfigError(CONTEXT_KEYS.oidcClientId, 'a client id (printable ASCII, no spaces)', value);
 }
 
 /** Cognito's rule for a prefix domain: lowercase letters, digits and hyphens, no "aws", "amazon", "cognito". */

@@ -5,6 +5,7 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { OidcConfig } from '../web/src/config.ts';
 import { Api } from './api.ts';
 import { ApiAuth, type ApiAuthProps } from './api-auth.ts';
 import type { FaceVerifyConfig } from './config.ts';
@@ -58,8 +59,12 @@ export class FaceVerifyStack extends Stack {
         regionalHost('execute-api'),
         regionalHost('s3'),
         `https://*.s3.${Aws.URL_SUFFIX}`,
-        // Exact origins, known from the prefix before the pool exists: discovery and the token endpoint.
-        ...(config.auth === 'jwt' ? UserPoolSignIn.connectOrigins(domainPrefix) : []),
+        // Exact origins, known before the pool exists: discovery and the token endpoint.
+        ...(config.auth !== 'jwt'
+          ? []
+          : config.oidcIssuer
+            ? [new URL(config.oidcIssuer).origin]
+            : UserPoolSignIn.connectOrigins(domainPrefix)),
       ],
       accessLogs: accessLogs.for('website'),
     });
@@ -67,24 +72,22 @@ export class FaceVerifyStack extends Stack {
     // Browsers may call from the site, and from a development page when one is allowed.
     const allowedOrigins = [siteOrigin, ...(config.devOrigin ? [config.devOrigin] : [])];
 
-    const authProps: ApiAuthProps =
-      config.auth === 'jwt'
-        ? {
-            mode: 'jwt',
-            signIn: new UserPoolSignIn(this, 'SignIn', {
-              // The page's own URL: where sign-in and sign-out come back to.
-              pageUrls: [
-                `${this.website.origin}/`,
-                ...[config.siteOrigin, config.devOrigin].flatMap((origin) => (origin ? [`${origin}/`] : [])),
-              ],
-              domainPrefix,
-              selfSignUp: config.selfSignUp,
-              removalPolicy,
-            }),
-          }
-        : { mode: config.auth };
-    this.signIn = authProps.mode === 'jwt' ? authProps.signIn : undefined;
-    const auth = new ApiAuth(this, 'Auth', authProps);
+    // With auth=jwt: Cognito by default, or the provider oidcIssuer names.
+    this.signIn =
+      config.auth === 'jwt' && !config.oidcIssuer
+        ? new UserPoolSignIn(this, 'SignIn', {
+            // The page's own URL: where sign-in and sign-out come back to.
+            pageUrls: [
+              `${this.website.origin}/`,
+              ...[config.siteOrigin, config.devOrigin].flatMap((origin) => (origin ? [`${origin}/`] : [])),
+            ],
+            domainPrefix,
+            selfSignUp: config.selfSignUp,
+            removalPolicy,
+          })
+        : undefined;
+    const oidc = this.signIn?.pageConfig() ?? externalProvider(config);
+    const auth = new ApiAuth(this, 'Auth', apiAuthProps(config.auth, oidc));
 
     this.api = new Api(this, 'Api', {
       handlers: { detect, verify, uploads, meta },
@@ -111,7 +114,7 @@ export class FaceVerifyStack extends Stack {
       apiUrl: this.api.url,
       auth: config.auth,
       region: Aws.REGION,
-      ...(this.signIn && { oidc: this.signIn.pageConfig() }),
+      ...(oidc && { oidc }),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
@@ -123,4 +126,18 @@ export class FaceVerifyStack extends Stack {
       new CfnOutput(this, 'SignInDomain', { value: this.signIn.signInOrigin });
     }
   }
+}
+
+/** The authorizer's settings: the page's provider and client with auth=jwt. */
+function apiAuthProps(mode: FaceVerifyConfig['auth'], oidc: OidcConfig | undefined): ApiAuthProps {
+  if (mode !== 'jwt') return { mode };
+  if (!oidc)
+    throw new Error('auth=jwt needs a provider: a Cognito user pool, or oidcIssuer and oidcClientId');
+  return { mode, issuer: oidc.issuer, audience: [oidc.clientId] };
+}
+
+/** The page's client at the provider `oidcIssuer` names, when sign-in is not Cognito's. */
+function externalProvider(config: FaceVerifyConfig): OidcConfig | undefined {
+  if (!config.oidcIssuer || !config.oidcClientId) return undefined;
+  return { issuer: config.oidcIssuer, clientId: config.oidcClientId, scope: 'openid email' };
 }

@@ -17,7 +17,7 @@ export interface JwtAuthorizerOptions {
   readonly audience: readonly string[];
 }
 
-/** The claims of an accepted token; undefined never: a refusal is a thrown Unauthorized. */
+/** The claims of an accepted token; a refused one throws Unauthorized. */
 export type Authorize = (authorization: string | undefined) => Promise<JWTPayload>;
 
 export class Unauthorized extends Error {

@@ -118,19 +118,29 @@ describe('Api', () => {
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
         Audience: [{ Ref: logicalId(signIn.client) }],
+        // https://cognito-idp.<region>.amazonaws.com/<pool id>
         Issuer: {
-          'Fn::Join': [
-            '',
-            [
-              'https://cognito-idp.',
-              { Ref: 'AWS::Region' },
-              '.amazonaws.com/',
-              { Ref: logicalId(signIn.userPool) },
-            ],
-          ],
+          'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(signIn.userPool), 'ProviderName'] }]],
         },
       },
     });
+  });
+
+  it('checks another provider’s tokens with oidcIssuer and oidcClientId, and makes no user pool', () => {
+    const { stack, template } = synth({
+      oidcIssuer: 'https://login.example.com/',
+      oidcClientId: 'faces-web',
+    });
+    expect(stack.signIn).toBeUndefined();
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Audience: ['faces-web'], Issuer: 'https://login.example.com/' },
+    });
+    const [policy] = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    const csp = JSON.stringify(policy?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig);
+    expect(csp).toContain('https://login.example.com');
+    expect(csp).not.toContain('cognito');
   });
 
   it('opens every route with auth=none', () => {

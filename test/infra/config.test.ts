@@ -36,8 +36,12 @@ describe('readConfig', () => {
       authDomainPrefix: 'faces-prod',
       selfSignUp: 'true',
       devOrigin: 'http://localhost:3000',
+      oidcIssuer: 'https://login.example.com/',
+      oidcClientId: 'faces-web',
     });
     expect(config).toEqual({
+      oidcIssuer: 'https://login.example.com/',
+      oidcClientId: 'faces-web',
       authDomainPrefix: 'faces-prod',
       selfSignUp: true,
       devOrigin: 'http://localhost:3000',
@@ -81,6 +85,10 @@ describe('readConfig', () => {
     [{ selfSignUp: 'yes' }, /'selfSignUp' must be true or false/],
     [{ devOrigin: 'https://localhost:3000' }, /'devOrigin' must be an http:\/\/localhost/],
     [{ devOrigin: 'http://faces.example.com' }, /'devOrigin'/],
+    [{ oidcIssuer: 'http://login.example.com/', oidcClientId: 'c' }, /'oidcIssuer' must be an https issuer/],
+    [{ oidcIssuer: 'https://login.example.com/' }, /'oidcClientId' must be set together/],
+    [{ oidcClientId: 'c' }, /'oidcIssuer' must be set together/],
+    [{ oidcIssuer: 'https://login.example.com/', oidcClientId: 'c', auth: 'iam' }, /'auth' must be jwt/],
   ])('rejects %j', (context, message) => {
     expect(() => configFrom(context)).toThrow(ConfigError);
     expect(() => configFrom(context)).toThrow(message);
