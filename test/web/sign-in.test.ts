@@ -134,7 +134,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     expect(await notice().textContent()).toMatch(/^Sign in to find and compare faces/);
     await detectSample(1);
     await poll(() => detectPanel().getByRole('alert').textContent()).toMatch(/^Sign in/);
-    expect(apiCalls).toEqual([{ path: '/detect', bearer: false, status: 401 }]);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: false, status: 401 }]);
     await shot('signed-out');
 
     // A wrong password first: the form says so and stays.
@@ -162,7 +162,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     apiCalls.length = 0;
     await detectSample(1);
     await poll(() => detectPanel().locator('.status').textContent()).toMatch(/^\d+ faces found\.$/);
-    expect(apiCalls).toEqual([{ path: '/detect', bearer: true, status: 200 }]);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: true, status: 200 }]);
     await shot('signed-in-detect');
 
     await page.getByRole('tab', { name: 'Face Verification' }).click();
@@ -177,7 +177,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
         .click();
     }
     await poll(() => verify.locator('.verdict-label').textContent()).toBe('Same person');
-    expect(apiCalls.at(-1)).toEqual({ path: '/verify', bearer: true, status: 200 });
+    await poll(() => apiCalls.at(-1)).toEqual({ path: '/verify', bearer: true, status: 200 });
     await shot('signed-in-verify');
   });
 
@@ -196,7 +196,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     apiCalls.length = 0;
     await detectSample(3);
     await poll(() => notice().textContent()).toMatch(/^Your sign-in has ended\. Sign in again/);
-    expect(apiCalls).toEqual([{ path: '/detect', bearer: true, status: 401 }]);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: true, status: 401 }]);
     await poll(() => detectPanel().getByRole('alert').textContent()).toMatch(/^Sign in/);
     expect(await detectPanel().locator('figure.photo img').getAttribute('alt')).toMatch(/sample 3/);
     await shot('sign-in-ended');
@@ -207,7 +207,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     await backOnPage();
     await poll(() => detectPanel().locator('.status').textContent()).toMatch(/^\d+ faces found\.$/);
     expect(await detectPanel().locator('figure.photo .photo-caption').textContent()).toMatch(/^sample 3: /);
-    expect(apiCalls.at(-1)).toEqual({ path: '/detect', bearer: true, status: 200 });
+    await poll(() => apiCalls.at(-1)).toEqual({ path: '/detect', bearer: true, status: 200 });
   });
 
   it('refreshes the token before it expires', async () => {
@@ -223,7 +223,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     await expect.poll(token, { timeout: 20_000, interval: 500 }).not.toBe(first);
     await detectSample(2);
     await poll(() => detectPanel().locator('.status').textContent()).toMatch(/^\d+ faces found\.$/);
-    expect(apiCalls.at(-1)).toEqual({ path: '/detect', bearer: true, status: 200 });
+    await poll(() => apiCalls.at(-1)).toEqual({ path: '/detect', bearer: true, status: 200 });
   });
 
   it('signs out at the provider, after which calls are refused again', async () => {
@@ -239,7 +239,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     apiCalls.length = 0;
     await detectSample(1);
     await poll(() => detectPanel().getByRole('alert').textContent()).toMatch(/^Sign in/);
-    expect(apiCalls).toEqual([{ path: '/detect', bearer: false, status: 401 }]);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: false, status: 401 }]);
 
     // The provider's session is over too: signing in asks for the password again.
     await account().getByRole('button', { name: 'Sign in' }).click();
