@@ -76,11 +76,11 @@ export class FaceVerifyStack extends Stack {
     this.signIn =
       config.auth === 'jwt' && !config.oidcIssuer
         ? new UserPoolSignIn(this, 'SignIn', {
-            // The page's own URL: where sign-in and sign-out come back to.
-            pageUrls: [
-              `${this.website.origin}/`,
-              ...[config.siteOrigin, config.devOrigin].flatMap((origin) => (origin ? [`${origin}/`] : [])),
-            ],
+            // The page's own URLs, where sign-in and sign-out come back to; the first is the one Cognito's
+            // logout returns to, so the site's public origin leads.
+            pageUrls: [siteOrigin, config.siteOrigin && this.website.origin, config.devOrigin].flatMap(
+              (origin) => (origin ? [`${origin}/`] : []),
+            ),
             domainPrefix,
             selfSignUp: config.selfSignUp,
             removalPolicy,

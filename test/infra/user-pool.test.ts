@@ -54,7 +54,7 @@ describe('UserPoolSignIn (the default auth=jwt)', () => {
     custom.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'faces-demo' });
   });
 
-  it('adds the custom site origin and an opt-in localhost page to the return URLs', () => {
+  it('adds the custom site origin (first: sign-out returns there) and an opt-in localhost page to the return URLs', () => {
     const { template: withOrigins } = synth({
       siteOrigin: 'https://faces.example.com',
       devOrigin: 'http://localhost:3000',
@@ -62,8 +62,8 @@ describe('UserPoolSignIn (the default auth=jwt)', () => {
     const [client] = Object.values(withOrigins.findResources('AWS::Cognito::UserPoolClient'));
     for (const key of ['CallbackURLs', 'LogoutURLs']) {
       expect(client?.Properties[key]).toEqual([
-        expect.objectContaining({ 'Fn::Join': expect.any(Array) }),
         'https://faces.example.com/',
+        expect.objectContaining({ 'Fn::Join': expect.any(Array) }),
         'http://localhost:3000/',
       ]);
     }
