@@ -16,6 +16,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { isPublicRoute } from '../functions/http/routes.ts';
 import type { ApiAuth } from './api-auth.ts';
 import type { HandlerName } from './handlers.ts';
 
@@ -25,23 +26,30 @@ interface RouteSpec {
   readonly method: HttpMethod;
   readonly path: string;
   readonly handler: ApiHandlerName;
-  /** Public routes answer without credentials in every auth mode. */
+  /** Public routes (functions/http/routes.ts) answer without credentials in every auth mode. */
   readonly public: boolean;
 }
 
+const route = (method: HttpMethod, path: string, handler: ApiHandlerName): RouteSpec => ({
+  method,
+  path,
+  handler,
+  public: isPublicRoute(`${method} ${path}`),
+});
+
 export const ROUTES: readonly RouteSpec[] = [
-  { method: HttpMethod.POST, path: '/detect', handler: 'detect', public: false },
-  { method: HttpMethod.POST, path: '/verify', handler: 'verify', public: false },
-  { method: HttpMethod.POST, path: '/uploads', handler: 'uploads', public: false },
-  { method: HttpMethod.GET, path: '/health', handler: 'meta', public: true },
-  { method: HttpMethod.GET, path: '/openapi.json', handler: 'meta', public: true },
+  route(HttpMethod.POST, '/detect', 'detect'),
+  route(HttpMethod.POST, '/verify', 'verify'),
+  route(HttpMethod.POST, '/uploads', 'uploads'),
+  route(HttpMethod.GET, '/health', 'meta'),
+  route(HttpMethod.GET, '/openapi.json', 'meta'),
 ];
 
 export interface ApiProps {
   readonly handlers: Readonly<Record<ApiHandlerName, lambda.IFunction>>;
   readonly auth: ApiAuth;
-  /** The only origin browsers may call the API from. */
-  readonly allowedOrigin: string;
+  /** The only origins browsers may call the API from: the site's (and a development page's). */
+  readonly allowedOrigins: readonly string[];
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -60,7 +68,7 @@ export class Api extends Construct {
       description: 'faceverify: face detection and verification',
       createDefaultStage: false,
       corsPreflight: {
-        allowOrigins: [props.allowedOrigin],
+        allowOrigins: [...props.allowedOrigins],
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
         allowHeaders: [...props.auth.corsAllowHeaders],
         maxAge: Duration.hours(1),

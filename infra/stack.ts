@@ -5,13 +5,15 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { OidcConfig } from '../web/src/config.ts';
 import { Api } from './api.ts';
-import { ApiAuth } from './api-auth.ts';
+import { ApiAuth, type ApiAuthProps } from './api-auth.ts';
 import type { FaceVerifyConfig } from './config.ts';
 import { DropFolder } from './drop-folder.ts';
 import { FaceFunctions } from './face-functions.ts';
 import { AccessLogsBucket } from './private-bucket.ts';
 import { UploadBucket } from './upload-bucket.ts';
+import { defaultDomainPrefix, UserPoolSignIn } from './user-pool.ts';
 import { Website } from './website.ts';
 
 export interface FaceVerifyStackProps extends StackProps {
@@ -30,13 +32,15 @@ export class FaceVerifyStack extends Stack {
   readonly dropFolder: DropFolder;
   readonly uploads: UploadBucket;
   readonly website: Website;
+  /** With auth=jwt: the user pool, the page's client and the sign-in domain. */
+  readonly signIn: UserPoolSignIn | undefined;
 
   constructor(scope: Construct, id: string, props: FaceVerifyStackProps) {
     super(scope, id, props);
     const { config } = props;
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { retain: config.retainData });
-    const auth = new ApiAuth(this, 'Auth', { mode: config.auth, removalPolicy });
+    const domainPrefix = config.authDomainPrefix ?? defaultDomainPrefix(this, config.stage);
 
     this.functions = new FaceFunctions(this, 'Functions', {
       imageDirectory: props.imageDirectory,
@@ -55,16 +59,40 @@ export class FaceVerifyStack extends Stack {
         regionalHost('execute-api'),
         regionalHost('s3'),
         `https://*.s3.${Aws.URL_SUFFIX}`,
-        ...(auth.userPool ? [`https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}`] : []),
+        // Exact origins, known before the pool exists: discovery and the token endpoint.
+        ...(config.auth !== 'jwt'
+          ? []
+          : config.oidcIssuer
+            ? [new URL(config.oidcIssuer).origin]
+            : UserPoolSignIn.connectOrigins(domainPrefix)),
       ],
       accessLogs: accessLogs.for('website'),
     });
     const siteOrigin = config.siteOrigin ?? this.website.origin;
+    // Browsers may call from the site, and from a development page when one is allowed.
+    const allowedOrigins = [siteOrigin, ...(config.devOrigin ? [config.devOrigin] : [])];
+
+    // With auth=jwt: Cognito by default, or the provider oidcIssuer names.
+    this.signIn =
+      config.auth === 'jwt' && !config.oidcIssuer
+        ? new UserPoolSignIn(this, 'SignIn', {
+            // The page's own URLs, where sign-in and sign-out come back to; the first is the one Cognito's
+            // logout returns to, so the site's public origin leads.
+            pageUrls: [siteOrigin, config.siteOrigin && this.website.origin, config.devOrigin].flatMap(
+              (origin) => (origin ? [`${origin}/`] : []),
+            ),
+            domainPrefix,
+            selfSignUp: config.selfSignUp,
+            removalPolicy,
+          })
+        : undefined;
+    const oidc = this.signIn?.pageConfig() ?? externalProvider(config);
+    const auth = new ApiAuth(this, 'Auth', apiAuthProps(config.auth, oidc));
 
     this.api = new Api(this, 'Api', {
       handlers: { detect, verify, uploads, meta },
       auth,
-      allowedOrigin: siteOrigin,
+      allowedOrigins,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
       logRetention: LOG_RETENTION,
       logRemovalPolicy: removalPolicy,
@@ -72,7 +100,7 @@ export class FaceVerifyStack extends Stack {
     this.uploads = new UploadBucket(this, 'Uploads', {
       presigner: uploads,
       readers: [detect, verify],
-      allowedOrigin: siteOrigin,
+      allowedOrigins,
       accessLogs: accessLogs.for('uploads'),
     });
     this.dropFolder = new DropFolder(this, 'DropFolder', {
@@ -86,16 +114,30 @@ export class FaceVerifyStack extends Stack {
       apiUrl: this.api.url,
       auth: config.auth,
       region: Aws.REGION,
-      userPoolId: auth.userPool?.userPoolId,
-      userPoolClientId: auth.userPoolClient?.userPoolClientId,
+      ...(oidc && { oidc }),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'SiteUrl', { value: `${this.website.origin}/` });
     new CfnOutput(this, 'DropBucketName', { value: this.dropFolder.bucket.bucketName });
-    if (auth.userPool && auth.userPoolClient) {
-      new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
-      new CfnOutput(this, 'UserPoolClientId', { value: auth.userPoolClient.userPoolClientId });
+    if (this.signIn) {
+      new CfnOutput(this, 'UserPoolId', { value: this.signIn.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.signIn.client.userPoolClientId });
+      new CfnOutput(this, 'SignInDomain', { value: this.signIn.signInOrigin });
     }
   }
+}
+
+/** The authorizer's settings: the page's provider and client with auth=jwt. */
+function apiAuthProps(mode: FaceVerifyConfig['auth'], oidc: OidcConfig | undefined): ApiAuthProps {
+  if (mode !== 'jwt') return { mode };
+  if (!oidc)
+    throw new Error('auth=jwt needs a provider: a Cognito user pool, or oidcIssuer and oidcClientId');
+  return { mode, issuer: oidc.issuer, audience: [oidc.clientId] };
+}
+
+/** The page's client at the provider `oidcIssuer` names, when sign-in is not Cognito's. */
+function externalProvider(config: FaceVerifyConfig): OidcConfig | undefined {
+  if (!config.oidcIssuer || !config.oidcClientId) return undefined;
+  return { issuer: config.oidcIssuer, clientId: config.oidcClientId, scope: 'openid email' };
 }

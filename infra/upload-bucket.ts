@@ -14,8 +14,8 @@ export interface UploadBucketProps {
   readonly presigner: lambda.Function;
   /** Read what was uploaded. */
   readonly readers: readonly lambda.Function[];
-  /** The only origin a browser may PUT from. */
-  readonly allowedOrigin: string;
+  /** The only origins a browser may PUT from: the site's (and a development page's). */
+  readonly allowedOrigins: readonly string[];
   readonly accessLogs: PrivateBucketProps['accessLogs'];
 }
 
@@ -32,7 +32,7 @@ export class UploadBucket extends Construct {
       lifecycleRules: [{ id: 'expire-uploads', expiration: UploadBucket.OBJECT_LIFETIME }],
       cors: [
         {
-          allowedOrigins: [props.allowedOrigin],
+          allowedOrigins: [...props.allowedOrigins],
           allowedMethods: [s3.HttpMethods.PUT],
           // The SDK decides which headers a presigned PUT signs (content type, checksums).
           allowedHeaders: ['*'],

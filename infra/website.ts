@@ -9,21 +9,11 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import type { AuthMode } from './config.ts';
+import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../web/src/config.ts';
 import { PrivateBucket, type PrivateBucketProps } from './private-bucket.ts';
 
-/** The file the page fetches at start; every value is resolved at deploy time. */
-export const SITE_CONFIG_FILE = 'config.json';
-
-export interface SiteRuntimeConfig {
-  /** Base URL of the HTTP API, ending in `/`. */
-  readonly apiUrl: string;
-  readonly auth: AuthMode;
-  readonly region: string;
-  /** Present when auth is `jwt`. */
-  readonly userPoolId?: string;
-  readonly userPoolClientId?: string;
-}
+/** The file the page fetches at start (web/src/config.ts); every value is resolved at deploy time. */
+export { SITE_CONFIG_FILE };
 
 export interface WebsiteProps {
   /** The built page (web/dist), deployed as is. */

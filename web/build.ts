@@ -1,12 +1,13 @@
 /**
- * Builds the page into web/dist: src/main.ts bundled by esbuild into app.js, the static files copied, and
+ * Builds the page into web/dist: src/main.ts bundled by esbuild into app.js (and the sign-in code into a
+ * chunk that only `auth: "jwt"` loads), the static files copied, and
  * the sample photos (face-api's demo images, MIT) copied from node_modules with small thumbnails.
  * config.json is never written here: the deploy writes it, and locally the API is the same origin.
  *
  *   npm run build:web            # once
  *   npm run build:web -- --watch # rebuild app.js on change
  */
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,11 @@ function samplesDirectory(): string {
 }
 
 const bundleOptions: esbuild.BuildOptions = {
-  entryPoints: [join(WEB, 'src', 'main.ts')],
-  outfile: join(DIST, 'app.js'),
+  entryPoints: { app: join(WEB, 'src', 'main.ts') },
+  outdir: DIST,
+  // Sign-in (oauth4webapi) is a chunk of its own, loaded only by a deployment that asks for it.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -60,6 +64,8 @@ async function copySamples(): Promise<void> {
  */
 export async function buildWeb(): Promise<void> {
   await mkdir(DIST, { recursive: true });
+  // Chunk names carry a hash: drop the previous build's, which nothing loads any more.
+  await rm(join(DIST, 'chunks'), { recursive: true, force: true });
   await esbuild.build(bundleOptions);
   for (const file of STATIC_FILES) await copyFile(join(WEB, file), join(DIST, file));
   await copySamples();

@@ -2,9 +2,24 @@
  * `npm start`: the API, the web page and the local S3 endpoint in one process.
  * PORT (default 3000) and S3_PORT (default 4569) choose the ports; Ctrl-C stops it and deletes the
  * local S3 data.
+ *
+ * FACEVERIFY_AUTH=jwt adds sign-in as a `jwt` deployment has it: a development OpenID Provider on IDP_PORT
+ * (default 3002) with one user (FACEVERIFY_DEV_USER, FACEVERIFY_DEV_PASSWORD), and bearer tokens required
+ * on the image routes. Without it the API is open, for a one-command quick start.
  */
+import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
 import { LOCAL_BUCKETS } from './s3.ts';
 import { startServer } from './server.ts';
+
+const AUTH_MODES = ['none', 'jwt'] as const;
+
+function authMode(): (typeof AUTH_MODES)[number] {
+  const value = process.env.FACEVERIFY_AUTH || 'none';
+  const mode = AUTH_MODES.find((m) => m === value);
+  if (!mode)
+    throw new Error(`FACEVERIFY_AUTH must be one of ${AUTH_MODES.join(', ')}, not ${JSON.stringify(value)}`);
+  return mode;
+}
 
 function port(name: string, fallback: number): number {
   const value = process.env[name];
@@ -19,19 +34,37 @@ function port(name: string, fallback: number): number {
 // CloudWatch reads metrics from Lambda's log stream; here they would only clutter the terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const ports = { port: port('PORT', 3000), s3Port: port('S3_PORT', 4569) };
-const server = await startServer(ports).catch((error: NodeJS.ErrnoException & { port?: number }) => {
-  if (error.code !== 'EADDRINUSE') throw error;
-  console.error(
-    `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}) and S3_PORT=… (now ${ports.s3Port}).`,
-  );
-  process.exit(1);
-});
+const ports = { port: port('PORT', 3000), s3Port: port('S3_PORT', 4569), idpPort: port('IDP_PORT', 3002) };
+const user = {
+  email: process.env.FACEVERIFY_DEV_USER || DEFAULT_DEV_USER.email,
+  password: process.env.FACEVERIFY_DEV_PASSWORD || DEFAULT_DEV_USER.password,
+};
+const auth =
+  authMode() === 'jwt'
+    ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort })
+    : undefined;
+const server = await startServer({ ...ports, auth }).catch(
+  (error: NodeJS.ErrnoException & { port?: number }) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    console.error(
+      `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}), S3_PORT=… (now ${ports.s3Port}) and IDP_PORT=… (now ${ports.idpPort}).`,
+    );
+    process.exit(1);
+  },
+);
 const buckets = Object.values(LOCAL_BUCKETS).join(', ');
 console.log(
   `faceverify API and web page: ${server.url} · local S3: ${server.s3.endpoint} (buckets ${buckets})`,
 );
 console.log(`web page files: ${server.webRoot} · API description: ${server.url}openapi.json · Ctrl-C stops`);
+if (server.auth) {
+  // The password is the development one the README documents, or the one just chosen in the environment.
+  console.log(
+    `sign-in required (FACEVERIFY_AUTH=jwt): OpenID Provider ${server.auth.idp.issuer} · user ${user.email} · password ${user.password}`,
+  );
+} else {
+  console.log('open API, no sign-in (FACEVERIFY_AUTH=jwt npm start adds it)');
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

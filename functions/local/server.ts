@@ -7,12 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ENVIRONMENT } from '../../infra/handlers.ts';
+import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../../web/src/config.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { HttpHandler } from '../http/handler.ts';
-import { errorResult } from '../http/responses.ts';
+import { errorResult, jsonResult } from '../http/responses.ts';
+import { isPublicRoute } from '../http/routes.ts';
 import { LOCAL_S3_ENDPOINT_ENV } from '../shared/s3.ts';
 import { toEvent, writeResult } from './adapter.ts';
+import type { ServerAuth } from './dev-auth.ts';
 import { startDropWatcher } from './drop-watcher.ts';
+import { Unauthorized } from './jwt-authorizer.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
 
@@ -21,12 +25,18 @@ export interface LocalServerOptions {
   port?: number;
   s3Port?: number;
   host?: string;
+  /**
+   * Sign-in (FACEVERIFY_AUTH=jwt): started once the page's URL is known; its authorizer then guards every
+   * route but the public ones, and its `config.json` tells the page how to sign in. Open without it.
+   */
+  auth?: (pageUrl: string) => Promise<ServerAuth>;
 }
 
 export interface LocalServer {
   url: string;
   s3: LocalS3;
   webRoot: string;
+  auth: ServerAuth | undefined;
   stop(): Promise<void>;
 }
 
@@ -34,6 +44,7 @@ export async function startServer({
   port = 3000,
   s3Port = 4569,
   host = '127.0.0.1',
+  auth: startAuth,
 }: LocalServerOptions = {}): Promise<LocalServer> {
   const s3 = await startLocalS3({ port: s3Port, host });
   try {
@@ -43,8 +54,9 @@ export async function startServer({
     const routes = routeTable(await importHandlers());
     const { handler: dropHandler } = await import('../handlers/drop.ts');
     const root = webRoot();
+    let auth: ServerAuth | undefined;
     const server = createServer((request, response) => {
-      serve(routes, root, request, response).catch((error: unknown) => {
+      serve(routes, root, auth, request, response).catch((error: unknown) => {
         writeResult(response, errorResult(error));
       });
     });
@@ -52,16 +64,28 @@ export async function startServer({
       server.once('error', reject).listen(port, host, () => resolve());
     });
     const { port: boundPort } = server.address() as AddressInfo;
+    const url = `http://${host}:${boundPort}/`;
+    const close = async () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await closed;
+    };
+    try {
+      auth = await startAuth?.(url);
+    } catch (error) {
+      await close();
+      throw error;
+    }
     const drop = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: dropHandler });
     return {
-      url: `http://${host}:${boundPort}/`,
+      url,
       s3,
       webRoot: root,
+      auth,
       async stop() {
-        const closed = new Promise((resolve) => server.close(resolve));
-        server.closeAllConnections();
-        await closed;
+        await close();
         drop.stop();
+        await auth?.stop();
         await s3.stop();
       },
     };
@@ -93,6 +117,7 @@ function routeTable(handlers: readonly HttpHandler[]): Map<string, HttpHandler> 
 async function serve(
   routes: Map<string, HttpHandler>,
   root: string,
+  auth: ServerAuth | undefined,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -101,8 +126,25 @@ async function serve(
   const handler = routes.get(pathname);
   if (handler) {
     const routeKey = `${method} ${pathname}`;
-    const event = await toEvent(request, handler.routes.some((r) => r === routeKey) ? routeKey : '$default');
+    const routed = handler.routes.some((r) => r === routeKey);
+    if (auth && routed && !isPublicRoute(routeKey)) {
+      try {
+        await auth.authorize(request.headers.authorization);
+      } catch (error) {
+        if (!(error instanceof Unauthorized)) throw error;
+        // As API Gateway's authorizer: refused before the body is read or a handler runs.
+        request.resume();
+        writeResult(response, error.result());
+        return;
+      }
+    }
+    const event = await toEvent(request, routed ? routeKey : '$default');
     writeResult(response, await handler(event, { awsRequestId: randomUUID() }));
+    return;
+  }
+  if (auth && method === 'GET' && pathname === `/${SITE_CONFIG_FILE}`) {
+    const config: SiteRuntimeConfig = { apiUrl: '', ...auth.pageConfig };
+    writeResult(response, jsonResult(200, config));
     return;
   }
   if (

@@ -1,8 +1,8 @@
 /** Every failure as the API's error body `{"error":{"code","message",…details}}` and its HTTP status. */
 import { type ErrorCode, FaceVerifyError } from '../core/errors.ts';
 
-/** The engine's codes, plus the two only the transport can produce. */
-export type ApiErrorCode = ErrorCode | 'MethodNotAllowed' | 'InternalError';
+/** The engine's codes, plus those only the transport can produce (401 comes from the JWT authorizer). */
+export type ApiErrorCode = ErrorCode | 'MethodNotAllowed' | 'InternalError' | 'Unauthorized';
 
 export interface ErrorBody {
   error: { code: ApiErrorCode; message: string } & Record<string, string | number>;

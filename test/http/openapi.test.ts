@@ -36,7 +36,7 @@ describe('the OpenAPI document', () => {
   it('lists exactly the error codes the service produces', () => {
     const codes = document.components.schemas.Error.properties.error.properties.code.enum;
     expect([...codes].sort()).toEqual(
-      [...Object.keys(ERROR_STATUS), 'MethodNotAllowed', 'InternalError'].sort(),
+      [...Object.keys(ERROR_STATUS), 'MethodNotAllowed', 'InternalError', 'Unauthorized'].sort(),
     );
   });
 });

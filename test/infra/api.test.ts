@@ -12,44 +12,46 @@ function routesByKey(template: ReturnType<typeof synth>['template']) {
 }
 
 describe('Api', () => {
-  const iam = synth();
+  // The default deployment: auth=jwt.
+  const deployed = synth();
 
   it('serves exactly the five routes, each onto its handler', () => {
-    const routes = routesByKey(iam.template);
+    const routes = routesByKey(deployed.template);
     expect(Object.keys(routes).sort()).toEqual([...PUBLIC_ROUTES, ...IMAGE_ROUTES].sort());
-    const integrations = iam.template.findResources('AWS::ApiGatewayV2::Integration');
+    const integrations = deployed.template.findResources('AWS::ApiGatewayV2::Integration');
     for (const { method, path, handler } of ROUTES) {
       const target = routes[`${method} ${path}`]?.Target as { 'Fn::Join': [string, unknown[]] };
       const integrationId = (target['Fn::Join'][1][1] as { Ref: string }).Ref;
       const integration = integrations[integrationId]?.Properties;
       expect(integration?.PayloadFormatVersion).toBe('2.0');
       expect(integration?.IntegrationUri).toEqual({
-        'Fn::GetAtt': [logicalId(iam.stack.functions.functions[handler]), 'Arn'],
+        'Fn::GetAtt': [logicalId(deployed.stack.functions.functions[handler]), 'Arn'],
       });
     }
   });
 
   it('lets only the site origin call it from a browser', () => {
-    iam.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+    deployed.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
       CorsConfiguration: {
         AllowOrigins: [
           {
             'Fn::Join': [
               '',
-              ['https://', { 'Fn::GetAtt': [logicalId(iam.stack.website.distribution), 'DomainName'] }],
+              ['https://', { 'Fn::GetAtt': [logicalId(deployed.stack.website.distribution), 'DomainName'] }],
             ],
           },
         ],
         AllowMethods: ['GET', 'POST', 'OPTIONS'],
-        AllowHeaders: [
-          'content-type',
-          'authorization',
-          'x-amz-date',
-          'x-amz-security-token',
-          'x-amz-content-sha256',
-        ],
+        AllowHeaders: ['content-type', 'authorization'],
       },
+    });
+  });
+
+  it('adds a development origin when devOrigin is set', () => {
+    const { template } = synth({ devOrigin: 'http://localhost:3000' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: [Match.anyValue(), 'http://localhost:3000'] }),
     });
   });
 
@@ -64,7 +66,7 @@ describe('Api', () => {
   });
 
   it('throttles the $default stage and writes JSON access logs', () => {
-    iam.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    deployed.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
@@ -79,28 +81,66 @@ describe('Api', () => {
     });
   });
 
-  it('signs the image routes with IAM by default and leaves health and the OpenAPI document public', () => {
+  it('signs the image routes with IAM with auth=iam and leaves health and the OpenAPI document public', () => {
+    const iam = synth({ auth: 'iam' });
     const routes = routesByKey(iam.template);
     for (const key of IMAGE_ROUTES) expect(routes[key]?.AuthorizationType, key).toBe('AWS_IAM');
     for (const key of PUBLIC_ROUTES) expect(routes[key]?.AuthorizationType, key).toBe('NONE');
     iam.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    iam.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowHeaders: [
+          'content-type',
+          'authorization',
+          'x-amz-date',
+          'x-amz-security-token',
+          'x-amz-content-sha256',
+        ],
+      }),
+    });
   });
 
-  it('checks Cognito user-pool tokens with auth=jwt', () => {
-    const jwt = synth({ auth: 'jwt' });
-    const routes = routesByKey(jwt.template);
-    for (const key of IMAGE_ROUTES) expect(routes[key]?.AuthorizationType, key).toBe('JWT');
-    for (const key of PUBLIC_ROUTES) expect(routes[key]?.AuthorizationType, key).toBe('NONE');
-    jwt.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+  it('checks the user pool’s tokens on the image routes by default (issuer = the pool, audience = the page’s client)', () => {
+    const routes = routesByKey(deployed.template);
+    const [authorizerId] = Object.keys(deployed.template.findResources('AWS::ApiGatewayV2::Authorizer'));
+    for (const key of IMAGE_ROUTES) {
+      expect(routes[key]?.AuthorizationType, key).toBe('JWT');
+      expect(routes[key]?.AuthorizerId, key).toEqual({ Ref: authorizerId });
+    }
+    for (const key of PUBLIC_ROUTES) {
+      expect(routes[key]?.AuthorizationType, key).toBe('NONE');
+      expect(routes[key]?.AuthorizerId, key).toBeUndefined();
+    }
+    const signIn = deployed.stack.signIn;
+    if (!signIn) throw new Error('the default deployment has no sign-in');
+    deployed.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ Ref: logicalId(signIn.client) }],
+        // https://cognito-idp.<region>.amazonaws.com/<pool id>
+        Issuer: {
+          'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(signIn.userPool), 'ProviderName'] }]],
+        },
+      },
     });
-    jwt.template.hasResourceProperties('AWS::Cognito::UserPool', {
-      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+  });
+
+  it('checks another provider’s tokens with oidcIssuer and oidcClientId, and makes no user pool', () => {
+    const { stack, template } = synth({
+      oidcIssuer: 'https://login.example.com/',
+      oidcClientId: 'faces-web',
     });
-    jwt.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowHeaders: ['content-type', 'authorization'] }),
+    expect(stack.signIn).toBeUndefined();
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Audience: ['faces-web'], Issuer: 'https://login.example.com/' },
     });
+    const [policy] = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    const csp = JSON.stringify(policy?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig);
+    expect(csp).toContain('https://login.example.com');
+    expect(csp).not.toContain('cognito');
   });
 
   it('opens every route with auth=none', () => {

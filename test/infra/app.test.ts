@@ -6,7 +6,7 @@ import { cdkJsonContext, logicalId, scratchDir, synth } from './helpers.ts';
 
 describe('the CDK app', () => {
   it('names the stack after the stage and outputs the API URL, site URL and drop bucket', () => {
-    const { stack, template } = synth({ stage: 'demo' });
+    const { stack, template } = synth({ stage: 'demo', auth: 'iam' });
     expect(stack.stackName).toBe('FaceVerify-demo');
     expect(template.toJSON().Outputs).toEqual({
       ApiUrl: {
@@ -37,14 +37,15 @@ describe('the CDK app', () => {
     });
   });
 
-  it('adds the Cognito ids to the outputs with auth=jwt', () => {
-    const outputs = synth({ auth: 'jwt' }).template.toJSON().Outputs;
+  it('adds the Cognito ids and the sign-in domain to the outputs by default (auth=jwt)', () => {
+    const outputs = synth().template.toJSON().Outputs;
     expect(Object.keys(outputs)).toEqual([
       'ApiUrl',
       'SiteUrl',
       'DropBucketName',
       'UserPoolId',
       'UserPoolClientId',
+      'SignInDomain',
     ]);
   });
 

@@ -8,9 +8,9 @@ import { cdkJsonContext } from './helpers.ts';
 const configFrom = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
 
 describe('readConfig', () => {
-  it('defaults to IAM auth, so a fresh deploy is not open to the internet', () => {
+  it('defaults to sign-in (jwt), so a fresh deploy has a working page and is not open to the internet', () => {
     expect(configFrom({})).toEqual(DEFAULT_CONFIG);
-    expect(DEFAULT_CONFIG.auth).toBe('iam');
+    expect(DEFAULT_CONFIG).toMatchObject({ auth: 'jwt', selfSignUp: false, devOrigin: undefined });
   });
 
   it('lists in cdk.json exactly the defaults the code falls back to', () => {
@@ -33,8 +33,18 @@ describe('readConfig', () => {
       retainData: 'false',
       siteOrigin: 'https://faces.example.com',
       detector: 'facemesh-detection-full',
+      authDomainPrefix: 'faces-prod',
+      selfSignUp: 'true',
+      devOrigin: 'http://localhost:3000',
+      oidcIssuer: 'https://login.example.com/',
+      oidcClientId: 'faces-web',
     });
     expect(config).toEqual({
+      oidcIssuer: 'https://login.example.com/',
+      oidcClientId: 'faces-web',
+      authDomainPrefix: 'faces-prod',
+      selfSignUp: true,
+      devOrigin: 'http://localhost:3000',
       auth: 'jwt',
       stage: 'prod',
       resultsRetentionDays: 45,
@@ -70,6 +80,15 @@ describe('readConfig', () => {
     [{ siteOrigin: 'http://faces.example.com' }, /'siteOrigin'/],
     [{ siteOrigin: 'https://faces.example.com/app' }, /'siteOrigin'/],
     [{ siteOrigin: 'https://faces.example.com/' }, /'siteOrigin'/],
+    [{ authDomainPrefix: 'Faces' }, /'authDomainPrefix'/],
+    [{ authDomainPrefix: 'my-cognito-login' }, /'authDomainPrefix'/],
+    [{ selfSignUp: 'yes' }, /'selfSignUp' must be true or false/],
+    [{ devOrigin: 'https://localhost:3000' }, /'devOrigin' must be an http:\/\/localhost/],
+    [{ devOrigin: 'http://faces.example.com' }, /'devOrigin'/],
+    [{ oidcIssuer: 'http://login.example.com/', oidcClientId: 'c' }, /'oidcIssuer' must be an https issuer/],
+    [{ oidcIssuer: 'https://login.example.com/' }, /'oidcClientId' must be set together/],
+    [{ oidcClientId: 'c' }, /'oidcIssuer' must be set together/],
+    [{ oidcIssuer: 'https://login.example.com/', oidcClientId: 'c', auth: 'iam' }, /'auth' must be jwt/],
   ])('rejects %j', (context, message) => {
     expect(() => configFrom(context)).toThrow(ConfigError);
     expect(() => configFrom(context)).toThrow(message);

@@ -99,14 +99,35 @@ describe('Website', () => {
     expect(markers).toContain('{"Ref":"AWS::Region"}');
   });
 
-  it('puts the Cognito ids in config.json with auth=jwt', () => {
-    const jwt = synth({ auth: 'jwt' });
-    const config = Object.values(jwt.template.findResources('Custom::CDKBucketDeployment'))
+  it('puts the sign-in settings in config.json by default (auth=jwt)', () => {
+    const config = Object.values(template.findResources('Custom::CDKBucketDeployment'))
       .map((d) => d.Properties)
       .find((d) => d.SourceMarkers);
     const markers = JSON.stringify(config?.SourceMarkers);
-    expect(markers).toContain(`{"Ref":"${logicalId(jwt.stack.api.httpApi)}"}`);
-    expect(markers).toMatch(/"Ref":"AuthUsers[A-Z0-9]+"/);
-    expect(markers).toMatch(/"Ref":"AuthUsersWebClient[A-Z0-9]+"/);
+    const signIn = stack.signIn;
+    if (!signIn) throw new Error('the default deployment has no sign-in');
+    expect(markers).toContain(`{"Ref":"${logicalId(stack.api.httpApi)}"}`);
+    // The issuer: https://cognito-idp.<region>.amazonaws.com/<pool id>, the pool's provider name.
+    expect(markers).toContain(`{"Fn::GetAtt":["${logicalId(signIn.userPool)}","ProviderName"]}`);
+    expect(markers).toContain(`{"Ref":"${logicalId(signIn.client)}"}`);
+    // Cognito's /logout takes client_id and logout_uri, the page's URL.
+    const logout = JSON.stringify(stack.resolve(signIn.pageConfig().logoutUrl));
+    expect(logout).toContain('.amazoncognito.com/logout?client_id=');
+    expect(logout).toContain(`{"Ref":"${logicalId(signIn.client)}"},"&logout_uri=https://"`);
+    expect(logout).toContain(`{"Fn::GetAtt":["${logicalId(stack.website.distribution)}","DomainName"]},"/"`);
+  });
+
+  it('lets the page fetch from the sign-in origins, exactly, and only with auth=jwt', () => {
+    const csp = (t: typeof template) =>
+      JSON.stringify(
+        Object.values(t.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties
+          .ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy,
+      );
+    expect(csp(template)).toContain('https://cognito-idp.');
+    expect(csp(template)).toMatch(
+      /https:\/\/faceverify-dev-",\{"Ref":"AWS::AccountId"\},".auth.",\{"Ref":"AWS::Region"\},".amazoncognito.com/,
+    );
+    const iam = synth({ auth: 'iam' }).template;
+    expect(csp(iam)).not.toContain('cognito');
   });
 });

@@ -166,3 +166,56 @@ describe('base64', () => {
     expect(bytesToBase64(new Uint8Array())).toBe('');
   });
 });
+
+describe('ApiClient with credentials (auth jwt)', () => {
+  function credentials(tokens: string[], renewals: boolean[]) {
+    const asked: string[] = [];
+    return {
+      asked,
+      accessToken: async () => tokens[0],
+      refresh: async () => {
+        asked.push('refresh');
+        tokens.shift();
+        return renewals.shift() ?? false;
+      },
+    };
+  }
+
+  it('sends the access token as a bearer on API calls, never on the presigned upload', async () => {
+    const ticket = {
+      url: 'https://bucket.s3.example/k',
+      method: 'PUT',
+      headers: { 'Content-Type': 'image/jpeg' },
+      s3: { bucket: 'b', key: 'k' },
+    };
+    const { fetchFn, calls } = fakeFetch([
+      Response.json({ uploads: [ticket] }),
+      new Response(null, { status: 200 }),
+    ]);
+    await new ApiClient(BASE, fetchFn, credentials(['t1'], [])).upload(jpeg);
+    expect(calls[0]?.headers.Authorization).toBe('Bearer t1');
+    expect(calls[1]?.headers.Authorization).toBeUndefined();
+  });
+
+  it('renews a refused token once and sends the same request again', async () => {
+    const creds = credentials(['old', 'new'], [true]);
+    const { fetchFn, calls } = fakeFetch([
+      Response.json({ error: { code: 'Unauthorized', message: 'expired' } }, { status: 401 }),
+      Response.json({ width: 1, height: 1, faces: [] }),
+    ]);
+    await new ApiClient(BASE, fetchFn, creds).detect({ kind: 'bytes', blob: jpeg });
+    expect(calls.map((c) => c.headers.Authorization)).toEqual(['Bearer old', 'Bearer new']);
+    expect(calls[1]?.body).toBe(jpeg);
+    expect(creds.asked).toEqual(['refresh']);
+  });
+
+  it('gives up with Unauthorized when the token cannot be renewed', async () => {
+    const { fetchFn, calls } = fakeFetch([Response.json({ message: 'Unauthorized' }, { status: 401 })]);
+    const error = await new ApiClient(BASE, fetchFn, credentials(['old'], [false]))
+      .detect({ kind: 'bytes', blob: jpeg })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe('Unauthorized');
+    expect(calls).toHaveLength(1);
+  });
+});

@@ -52,3 +52,22 @@ export async function startPageServer(): Promise<PageServer> {
   const server = await startServer({ port: 0, s3Port: 0 });
   return { url: server.url, uploadOrigin: new URL(server.s3.endpoint).origin, stop: () => server.stop() };
 }
+
+/**
+ * CloudFront's Content-Security-Policy for the page (infra/website.ts), with the local upload bucket as
+ * the API's and uploads' connect-src: no inline script or style may be needed.
+ */
+export function contentSecurityPolicy(connect: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    `connect-src 'self' ${connect.join(' ')}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}

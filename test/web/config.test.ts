@@ -26,6 +26,21 @@ describe('parseConfig', () => {
     );
   });
 
+  it('reads the OpenID Connect client with auth jwt, openid always among the scopes', () => {
+    const oidc = {
+      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+      clientId: 'client-1',
+      scope: 'email',
+      logoutUrl:
+        'https://x.auth.eu-west-1.amazoncognito.com/logout?client_id=client-1&logout_uri=https://d111/',
+    };
+    expect(parseConfig({ auth: 'jwt', oidc }, PAGE).oidc).toEqual({ ...oidc, scope: 'openid email' });
+    expect(
+      parseConfig({ auth: 'jwt', oidc: { issuer: 'not a url', clientId: 'c' } }, PAGE).oidc,
+    ).toBeUndefined();
+    expect(parseConfig({ auth: 'none', oidc }, PAGE).oidc).toBeUndefined();
+  });
+
   it('falls back to no auth for an unknown mode', () => {
     expect(parseConfig({ auth: 'magic' }, PAGE).auth).toBe('none');
   });
@@ -50,6 +65,12 @@ describe('loadConfig', () => {
     }) as typeof fetch;
     expect(await loadConfig(fetchFn, PAGE)).toEqual({ apiBase: 'https://api.example/', auth: 'none' });
     expect(calls).toEqual([['https://d111.cloudfront.net/config.json', { cache: 'no-cache' }]]);
+  });
+
+  it('reads the body of a missing config.json too, so the connection is not left busy', async () => {
+    const response = new Response('Not found', { status: 404 });
+    await loadConfig((async () => response) as typeof fetch, PAGE);
+    expect(response.bodyUsed).toBe(true);
   });
 
   it('means same origin when config.json is missing, broken or unreachable', async () => {

@@ -12,7 +12,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.ts';
 import { DIRECT_LIMIT_BYTES } from '../../web/src/limits.ts';
 import type { DetectResponse, VerifyResponse } from '../../web/src/types.ts';
-import { chromiumMissing, launchChromium, type PageServer, startPageServer } from './browser.ts';
+import {
+  chromiumMissing,
+  contentSecurityPolicy,
+  launchChromium,
+  type PageServer,
+  startPageServer,
+} from './browser.ts';
 import { faceCutout, faceless, oversized, rotatedExif, samplePath, uncompressedTiff } from './photos.ts';
 
 const SHOTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
@@ -114,25 +120,6 @@ function recordFetches(): void {
       call.done = true;
     }
   };
-}
-
-/**
- * CloudFront's Content-Security-Policy for the page (infra/website.ts), with the local upload bucket as
- * the API's and uploads' connect-src: no inline script or style may be needed.
- */
-function contentSecurityPolicy(connect: readonly string[]): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    `connect-src 'self' ${connect.join(' ')}`,
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 describe.skipIf(missing !== undefined)('the web page in chromium', () => {

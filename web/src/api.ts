@@ -23,6 +23,14 @@ export interface VerifyOptions {
 
 type JsonImage = string | { s3: S3Ref };
 
+/** Where API calls get their bearer token (auth `jwt`): web/src/auth.ts's session. */
+export interface Credentials {
+  /** The access token, or undefined when signed out (the call then goes without, and is refused). */
+  accessToken(): Promise<string | undefined>;
+  /** After a 401: renew the token; false when the person must sign in again. */
+  refresh(): Promise<boolean>;
+}
+
 async function toJsonImage(image: ImagePayload): Promise<JsonImage> {
   return image.kind === 's3' ? { s3: image.s3 } : blobToBase64(image.blob);
 }
@@ -31,6 +39,7 @@ export class ApiClient {
   constructor(
     private readonly apiBase: string,
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
+    private readonly credentials?: Credentials,
   ) {}
 
   /** Raw bytes go as the body with their own Content-Type; an uploaded image as JSON. */
@@ -91,12 +100,27 @@ export class ApiClient {
   }
 
   private async call<T>(path: string, init: RequestInit): Promise<T> {
-    const response = await this.send(endpoint(this.apiBase, path), init);
+    let response = await this.send(endpoint(this.apiBase, path), await this.authorized(init));
+    // A token refused (expired early, revoked): renew it once and try again with the same photos.
+    if (response.status === 401 && (await this.credentials?.refresh())) {
+      await response.body?.cancel();
+      response = await this.send(endpoint(this.apiBase, path), await this.authorized(init));
+    }
     const body = await response.json().catch(() => undefined);
     if (!response.ok) throw errorFromResponse(response.status, body);
     if (body === undefined)
       throw new ApiError('HttpError', 'The service sent a response that is not JSON.', 200);
     return body as T;
+  }
+
+  /** The API's own calls carry the bearer token; the presigned upload to S3 never does. */
+  private async authorized(init: RequestInit): Promise<RequestInit> {
+    const token = await this.credentials?.accessToken();
+    if (!token) return init;
+    return {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), Authorization: `Bearer ${token}` },
+    };
   }
 
   /** fetch, with "no response at all" as a NetworkError; an abort stays an AbortError. */

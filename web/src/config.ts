@@ -1,17 +1,67 @@
 /**
- * Where the API is. On AWS the deploy writes `config.json` next to the page; locally there is none (or its
- * `apiUrl` is empty) and the API is the page's own origin.
+ * Where the API is and how to sign in to it. On AWS the deploy writes `config.json` next to the page
+ * (infra/website.ts); `FACEVERIFY_AUTH=jwt npm start` serves one naming its development provider; plain
+ * `npm start` has none, and the API is then the page's own origin, open.
  */
 
 export type AuthMode = 'none' | 'jwt' | 'iam';
+
+/** The file the page fetches at start, next to itself. */
+export const SITE_CONFIG_FILE = 'config.json';
+
+/** The OpenID Connect client the page is, with `auth: "jwt"`. */
+export interface OidcConfig {
+  /** Issuer URL: its `/.well-known/openid-configuration` names every other endpoint. */
+  issuer: string;
+  clientId: string;
+  /** Space-separated scopes, `openid` among them. */
+  scope: string;
+  /**
+   * Where to send the browser to sign out when the provider's discovery names no `end_session_endpoint`
+   * (Cognito: its `/logout` URL with `client_id` and `logout_uri`), as a complete URL.
+   */
+  logoutUrl?: string;
+}
+
+/** config.json as the deploy (or the local server) writes it. */
+export interface SiteRuntimeConfig {
+  /** Base URL of the HTTP API, ending in `/`; empty for the page's own origin. */
+  apiUrl: string;
+  auth: AuthMode;
+  region?: string;
+  /** Present when auth is `jwt`. */
+  oidc?: OidcConfig;
+}
 
 export interface PageConfig {
   /** Absolute base URL of the API, ending in `/`. */
   apiBase: string;
   auth: AuthMode;
+  /** With auth `jwt`: how to sign in; missing when config.json does not say (the page then says so). */
+  oidc?: OidcConfig;
 }
 
 const AUTH_MODES: readonly AuthMode[] = ['none', 'jwt', 'iam'];
+
+function parseOidc(raw: unknown): OidcConfig | undefined {
+  const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const { issuer, clientId, scope, logoutUrl } = fields;
+  if (
+    typeof issuer !== 'string' ||
+    !URL.canParse(issuer) ||
+    typeof clientId !== 'string' ||
+    clientId === ''
+  ) {
+    return undefined;
+  }
+  const scopes = typeof scope === 'string' && scope.trim() !== '' ? scope.trim() : 'openid';
+  return {
+    issuer,
+    clientId,
+    scope: scopes.split(/\s+/).includes('openid') ? scopes : `openid ${scopes}`,
+    ...(typeof logoutUrl === 'string' && URL.canParse(logoutUrl) && { logoutUrl }),
+  };
+}
 
 /** Turns config.json's content (or its absence) into a PageConfig; `pageUrl` resolves a relative apiUrl. */
 export function parseConfig(raw: unknown, pageUrl: string): PageConfig {
@@ -22,7 +72,8 @@ export function parseConfig(raw: unknown, pageUrl: string): PageConfig {
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   base.search = '';
   base.hash = '';
-  return { apiBase: base.href, auth };
+  const oidc = auth === 'jwt' ? parseOidc(fields.oidc) : undefined;
+  return { apiBase: base.href, auth, ...(oidc && { oidc }) };
 }
 
 /** `endpoint('https://x/prod/', 'detect')` → `https://x/prod/detect` (a path under the base, never above it). */
@@ -34,8 +85,10 @@ export function endpoint(apiBase: string, path: string): string {
 export async function loadConfig(fetchFn: typeof fetch, pageUrl: string): Promise<PageConfig> {
   let raw: unknown = {};
   try {
-    const response = await fetchFn(new URL('config.json', pageUrl), { cache: 'no-cache' });
-    if (response.ok) raw = await response.json();
+    const response = await fetchFn(new URL(SITE_CONFIG_FILE, pageUrl), { cache: 'no-cache' });
+    // Read the body whatever the status: an unread one keeps the connection busy (no network idle).
+    const text = await response.text();
+    if (response.ok) raw = JSON.parse(text);
   } catch {
     // No config.json (local server) or not JSON: the defaults below apply.
   }

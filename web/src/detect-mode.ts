@@ -65,7 +65,9 @@ export function mountDetectMode(panel: HTMLElement, deps: ModeDeps, options: Det
     else status.done(`${count} found.`);
   };
 
+  let current: PickedPhoto | undefined;
   const detect = async ({ blob, name }: PickedPhoto) => {
+    current = { blob, name };
     const signal = next();
     faceList.replaceChildren();
     crops.replaceChildren();
@@ -101,5 +103,10 @@ export function mountDetectMode(panel: HTMLElement, deps: ModeDeps, options: Det
     onPick: (photo) => void detect(photo),
     onError: (error) => status.error(error),
   });
+  deps.keeper?.register(
+    options.id,
+    () => current,
+    (photo) => void detect(photo),
+  );
   panel.append(picker, status.element, results, faceList);
 }

@@ -96,6 +96,7 @@ export function describeError(error: unknown): string {
     case 'NetworkError':
       return 'Could not reach the service. Check your connection and try again.';
     case 'Unauthorized':
+      return 'Sign in to use the service: it answers signed-in people only, and no sign-in is active.';
     case 'Forbidden':
       return 'The service refused the request: this deployment needs signed-in or signed requests.';
     case 'TooManyRequests':

@@ -138,16 +138,18 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
   };
 
   const columns = ROLES.map((role) => {
+    const pick = (photo: PickedPhoto) => {
+      sides[role].photo = photo;
+      void sides[role].view.show(photo.blob, `${LABELS[role]} (${photo.name})`, photo.name);
+      const other = sides[role === 'source' ? 'target' : 'source'];
+      if (other.photo) void compare();
+      else status.done(`Now choose the ${role === 'source' ? 'second' : 'first'} photo.`);
+    };
+    deps.keeper?.register(`verify-${role}`, () => sides[role].photo, pick);
     const picker = createPicker({
       id: `verify-${role}`,
       label: LABELS[role],
-      onPick: (photo) => {
-        sides[role].photo = photo;
-        void sides[role].view.show(photo.blob, `${LABELS[role]} (${photo.name})`, photo.name);
-        const other = sides[role === 'source' ? 'target' : 'source'];
-        if (other.photo) void compare();
-        else status.done(`Now choose the ${role === 'source' ? 'second' : 'first'} photo.`);
-      },
+      onPick: pick,
       onError: (error) => status.error(error),
     });
     return h('div', { class: 'verify-side' }, picker, sides[role].view.element);

@@ -1,0 +1,250 @@
+/**
+ * Sign-in on the page, in Debian's chromium, against `FACEVERIFY_AUTH=jwt npm start`'s server: the page
+ * refused while signed out, sign-in through the development provider's login form as a person does it,
+ * detection and verification with the bearer token, a sign-in that ends and is asked for again with the
+ * chosen photos kept, a token refreshed before it expires, and sign-out, after which calls are refused.
+ * The page runs under CloudFront's CSP with the provider's origin as its only extra connect-src.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalServer } from '../../functions/local/server.ts';
+import { logger } from '../../functions/shared/observability.ts';
+import { buildWeb } from '../../web/build.ts';
+import { startAuthServer, TEST_USER } from '../http/auth-server.ts';
+import { chromiumMissing, contentSecurityPolicy, launchChromium } from './browser.ts';
+
+const SHOTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
+const missing = chromiumMissing();
+if (missing) console.warn(`test/web/sign-in.test.ts skipped: ${missing}`);
+
+const TOKENS_KEY = 'faceverify.tokens';
+
+function poll<T>(value: () => Promise<T> | T) {
+  return expect.poll(value, { timeout: 90_000, interval: 100 });
+}
+
+describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () => {
+  let server: LocalServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let idpOrigin: string;
+  const offOrigin: string[] = [];
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+  /** Every API call the page made: path, and whether it carried a bearer token. */
+  const apiCalls: { path: string; bearer: boolean; status: number }[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    logger.setLogLevel('ERROR');
+    await buildWeb();
+    // Short-lived tokens, so the refresh ahead of expiry happens within the test.
+    [server, browser] = await Promise.all([startAuthServer({ accessTokenTtlSeconds: 20 }), launchChromium()]);
+    idpOrigin = new URL(server.auth?.idp.issuer ?? '').origin;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    expect(offOrigin, 'requests to other origins').toEqual([]);
+    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+    expect(cspViolations, 'Content-Security-Policy violations').toEqual([]);
+  });
+
+  async function open(): Promise<Page> {
+    for (const list of [offOrigin, pageErrors, cspViolations, apiCalls]) list.length = 0;
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const origin = new URL(server.url).origin;
+    const uploadOrigin = new URL(server.s3.endpoint).origin;
+    const csp = contentSecurityPolicy([uploadOrigin, idpOrigin]);
+    await context.route(
+      (url) => url.origin === origin && (url.pathname === '/' || url.pathname.endsWith('.html')),
+      async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+      },
+    );
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    const allowed = new Set([origin, uploadOrigin, idpOrigin]);
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.protocol !== 'data:' && url.protocol !== 'blob:' && !allowed.has(url.origin)) {
+        offOrigin.push(url.href);
+      }
+    });
+    page.on('response', async (response) => {
+      const url = new URL(response.url());
+      if (url.origin === origin && ['/detect', '/verify', '/uploads'].includes(url.pathname)) {
+        const auth = await response.request().headerValue('authorization');
+        apiCalls.push({
+          path: url.pathname,
+          bearer: /^Bearer \S+$/.test(auth ?? ''),
+          status: response.status(),
+        });
+      }
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(server.url);
+    await page.locator('html.app-ready').waitFor();
+    return page;
+  }
+
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+  const account = () => page.locator('#account');
+  const notice = () => page.locator('#page-notice');
+  const detectPanel = () => page.locator('#panel-detect');
+
+  /** Through the provider's own login form, typed as a person would. */
+  async function signInThroughForm(): Promise<void> {
+    await account().getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === idpOrigin);
+    await page.getByLabel('E-mail address').fill(TEST_USER.email);
+    await page.getByLabel('Password').fill(TEST_USER.password);
+    await shot('sign-in-form');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await backOnPage();
+  }
+
+  /** Back from the provider, the page ready (its address bar already cleaned of the answer). */
+  async function backOnPage(): Promise<void> {
+    await page.waitForURL((url) => url.origin === new URL(server.url).origin);
+    await page.locator('html.app-ready').waitFor();
+  }
+
+  async function detectSample(n: number): Promise<void> {
+    await detectPanel()
+      .getByRole('button', { name: new RegExp(`^Sample ${n}:`) })
+      .click();
+  }
+
+  it('refuses while signed out, signs in through the form, then detects and verifies with a bearer token', async () => {
+    await open();
+    expect(await account().getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
+    expect(await notice().textContent()).toMatch(/^Sign in to find and compare faces/);
+    await detectSample(1);
+    await poll(() => detectPanel().getByRole('alert').textContent()).toMatch(/^Sign in/);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: false, status: 401 }]);
+    await shot('signed-out');
+
+    // A wrong password first: the form says so and stays.
+    await account().getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === idpOrigin);
+    await page.getByLabel('E-mail address').fill(TEST_USER.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toBe('Wrong e-mail address or password.');
+    await page.goBack();
+    await page.goBack();
+    await page.locator('html.app-ready').waitFor();
+
+    await signInThroughForm();
+    expect(new URL(page.url()).search).toBe(''); // no code or state left in the address bar
+    expect(await account().textContent()).toContain(`Signed in as ${TEST_USER.email}`);
+    expect(await notice().isHidden()).toBe(true);
+    const stored = await page.evaluate(
+      (key) => [sessionStorage.getItem(key), localStorage.length],
+      TOKENS_KEY,
+    );
+    expect(stored[0]).toContain('accessToken');
+    expect(stored[1]).toBe(0); // nothing in localStorage
+
+    apiCalls.length = 0;
+    await detectSample(1);
+    await poll(() => detectPanel().locator('.status').textContent()).toMatch(/^\d+ faces found\.$/);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: true, status: 200 }]);
+    await shot('signed-in-detect');
+
+    await page.getByRole('tab', { name: 'Face Verification' }).click();
+    const verify = page.locator('#panel-verify');
+    for (const [group, n] of [
+      ['First photo', 6],
+      ['Second photo', 6],
+    ] as const) {
+      await verify
+        .getByRole('group', { name: new RegExp(group) })
+        .getByRole('button', { name: new RegExp(`^Sample ${n}:`) })
+        .click();
+    }
+    await poll(() => verify.locator('.verdict-label').textContent()).toBe('Same person');
+    await poll(() => apiCalls.at(-1)).toEqual({ path: '/verify', bearer: true, status: 200 });
+    await shot('signed-in-verify');
+  });
+
+  it('asks for a sign-in again when it has ended, and keeps the chosen photo for the return', async () => {
+    await open();
+    await signInThroughForm();
+    // The session ends as an expired, unrenewable one does: its token refused, no refresh token left.
+    await page.evaluate((key) => {
+      const tokens = JSON.parse(sessionStorage.getItem(key) ?? '{}');
+      tokens.accessToken = `${tokens.accessToken}x`;
+      delete tokens.refreshToken;
+      sessionStorage.setItem(key, JSON.stringify(tokens));
+    }, TOKENS_KEY);
+    await page.reload();
+    await page.locator('html.app-ready').waitFor();
+    apiCalls.length = 0;
+    await detectSample(3);
+    await poll(() => notice().textContent()).toMatch(/^Your sign-in has ended\. Sign in again/);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: true, status: 401 }]);
+    await poll(() => detectPanel().getByRole('alert').textContent()).toMatch(/^Sign in/);
+    expect(await detectPanel().locator('figure.photo img').getAttribute('alt')).toMatch(/sample 3/);
+    await shot('sign-in-ended');
+
+    // The provider still knows the person: straight back, no form, and the photo is sent again.
+    await account().getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.searchParams.has('code'), { waitUntil: 'commit' });
+    await backOnPage();
+    await poll(() => detectPanel().locator('.status').textContent()).toMatch(/^\d+ faces found\.$/);
+    expect(await detectPanel().locator('figure.photo .photo-caption').textContent()).toMatch(/^sample 3: /);
+    await poll(() => apiCalls.at(-1)).toEqual({ path: '/detect', bearer: true, status: 200 });
+  });
+
+  it('refreshes the token before it expires', async () => {
+    await open();
+    await signInThroughForm();
+    const token = () =>
+      page.evaluate(
+        (key) => JSON.parse(sessionStorage.getItem(key) ?? '{}').accessToken as string,
+        TOKENS_KEY,
+      );
+    const first = await token();
+    // 20-second tokens are renewed at half their life, so within about 10 s.
+    await expect.poll(token, { timeout: 20_000, interval: 500 }).not.toBe(first);
+    await detectSample(2);
+    await poll(() => detectPanel().locator('.status').textContent()).toMatch(/^\d+ faces found\.$/);
+    await poll(() => apiCalls.at(-1)).toEqual({ path: '/detect', bearer: true, status: 200 });
+  });
+
+  it('signs out at the provider, after which calls are refused again', async () => {
+    await open();
+    await signInThroughForm();
+    await account().getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.origin === idpOrigin);
+    await shot('sign-out-confirm');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await backOnPage();
+    expect(await account().getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
+    expect(await page.evaluate((key) => sessionStorage.getItem(key), TOKENS_KEY)).toBeNull();
+    apiCalls.length = 0;
+    await detectSample(1);
+    await poll(() => detectPanel().getByRole('alert').textContent()).toMatch(/^Sign in/);
+    await poll(() => apiCalls).toEqual([{ path: '/detect', bearer: false, status: 401 }]);
+
+    // The provider's session is over too: signing in asks for the password again.
+    await account().getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === idpOrigin);
+    expect(await page.getByLabel('Password').isVisible()).toBe(true);
+    await shot('signed-out-again');
+  });
+});
