@@ -40,7 +40,7 @@ import type {
 export const DEFAULT_MODELS = {
   detector: 'retinaface-mnet025',
   landmarks: 'face-landmark-68',
-  embedder: 'dlib-resnet',
+  embedder: 'dlib-resnet+mobilefacenet',
 } as const;
 
 /**
