@@ -1,37 +1,57 @@
 /**
  * `npm start`: the API, the web page and the local S3 endpoint in one process.
  * PORT (default 3000) and S3_PORT (default 4569) choose the ports; Ctrl-C stops it and deletes the
- * local S3 data.
+ * local S3 data. FACEVERIFY_MAX_IN_FLIGHT (default: the cores), FACEVERIFY_QUEUE (default 16 per
+ * slot) and FACEVERIFY_QUEUE_TIMEOUT_MS (default 10000) bound /detect and /verify (limiter.ts).
  */
+import type { LimiterOptions } from './limiter.ts';
 import { LOCAL_BUCKETS } from './s3.ts';
 import { startServer } from './server.ts';
 
 function port(name: string, fallback: number): number {
+  return wholeNumber(name, 0, 65_535) ?? fallback;
+}
+
+function wholeNumber(name: string, min: number, max: number): number | undefined {
   const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
+  if (value === undefined || value === '') return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65_535) {
-    throw new Error(`${name} must be a port number (0 to 65535), not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
   }
   return number;
 }
+
+const limits: Partial<LimiterOptions> = {};
+const concurrency = wholeNumber('FACEVERIFY_MAX_IN_FLIGHT', 1, 1024);
+const queue = wholeNumber('FACEVERIFY_QUEUE', 0, 100_000);
+const queueTimeoutMs = wholeNumber('FACEVERIFY_QUEUE_TIMEOUT_MS', 0, 600_000);
+if (concurrency !== undefined) limits.concurrency = concurrency;
+if (queue !== undefined) limits.queue = queue;
+if (queueTimeoutMs !== undefined) limits.queueTimeoutMs = queueTimeoutMs;
 
 // CloudWatch reads metrics from Lambda's log stream; here they would only clutter the terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const ports = { port: port('PORT', 3000), s3Port: port('S3_PORT', 4569) };
-const server = await startServer(ports).catch((error: NodeJS.ErrnoException & { port?: number }) => {
-  if (error.code !== 'EADDRINUSE') throw error;
-  console.error(
-    `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}) and S3_PORT=… (now ${ports.s3Port}).`,
-  );
-  process.exit(1);
-});
+const server = await startServer({ ...ports, limits }).catch(
+  (error: NodeJS.ErrnoException & { port?: number }) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    console.error(
+      `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}) and S3_PORT=… (now ${ports.s3Port}).`,
+    );
+    process.exit(1);
+  },
+);
 const buckets = Object.values(LOCAL_BUCKETS).join(', ');
 console.log(
   `faceverify API and web page: ${server.url} · local S3: ${server.s3.endpoint} (buckets ${buckets})`,
 );
 console.log(`web page files: ${server.webRoot} · API description: ${server.url}openapi.json · Ctrl-C stops`);
+const { concurrency: slots, queue: waiting, queueTimeoutMs: deadline } = server.limiter.options;
+console.log(
+  `/detect and /verify: ${slots} at once, ${waiting} more wait up to ${deadline} ms, then 503 Busy`,
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

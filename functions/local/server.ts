@@ -9,10 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { HttpHandler } from '../http/handler.ts';
-import { errorResult } from '../http/responses.ts';
+import { errorResult, jsonResult } from '../http/responses.ts';
+import { describeError } from '../shared/errors.ts';
 import { LOCAL_S3_ENDPOINT_ENV } from '../shared/s3.ts';
 import { toEvent, writeResult } from './adapter.ts';
 import { startDropWatcher } from './drop-watcher.ts';
+import { type LimiterOptions, WorkLimiter } from './limiter.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
 
@@ -21,12 +23,15 @@ export interface LocalServerOptions {
   port?: number;
   s3Port?: number;
   host?: string;
+  /** Bounds on the image routes' work (default: one request per core, then a queue; limiter.ts). */
+  limits?: Partial<LimiterOptions>;
 }
 
 export interface LocalServer {
   url: string;
   s3: LocalS3;
   webRoot: string;
+  limiter: WorkLimiter;
   stop(): Promise<void>;
 }
 
@@ -34,7 +39,9 @@ export async function startServer({
   port = 3000,
   s3Port = 4569,
   host = '127.0.0.1',
+  limits,
 }: LocalServerOptions = {}): Promise<LocalServer> {
+  const limiter = new WorkLimiter(limits);
   const s3 = await startLocalS3({ port: s3Port, host });
   try {
     process.env[LOCAL_S3_ENDPOINT_ENV] = s3.endpoint;
@@ -44,7 +51,7 @@ export async function startServer({
     const { handler: dropHandler } = await import('../handlers/drop.ts');
     const root = webRoot();
     const server = createServer((request, response) => {
-      serve(routes, root, request, response).catch((error: unknown) => {
+      serve(routes, root, limiter, request, response).catch((error: unknown) => {
         writeResult(response, errorResult(error));
       });
     });
@@ -57,6 +64,7 @@ export async function startServer({
       url: `http://${host}:${boundPort}/`,
       s3,
       webRoot: root,
+      limiter,
       async stop() {
         const closed = new Promise((resolve) => server.close(resolve));
         server.closeAllConnections();
@@ -93,6 +101,7 @@ function routeTable(handlers: readonly HttpHandler[]): Map<string, HttpHandler> 
 async function serve(
   routes: Map<string, HttpHandler>,
   root: string,
+  limiter: WorkLimiter,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -101,8 +110,18 @@ async function serve(
   const handler = routes.get(pathname);
   if (handler) {
     const routeKey = `${method} ${pathname}`;
-    const event = await toEvent(request, handler.routes.some((r) => r === routeKey) ? routeKey : '$default');
-    writeResult(response, await handler(event, { awsRequestId: randomUUID() }));
+    // A slot before the body is read: a waiting request holds no more memory than its socket's.
+    const release = IMAGE_ROUTES.has(routeKey) ? await waitForSlot(limiter, request, response) : () => {};
+    if (!release) return;
+    try {
+      const event = await toEvent(
+        request,
+        handler.routes.some((r) => r === routeKey) ? routeKey : '$default',
+      );
+      writeResult(response, await handler(event, { awsRequestId: randomUUID() }));
+    } finally {
+      release();
+    }
     return;
   }
   if (
@@ -113,4 +132,32 @@ async function serve(
   }
   request.resume();
   writeResult(response, errorResult(new FaceVerifyError('NotFound', `There is no ${pathname} here.`)));
+}
+
+/** The routes that decode images and run the models: the ones the limiter bounds. */
+const IMAGE_ROUTES: ReadonlySet<string> = new Set(['POST /detect', 'POST /verify']);
+
+/** Seconds a refused client is told to wait before retrying. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** A slot for the request, or undefined once it has been answered 503 Busy (body discarded unread). */
+async function waitForSlot(
+  limiter: WorkLimiter,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<(() => void) | undefined> {
+  const gone = new AbortController();
+  const abandon = () => gone.abort();
+  response.once('close', abandon);
+  try {
+    return await limiter.acquire(gone.signal);
+  } catch (error) {
+    if (!(error instanceof FaceVerifyError) || error.code !== 'Busy') throw error;
+    request.resume();
+    const { status, body } = describeError(error);
+    writeResult(response, jsonResult(status, body, { 'retry-after': String(RETRY_AFTER_SECONDS) }));
+    return undefined;
+  } finally {
+    response.off('close', abandon);
+  }
 }
