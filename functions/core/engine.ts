@@ -103,6 +103,12 @@ export interface VerifyResponse extends VerifyResult {
 
 export type ImageRole = 'source' | 'target';
 
+/** What verify compares of one image (FaceEngine.prepare): its faces, largest first, and their embeddings. */
+export interface PreparedImage {
+  faces: Face[];
+  embeddings: Float32Array[];
+}
+
 class Stopwatch {
   private readonly started = performance.now();
   private last = this.started;
@@ -237,43 +243,62 @@ export class FaceEngine {
 
   async verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
     const clock = new Stopwatch();
-    const threshold = request.threshold ?? this.threshold;
+    const everyTarget = request.allTargetFaces ?? false;
     const [sourceImage, targetImage] = await Promise.all([this.decode(source), this.decode(target)]);
     clock.lap('decode');
     const [sourceFaces, targetFaces] = await Promise.all([
       this.pairFaces(sourceImage, 'source', false),
-      this.pairFaces(targetImage, 'target', request.allTargetFaces ?? false),
+      this.pairFaces(targetImage, 'target', everyTarget),
     ]);
     clock.lap('detect');
-    const sourceFace = sourceFaces[0] as Face;
-    const comparedTargets = request.allTargetFaces ? targetFaces : targetFaces.slice(0, 1);
-    const [[sourceEmbedding], targetEmbeddings] = await Promise.all([
-      this.embedFaces(sourceImage, [sourceFace]),
-      this.embedFaces(targetImage, comparedTargets),
+    const [sourceEmbeddings, targetEmbeddings] = await Promise.all([
+      this.embedFaces(sourceImage, sourceFaces),
+      this.embedFaces(targetImage, targetFaces),
     ]);
     clock.lap('embed');
-    const compared: FaceMatch[] = comparedTargets.map((face, i) => {
-      const similarity = round4(
-        cosineSimilarity(sourceEmbedding as Float32Array, targetEmbeddings[i] as Float32Array),
-      );
+    const { faceMatches, unmatchedFaces, ...verdict } = this.compare(
+      { faces: sourceFaces, embeddings: sourceEmbeddings },
+      { faces: targetFaces, embeddings: targetEmbeddings },
+      request,
+    );
+    const result: VerifyResponse = { ...verdict, timings: clock.finish() };
+    if (faceMatches && unmatchedFaces) Object.assign(result, { faceMatches, unmatchedFaces });
+    return result;
+  }
+
+  /**
+   * One image's side of verify on its own: decode → the faces to compare (the largest, or every one)
+   * → their embeddings. Depends on the bytes alone, so a batch can compute it once per distinct image.
+   */
+  async prepare(bytes: Uint8Array, role: ImageRole, everyFace = false): Promise<PreparedImage> {
+    const image = await this.decode(bytes);
+    const faces = await this.pairFaces(image, role, everyFace);
+    return { faces, embeddings: await this.embedFaces(image, faces) };
+  }
+
+  /** verify's verdict on two prepared images: the source's face against the target's (or each of them). */
+  compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
+    const threshold = request.threshold ?? this.threshold;
+    const sourceFace = source.faces[0] as Face;
+    const sourceEmbedding = source.embeddings[0] as Float32Array;
+    const compared: FaceMatch[] = target.faces.map((face, i) => {
+      const similarity = round4(cosineSimilarity(sourceEmbedding, target.embeddings[i] as Float32Array));
       return { face, similarity, match: isMatch(similarity, threshold) };
     });
     const best = request.allTargetFaces
       ? compared.reduce((a, b) => (b.similarity > a.similarity ? b : a))
       : (compared[0] as FaceMatch);
-    const result: VerifyResponse = {
+    const result: VerifyResult = {
       match: best.match,
       similarity: best.similarity,
       threshold,
       source: sourceFace,
       target: best.face,
-      timings: clock.laps,
     };
     if (request.allTargetFaces) {
       result.faceMatches = compared.filter((c) => c.match);
       result.unmatchedFaces = compared.filter((c) => !c.match).map((c) => c.face);
     }
-    result.timings = clock.finish();
     return result;
   }
 }
