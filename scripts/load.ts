@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
 import sharp from 'sharp';
+import { table } from './bench/report.ts';
 import { replaceSection } from './load/doc-section.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -192,15 +193,33 @@ function fire(url: string, workload: Workload, connections: number, seconds: num
   });
 }
 
-function table(rows: Row[]): string {
-  const head =
-    '| route | concurrency | requests/s | p50 (ms) | p99 (ms) | 2xx | 4xx | 503 Busy | other | peak RSS (MB) |';
-  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
-  const body = rows.map(
-    (r) =>
-      `| POST /${r.route} | ${r.concurrency} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.clientErrors} | ${r.busy} | ${r.other} | ${r.peakMb} |`,
+function curveTable(rows: Row[]): string {
+  return table(
+    [
+      'route',
+      '>concurrency',
+      '>requests/s',
+      '>p50 (ms)',
+      '>p99 (ms)',
+      '>2xx',
+      '>4xx',
+      '>503 Busy',
+      '>other',
+      '>peak RSS (MB)',
+    ],
+    rows.map((r) => [
+      `POST /${r.route}`,
+      r.concurrency,
+      r.perSecond,
+      r.p50,
+      r.p99,
+      r.ok,
+      r.clientErrors,
+      r.busy,
+      r.other,
+      r.peakMb,
+    ]),
   );
-  return [head, rule, ...body].join('\n');
 }
 
 function setup(extra: string[]): string {
@@ -235,10 +254,10 @@ try {
         rss.take();
         const result = await fire(url, workload, concurrency, duration);
         rows.push(row(workload.route, concurrency, result, rss.take()));
-        log(table(rows.slice(-1)).split('\n')[2] as string);
+        log(curveTable(rows.slice(-1)).split('\n')[2] as string);
       }
     }
-    const markdown = table(rows);
+    const markdown = curveTable(rows);
     process.stdout.write(`${markdown}\n`);
     const text = [
       '## Load (local server, `npm run load`)',
@@ -268,11 +287,42 @@ try {
     const max = Math.max(...after.map((s) => s.mb));
     const growth = ((end - atWarm) / atWarm) * 100;
     const maxGrowth = ((max - atWarm) / atWarm) * 100;
-    const soak = [
-      '| route | concurrency | duration (s) | requests/s | p50 (ms) | p99 (ms) | 2xx | 4xx | 503 Busy | other | RSS after warm-up (MB) | RSS at end (MB) | max RSS after warm-up (MB) | growth end / max |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      `| POST /${r.route} | ${soakConcurrency} | ${soakSeconds} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.clientErrors} | ${r.busy} | ${r.other} | ${Math.round(atWarm)} | ${Math.round(end)} | ${Math.round(max)} | ${growth.toFixed(1)} % / ${maxGrowth.toFixed(1)} % |`,
-    ].join('\n');
+    const soak = table(
+      [
+        'route',
+        '>concurrency',
+        '>duration (s)',
+        '>requests/s',
+        '>p50 (ms)',
+        '>p99 (ms)',
+        '>2xx',
+        '>4xx',
+        '>503 Busy',
+        '>other',
+        '>RSS after warm-up (MB)',
+        '>RSS at end (MB)',
+        '>max RSS after warm-up (MB)',
+        '>growth: end, max',
+      ],
+      [
+        [
+          `POST /${r.route}`,
+          soakConcurrency,
+          soakSeconds,
+          r.perSecond,
+          r.p50,
+          r.p99,
+          r.ok,
+          r.clientErrors,
+          r.busy,
+          r.other,
+          Math.round(atWarm),
+          Math.round(end),
+          Math.round(max),
+          `${growth.toFixed(1)} %, ${maxGrowth.toFixed(1)} %`,
+        ],
+      ],
+    );
     process.stdout.write(`${soak}\n`);
     docs.push({
       name: 'soak',
