@@ -262,7 +262,7 @@ try {
     const text = [
       '## Load (local server, `npm run load`)',
       '',
-      `\`npm run load -- --duration ${duration} --levels ${levels.join(',')}\`: autocannon against the server as \`npm start\` runs it, in its own process with its default limits (one image request per core at once, 16 per slot queued for at most 10 s, then 503 Busy). ${loads.map((w) => `/${w.route}: ${w.describe}`).join('; ')}. Each level runs ${duration} s on keep-alive connections; peak RSS is the server process's (VmRSS sampled every 200 ms). "other" counts any other status, connection error or timeout.`,
+      `\`npm run load -- --duration ${duration} --levels ${levels.join(',')}\`: autocannon against the server as \`npm start\` runs it, in its own process with its default limits (one image request per core at once, 16 per slot queued for at most 10 s, then 503 Busy). ${loads.map((w) => `/${w.route}: ${w.describe}`).join('; ')}. Each level runs ${duration} s on keep-alive connections; peak RSS is the server process's (VmRSS sampled every 200 ms). Requests/s and latencies count every answer, 503 Busy included (those are quick); "other" counts any other status, connection error or timeout. Check the load average below before quoting a figure: the machine may have been busy.`,
       '',
       loadStart,
       '',
