@@ -20,7 +20,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ import { benchPeer, type PeerResult } from './bench/peer-bench.ts';
 import { describe, LARGE_PHOTOS, loadPhotos } from './bench/photos.ts';
 import { type BenchResults, computeTargets, renderMarkdown } from './bench/report.ts';
 import { probeScheduler, round } from './bench/stats.ts';
+import { markedSections } from './load/doc-section.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -183,6 +184,9 @@ if (flags['write-docs']) {
     markdown,
     '',
   ].join('\n');
-  await writeFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), doc);
+  const path = join(REPO_ROOT, 'docs', 'benchmarks.md');
+  // Sections written by other scripts (npm run load) stay.
+  const kept = markedSections(await readFile(path, 'utf8').catch(() => ''));
+  await writeFile(path, kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
   progress('wrote docs/benchmarks.md');
 }

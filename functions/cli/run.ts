@@ -5,6 +5,7 @@ import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import type { FaceEngine, ImageRole } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { DetectOptions, VerifyResult } from '../core/types.ts';
+import { PreparedImageCache } from '../shared/prepared-images.ts';
 import { type Command, parseCommand, parseNumber, USAGE, UsageError } from './args.ts';
 import {
   detectJson,
@@ -22,7 +23,7 @@ import { isPair, type PairEntry, parsePairs } from './pairs.ts';
 import { mapOrdered } from './stream.ts';
 
 /** What the CLI needs of the engine (a fake in the unit tests). */
-export type Engine = Pick<FaceEngine, 'detect' | 'verify' | 'decode'>;
+export type Engine = Pick<FaceEngine, 'detect' | 'prepare' | 'compare'>;
 
 export interface Writer {
   write(chunk: string): boolean;
@@ -73,10 +74,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       await detectFiles(engine, command, concurrency, out);
       break;
     case 'verify':
-      await verifyOne(engine, command, out);
+      await verifyOne(new PreparedImageCache(engine), engine, command, out);
       break;
     case 'pairs':
-      await verifyPairs(engine, pairs, command, concurrency, out);
+      await verifyPairs(new PreparedImageCache(engine), engine, pairs, command, concurrency, out);
       break;
   }
   return 0;
@@ -110,12 +111,13 @@ async function detectFiles(
 }
 
 async function verifyOne(
+  cache: PreparedImageCache,
   engine: Engine,
   command: Extract<Command, { kind: 'verify' }>,
   out: Out,
 ): Promise<void> {
   const { a, b, threshold } = command;
-  const outcome = await attempt(`${a} and ${b}`, () => verifyFiles(engine, a, b, threshold));
+  const outcome = await attempt(`${a} and ${b}`, () => verifyFiles(cache, engine, a, b, threshold));
   if (command.json) {
     return out(JSON.stringify(outcome.ok ? verifyJson(outcome.value) : errorLine({ a, b }, outcome.error)));
   }
@@ -123,6 +125,7 @@ async function verifyOne(
 }
 
 async function verifyPairs(
+  cache: PreparedImageCache,
   engine: Engine,
   entries: readonly PairEntry[],
   command: Extract<Command, { kind: 'pairs' }>,
@@ -136,7 +139,7 @@ async function verifyPairs(
     async (entry): Promise<Outcome<VerifyResult>> => {
       if (!isPair(entry)) return { ok: false, error: entry.error };
       const context = `line ${entry.line} of ${command.tsv}`;
-      return attempt(context, () => verifyFiles(engine, entry.pathA, entry.pathB, command.threshold));
+      return attempt(context, () => verifyFiles(cache, engine, entry.pathA, entry.pathB, command.threshold));
     },
     (outcome, index) => {
       const entry = entries[index] as PairEntry;
@@ -157,10 +160,13 @@ async function verifyPairs(
 }
 
 /**
- * Reads and verifies one pair. Every FaceVerifyError names the image it concerns
- * (`details.image`: 'source' for A, 'target' for B).
+ * Reads and verifies one pair, each image's faces and embeddings taken from the run's cache when the
+ * same bytes were seen before. Every FaceVerifyError names the image it concerns (`details.image`:
+ * 'source' for A, 'target' for B); as in FaceEngine.verify, which decodes both images before looking
+ * for faces, an image that cannot be read is reported before a missing face.
  */
 async function verifyFiles(
+  cache: PreparedImageCache,
   engine: Engine,
   pathA: string,
   pathB: string,
@@ -169,20 +175,22 @@ async function verifyFiles(
   const [a, b] = await Promise.allSettled([readImage(pathA), readImage(pathB)]);
   if (a.status === 'rejected') throw naming(a.reason, 'source');
   if (b.status === 'rejected') throw naming(b.reason, 'target');
-  try {
-    return await engine.verify(a.value, b.value, threshold === undefined ? {} : { threshold });
-  } catch (error) {
-    if (!(error instanceof FaceVerifyError) || error.details?.image !== undefined) throw error;
-    // Decoding errors do not say which image failed; find out, on this error path only.
-    const failed = async (bytes: Uint8Array) =>
-      engine.decode(bytes).then(
-        () => false,
-        () => true,
-      );
-    if (await failed(a.value)) throw naming(error, 'source');
-    if (await failed(b.value)) throw naming(error, 'target');
-    throw error;
+  const [source, target] = await Promise.allSettled([
+    cache.prepare(a.value, 'source'),
+    cache.prepare(b.value, 'target'),
+  ]);
+  if (source.status === 'fulfilled' && target.status === 'fulfilled') {
+    return engine.compare(source.value, target.value, threshold === undefined ? {} : { threshold });
   }
+  const failures = [
+    source.status === 'rejected' && naming(source.reason, 'source'),
+    target.status === 'rejected' && naming(target.reason, 'target'),
+  ].filter((error) => error !== false);
+  throw failures.find((error) => !noFace(error)) ?? failures[0];
+}
+
+function noFace(error: unknown): boolean {
+  return error instanceof FaceVerifyError && error.code === 'NoFaceDetected';
 }
 
 function naming(error: unknown, image: ImageRole): unknown {

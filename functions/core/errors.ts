@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   NoFaceDetected: 422,
   Forbidden: 403,
   NotFound: 404,
+  /** The local server's bounded queue is full or its wait timed out (functions/local/limiter.ts). */
+  Busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -8,6 +8,12 @@ import type { InputSpec } from '../../layers/models/src/catalog.ts';
 
 export type { Calibration, Manifest, ManifestEntry };
 
+// onnxruntime's telemetry, started with the first session, parses /proc/self/cmdline recursively
+// in native code: a command line of some 20–30 KB (`faceverify detect photos/*.jpg` over a few
+// hundred photos) overflows the 8 MB main stack (~86,000 frames) and the process dies with SIGSEGV.
+// Off unless the operator sets it; it would also write to ~/.cache and try to upload.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 /** `FACEVERIFY_MODELS_DIR`, else the converter's build folder in this checkout. */
 export function modelsDir(): string {
   return (

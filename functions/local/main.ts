@@ -1,13 +1,15 @@
 /**
  * `npm start`: the API, the web page and the local S3 endpoint in one process.
  * PORT (default 3000) and S3_PORT (default 4569) choose the ports; Ctrl-C stops it and deletes the
- * local S3 data.
+ * local S3 data. FACEVERIFY_MAX_IN_FLIGHT (default: the cores), FACEVERIFY_QUEUE (default 16 per
+ * slot) and FACEVERIFY_QUEUE_TIMEOUT_MS (default 10000) bound /detect and /verify (limiter.ts).
  *
  * FACEVERIFY_AUTH=jwt adds sign-in as a `jwt` deployment has it: a development OpenID Provider on IDP_PORT
  * (default 3002) with one user (FACEVERIFY_DEV_USER, FACEVERIFY_DEV_PASSWORD), and bearer tokens required
  * on the image routes. Without it the API is open, for a one-command quick start.
  */
 import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
+import type { LimiterOptions } from './limiter.ts';
 import { LOCAL_BUCKETS } from './s3.ts';
 import { startServer } from './server.ts';
 
@@ -22,14 +24,26 @@ function authMode(): (typeof AUTH_MODES)[number] {
 }
 
 function port(name: string, fallback: number): number {
+  return wholeNumber(name, 0, 65_535) ?? fallback;
+}
+
+function wholeNumber(name: string, min: number, max: number): number | undefined {
   const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
+  if (value === undefined || value === '') return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65_535) {
-    throw new Error(`${name} must be a port number (0 to 65535), not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
   }
   return number;
 }
+
+const limits: Partial<LimiterOptions> = {};
+const concurrency = wholeNumber('FACEVERIFY_MAX_IN_FLIGHT', 1, 1024);
+const queue = wholeNumber('FACEVERIFY_QUEUE', 0, 100_000);
+const queueTimeoutMs = wholeNumber('FACEVERIFY_QUEUE_TIMEOUT_MS', 0, 600_000);
+if (concurrency !== undefined) limits.concurrency = concurrency;
+if (queue !== undefined) limits.queue = queue;
+if (queueTimeoutMs !== undefined) limits.queueTimeoutMs = queueTimeoutMs;
 
 // CloudWatch reads metrics from Lambda's log stream; here they would only clutter the terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -43,7 +57,7 @@ const auth =
   authMode() === 'jwt'
     ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort })
     : undefined;
-const server = await startServer({ ...ports, auth }).catch(
+const server = await startServer({ ...ports, auth, limits }).catch(
   (error: NodeJS.ErrnoException & { port?: number }) => {
     if (error.code !== 'EADDRINUSE') throw error;
     console.error(
@@ -65,6 +79,10 @@ if (server.auth) {
 } else {
   console.log('open API, no sign-in (FACEVERIFY_AUTH=jwt npm start adds it)');
 }
+const { concurrency: slots, queue: waiting, queueTimeoutMs: deadline } = server.limiter.options;
+console.log(
+  `/detect and /verify: ${slots} at once, ${waiting} more wait up to ${deadline} ms, then 503 Busy`,
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

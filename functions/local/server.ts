@@ -12,11 +12,13 @@ import { FaceVerifyError } from '../core/errors.ts';
 import type { HttpHandler } from '../http/handler.ts';
 import { errorResult, jsonResult } from '../http/responses.ts';
 import { isPublicRoute } from '../http/routes.ts';
+import { describeError } from '../shared/errors.ts';
 import { LOCAL_S3_ENDPOINT_ENV } from '../shared/s3.ts';
 import { toEvent, writeResult } from './adapter.ts';
 import type { ServerAuth } from './dev-auth.ts';
 import { startDropWatcher } from './drop-watcher.ts';
 import { Unauthorized } from './jwt-authorizer.ts';
+import { type LimiterOptions, WorkLimiter } from './limiter.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
 
@@ -30,6 +32,8 @@ export interface LocalServerOptions {
    * route but the public ones, and its `config.json` tells the page how to sign in. Open without it.
    */
   auth?: (pageUrl: string) => Promise<ServerAuth>;
+  /** Bounds on the image routes' work (default: one request per core, then a queue; limiter.ts). */
+  limits?: Partial<LimiterOptions>;
 }
 
 export interface LocalServer {
@@ -37,6 +41,7 @@ export interface LocalServer {
   s3: LocalS3;
   webRoot: string;
   auth: ServerAuth | undefined;
+  limiter: WorkLimiter;
   stop(): Promise<void>;
 }
 
@@ -45,7 +50,9 @@ export async function startServer({
   s3Port = 4569,
   host = '127.0.0.1',
   auth: startAuth,
+  limits,
 }: LocalServerOptions = {}): Promise<LocalServer> {
+  const limiter = new WorkLimiter(limits);
   const s3 = await startLocalS3({ port: s3Port, host });
   try {
     process.env[LOCAL_S3_ENDPOINT_ENV] = s3.endpoint;
@@ -56,7 +63,7 @@ export async function startServer({
     const root = webRoot();
     let auth: ServerAuth | undefined;
     const server = createServer((request, response) => {
-      serve(routes, root, auth, request, response).catch((error: unknown) => {
+      serve(routes, root, auth, limiter, request, response).catch((error: unknown) => {
         writeResult(response, errorResult(error));
       });
     });
@@ -82,6 +89,7 @@ export async function startServer({
       s3,
       webRoot: root,
       auth,
+      limiter,
       async stop() {
         await close();
         drop.stop();
@@ -118,6 +126,7 @@ async function serve(
   routes: Map<string, HttpHandler>,
   root: string,
   auth: ServerAuth | undefined,
+  limiter: WorkLimiter,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -138,8 +147,15 @@ async function serve(
         return;
       }
     }
-    const event = await toEvent(request, routed ? routeKey : '$default');
-    writeResult(response, await handler(event, { awsRequestId: randomUUID() }));
+    // A slot before the body is read: a waiting request holds no more memory than its socket's.
+    const release = IMAGE_ROUTES.has(routeKey) ? await waitForSlot(limiter, request, response) : () => {};
+    if (!release) return;
+    try {
+      const event = await toEvent(request, routed ? routeKey : '$default');
+      writeResult(response, await handler(event, { awsRequestId: randomUUID() }));
+    } finally {
+      release();
+    }
     return;
   }
   if (auth && method === 'GET' && pathname === `/${SITE_CONFIG_FILE}`) {
@@ -155,4 +171,32 @@ async function serve(
   }
   request.resume();
   writeResult(response, errorResult(new FaceVerifyError('NotFound', `There is no ${pathname} here.`)));
+}
+
+/** The routes that decode images and run the models: the ones the limiter bounds. */
+const IMAGE_ROUTES: ReadonlySet<string> = new Set(['POST /detect', 'POST /verify']);
+
+/** Seconds a refused client is told to wait before retrying. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** A slot for the request, or undefined once it has been answered 503 Busy (body discarded unread). */
+async function waitForSlot(
+  limiter: WorkLimiter,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<(() => void) | undefined> {
+  const gone = new AbortController();
+  const abandon = () => gone.abort();
+  response.once('close', abandon);
+  try {
+    return await limiter.acquire(gone.signal);
+  } catch (error) {
+    if (!(error instanceof FaceVerifyError) || error.code !== 'Busy') throw error;
+    request.resume();
+    const { status, body } = describeError(error);
+    writeResult(response, jsonResult(status, body, { 'retry-after': String(RETRY_AFTER_SECONDS) }));
+    return undefined;
+  } finally {
+    response.off('close', abandon);
+  }
 }

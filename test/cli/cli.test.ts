@@ -4,7 +4,7 @@
  * Each model-loading run checks several things at once: the CPU is shared.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,28 @@ describe('faceverify (child process)', () => {
     expect(flat).toEqual({ file: files[3], width: 320, height: 240, faces: [] });
     expect(small?.faces?.length).toBeGreaterThan(0);
     expect(run.stdout).not.toMatch(/timings|embedding|crop/);
+  });
+
+  it('detect takes 1,000 long paths in one call (a 120 KB command line once crashed onnxruntime)', async () => {
+    // The same two files over and over, under a long folder name: every path is ≥ 120 characters.
+    const deep = join(dir, 'd'.repeat(Math.max(1, 120 - dir.length)));
+    await mkdir(deep, { recursive: true });
+    await copyFile(at('sample4-small.jpg'), join(deep, 'photo.jpg'));
+    await copyFile(at('not-an-image.jpg'), join(deep, 'text.jpg'));
+    const files = Array.from({ length: 1000 }, (_, i) =>
+      join(deep, i % 100 === 7 ? 'photo.jpg' : 'text.jpg'),
+    );
+    expect(files.join(' ').length).toBeGreaterThan(120_000);
+
+    const run = await cli(['detect', ...files, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.json();
+    expect(lines.map((l) => l.file)).toEqual(files);
+    lines.forEach((line, i) => {
+      if (i % 100 === 7) expect(line.faces?.length, `line ${i}`).toBeGreaterThan(0);
+      else expect(line.error?.code, `line ${i}`).toBe('InvalidImage');
+    });
   });
 
   it('verify A B --json: the API shape; the same photo at two sizes is the same person', async () => {

@@ -338,7 +338,11 @@ describe('mapOrdered', () => {
 describe('runCli over a fake engine', () => {
   // File contents drive the fake: "faces N", "noface", or anything else (not an image).
   let dir: string;
-  const calls: { detect: unknown[]; verify: unknown[] } = { detect: [], verify: [] };
+  const calls: { detect: unknown[]; verify: unknown[]; prepare: string[] } = {
+    detect: [],
+    verify: [],
+    prepare: [],
+  };
 
   const parse = (bytes: Uint8Array) => {
     const text = Buffer.from(bytes).toString();
@@ -348,7 +352,6 @@ describe('runCli over a fake engine', () => {
     return Number(m[1]);
   };
   const engine: Engine = {
-    decode: async (bytes) => ({ width: 64, height: 48, data: new Uint8Array(parse(bytes)) }),
     detect: async (bytes, request) => {
       calls.detect.push(request);
       const n = parse(bytes);
@@ -359,19 +362,21 @@ describe('runCli over a fake engine', () => {
         timings: { decode: 0, detect: 0, align: 0, embed: 0, total: 0 },
       };
     },
-    verify: async (source, target, request) => {
-      calls.verify.push(request);
-      for (const [role, bytes] of [
-        ['source', source],
-        ['target', target],
-      ] as const) {
-        if (parse(bytes) === 0) {
-          throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
-            details: { image: role },
-          });
-        }
+    // One image's side: its face count stands in for the embedding.
+    prepare: async (bytes, role) => {
+      calls.prepare.push(role);
+      const n = parse(bytes);
+      if (n === 0) {
+        throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
+          details: { image: role },
+        });
       }
-      const similarity = parse(source) === parse(target) ? 0.95 : 0.2;
+      const found = face(0, 30);
+      return { faces: [{ ...found, detected: found.landmarks }], embeddings: [Float32Array.of(n)] };
+    },
+    compare: (source, target, request) => {
+      calls.verify.push(request);
+      const similarity = source.embeddings[0]?.[0] === target.embeddings[0]?.[0] ? 0.95 : 0.2;
       const threshold = request?.threshold ?? 0.904;
       return {
         match: similarity >= threshold,
@@ -381,7 +386,6 @@ describe('runCli over a fake engine', () => {
         pose: 'frontal' as const,
         source: face(0, 30),
         target: face(5, 20),
-        timings: { decode: 0, detect: 0, align: 0, embed: 0, total: 0 },
       };
     },
   };
@@ -457,7 +461,10 @@ describe('runCli over a fake engine', () => {
   });
 
   it('verify --pairs: a, b, line on every line, errors in place, naming the image', async () => {
+    calls.prepare.length = 0;
     const { code, lines, stderr } = await run(['verify', '--pairs', join(dir, 'pairs.tsv'), '--json']);
+    // Each distinct content is prepared once (two.jpg's in 4 pairs, also as sub/two-again.jpg); failures are not kept.
+    expect(calls.prepare.sort()).toEqual(['source', 'source', 'target', 'target']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const parsed = lines.map((l) => JSON.parse(l));
@@ -474,7 +481,7 @@ describe('runCli over a fake engine', () => {
       'InvalidRequest undefined',
       'NotFound target',
       'NoFaceDetected source',
-      // The fake's decode error says nothing of the image: the CLI finds out which one failed.
+      // The fake's decode error says nothing of the image: the CLI knows which one it was preparing.
       'InvalidImage target',
       false,
     ]);
