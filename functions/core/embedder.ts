@@ -137,8 +137,13 @@ export class Embedder implements FaceEmbedder {
   ): Promise<Float32Array[]> {
     const crops = await Promise.all(faces.flatMap((views) => views.map((l) => this.align(image, l))));
     const perCrop = await this.embed(crops, flip);
+    const out: Float32Array[] = [];
     let next = 0;
-    return faces.map((views) => sumNormalised(perCrop.slice(next, (next += views.length))));
+    for (const views of faces) {
+      out.push(sumNormalised(perCrop.slice(next, next + views.length)));
+      next += views.length;
+    }
+    return out;
   }
 
   /** One L2-normalised embedding per crop, in one model run. */

@@ -74,11 +74,11 @@ export function fitPoseThresholds(
   embeddings: Embeddings,
   profiles: ReadonlySet<string>,
 ): PoseThresholds {
-  const fit = (subset: Pair[]) =>
+  const bestThreshold = (subset: Pair[]) =>
     fitThreshold(scorePairs(subset, embeddings).filter((s) => !Number.isNaN(s.similarity))).threshold;
-  const frontal = fit(pairs.filter((p) => !isProfilePair(p, profiles)));
+  const frontal = bestThreshold(pairs.filter((p) => !isProfilePair(p, profiles)));
   const profile = pairs.filter((p) => isProfilePair(p, profiles));
-  return { frontal, profile: profile.length ? fit(profile) : frontal };
+  return { frontal, profile: profile.length ? bestThreshold(profile) : frontal };
 }
 
 /**
