@@ -19,7 +19,7 @@ const DEMO = join(ROOT, 'node_modules', '@vladmandic', 'face-api', 'demo');
 const FACE_KEYS = ['box', 'score', 'landmarks'];
 const BOX_KEYS = ['x', 'y', 'width', 'height'];
 const LANDMARK_KEYS = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
-const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'source', 'target'];
+const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target'];
 
 /** Any of the CLI's JSON lines. */
 type Line = Partial<DetectJson & VerifyJson & PairRef> & { error?: ErrorJson };
@@ -263,7 +263,10 @@ describe('faceverify (child process)', () => {
     expect(lines[0]).toMatch(
       /^(Same person|Different people) \(similarity -?\d\.\d+ (≥|<) threshold \d\.\d+\)$/,
     );
-    expect(lines[1]).toMatch(/^ {2}A {2}\S+sample3-small\.jpg {2}score [01]\.\d\d {2}box /);
-    expect(lines[2]).toMatch(/^ {2}B {2}\S+sample4-small\.jpg {2}score [01]\.\d\d {2}box /);
+    expect(lines[1]).toMatch(
+      /^ {2}(frontal|profile) pair, false-accept rate [\d.e-]+: about 1 in [\d,.]+ pairs of different people score this high$/,
+    );
+    expect(lines[2]).toMatch(/^ {2}A {2}\S+sample3-small\.jpg {2}score [01]\.\d\d {2}box /);
+    expect(lines[3]).toMatch(/^ {2}B {2}\S+sample4-small\.jpg {2}score [01]\.\d\d {2}box /);
   });
 });

@@ -33,11 +33,21 @@ beforeAll(async () => {
 });
 
 describe('FaceEngine', () => {
-  it('reports its models with roles and versions', () => {
-    expect(engine.models.map((m) => m.role).sort()).toEqual(['detector', 'embedder', 'landmarks']);
+  it('reports its models with roles and versions, the fused embedders with their weights', () => {
+    expect(engine.models.map((m) => m.role).sort()).toEqual([
+      'detector',
+      'embedder',
+      'embedder',
+      'landmarks',
+    ]);
     for (const m of engine.models) expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const parts = engine.models.filter((m) => m.role === 'embedder');
+    expect(parts.map((m) => m.name).join('+')).toBe(DEFAULT_MODELS.embedder);
+    expect(parts.reduce((sum, m) => sum + (m.weight ?? 0), 0)).toBeCloseTo(1, 9);
     expect(engine.threshold).toBeGreaterThan(0);
     expect(engine.threshold).toBeLessThan(1);
+    // Pairs with a face in profile score lower, so their threshold is lower.
+    expect(engine.calibration.profile?.threshold).toBeLessThan(engine.threshold);
   });
 
   it('finds every face of a group photo, largest first, with landmarks inside each box', async () => {

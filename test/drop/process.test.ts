@@ -32,6 +32,8 @@ function verdict(pairId: string, a: ObjectCreated, b: ObjectCreated, match: bool
     match,
     similarity: match ? 0.9 : 0.1,
     threshold: 0.5,
+    far: match ? 0.0001 : 0.3,
+    pose: 'frontal',
     source: TEXT_FACE,
     target: TEXT_FACE,
     timings: TEXT_TIMINGS,

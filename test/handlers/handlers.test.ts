@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Face } from '../../functions/core/types.ts';
 import type { HttpHandler } from '../../functions/http/handler.ts';
+import { type ModelSummary, summarizeModels } from '../../functions/shared/models.ts';
 import { assertConforms } from '../http/openapi.ts';
 import { cropJpeg, demoPhoto } from '../http/photos.ts';
 import { fixtureEvent, withBody } from './events.ts';
@@ -67,8 +68,13 @@ describe('the recorded events', () => {
     const { status, body } = await call(meta, fixtureEvent('http-api-v2-get-health.json'));
     expect(status).toBe(200);
     expect(body.status).toBe('ok');
-    const named = Object.values(body.models as Record<string, { name: string; version: string }>);
-    expect(named).toEqual(engine.models.map(({ name, version }) => ({ name, version })));
+    expect(body.models).toEqual(summarizeModels(engine.models));
+    // The fused embedders are named together and listed with their weights.
+    const embedder = (body.models as ModelSummary).embedder;
+    expect(embedder?.name).toBe(engine.embedder.name);
+    expect(embedder?.parts?.map((p) => p.name)).toEqual(
+      engine.models.filter((m) => m.role === 'embedder').map((m) => m.name),
+    );
   });
 
   it('GET /openapi.json serves the OpenAPI 3.1 document', async () => {
@@ -110,7 +116,7 @@ describe('POST /detect with a real photo', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ width: 960, height: 640 });
     expect(body.faces).toEqual(faces);
-    expect(Object.values(body.model as object).map((m) => m.name)).toEqual(engine.models.map((m) => m.name));
+    expect(body.model).toEqual(summarizeModels(engine.models));
   });
 
   it('adds an aligned PNG crop per face with crops=true, and honours maxFaces', async () => {
