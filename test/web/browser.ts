@@ -3,7 +3,7 @@
  * the page's server: the one `npm start` runs, on free ports.
  */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startServer } from '../../functions/local/server.ts';
 import { logger } from '../../functions/shared/observability.ts';
 
@@ -70,4 +70,29 @@ export function contentSecurityPolicy(connect: readonly string[]): string {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/**
+ * A page of the local server opened as the site serves it: its HTML with the site's CSP header
+ * (`connect` origins allowed), and every CSP violation the browser reports pushed to `violations`.
+ */
+export async function openWithCsp(
+  context: BrowserContext,
+  origin: string,
+  connect: readonly string[],
+  violations: string[],
+): Promise<Page> {
+  const csp = contentSecurityPolicy(connect);
+  await context.route(
+    (url) => url.origin === origin && (url.pathname === '/' || url.pathname.endsWith('.html')),
+    async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+    },
+  );
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return page;
 }

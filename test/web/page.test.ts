@@ -12,13 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.ts';
 import { DIRECT_LIMIT_BYTES } from '../../web/src/limits.ts';
 import type { DetectResponse, VerifyResponse } from '../../web/src/types.ts';
-import {
-  chromiumMissing,
-  contentSecurityPolicy,
-  launchChromium,
-  type PageServer,
-  startPageServer,
-} from './browser.ts';
+import { chromiumMissing, launchChromium, openWithCsp, type PageServer, startPageServer } from './browser.ts';
 import { faceCutout, faceless, oversized, rotatedExif, samplePath, uncompressedTiff } from './photos.ts';
 
 const SHOTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
@@ -153,18 +147,7 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     context = await browser.newContext({ viewport });
     await context.addInitScript(recordFetches);
     const origin = new URL(server.url).origin;
-    const csp = contentSecurityPolicy([server.uploadOrigin]);
-    await context.route(
-      (url) => url.origin === origin && (url.pathname === '/' || url.pathname.endsWith('.html')),
-      async (route) => {
-        const response = await route.fetch();
-        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
-      },
-    );
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
+    page = await openWithCsp(context, origin, [server.uploadOrigin], cspViolations);
     // The page's own origin, and the upload bucket (local S3 here): nothing else, no CDN.
     const allowed = new Set([origin, server.uploadOrigin]);
     page.on('request', (request) => {

@@ -13,7 +13,7 @@ import type { LocalServer } from '../../functions/local/server.ts';
 import { logger } from '../../functions/shared/observability.ts';
 import { buildWeb } from '../../web/build.ts';
 import { startAuthServer, TEST_USER } from '../http/auth-server.ts';
-import { chromiumMissing, contentSecurityPolicy, launchChromium } from './browser.ts';
+import { chromiumMissing, launchChromium, openWithCsp } from './browser.ts';
 
 const SHOTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
 const missing = chromiumMissing();
@@ -64,18 +64,7 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const origin = new URL(server.url).origin;
     const uploadOrigin = new URL(server.s3.endpoint).origin;
-    const csp = contentSecurityPolicy([uploadOrigin, idpOrigin]);
-    await context.route(
-      (url) => url.origin === origin && (url.pathname === '/' || url.pathname.endsWith('.html')),
-      async (route) => {
-        const response = await route.fetch();
-        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
-      },
-    );
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
+    page = await openWithCsp(context, origin, [uploadOrigin, idpOrigin], cspViolations);
     const allowed = new Set([origin, uploadOrigin, idpOrigin]);
     page.on('request', (request) => {
       const url = new URL(request.url());
