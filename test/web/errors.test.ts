@@ -61,3 +61,15 @@ describe('describeError', () => {
     expect(describeError(new Error('boom'))).toBe('Something went wrong in the page: boom');
   });
 });
+
+describe('the local server at its limit', () => {
+  it('reads 503 Busy as busy, not as a fault, and says to try again', () => {
+    const error = errorFromResponse(503, { error: { code: 'Busy', message: 'The server is busy.' } });
+    expect(error.code).toBe('Busy');
+    expect(describeError(error)).toBe(
+      'The service is busy with other photos right now. Try again in a moment.',
+    );
+    // A 503 without the API's body stays a server error.
+    expect(errorFromResponse(503, '<html>').code).toBe('ServerError');
+  });
+});

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'Forbidden'
   | 'NotFound'
   | 'TooManyRequests'
+  | 'Busy'
   | 'ServerError'
   | 'NetworkError'
   | 'HttpError';
@@ -43,6 +44,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'NoFaceDetected',
   'Forbidden',
   'NotFound',
+  'Busy',
 ]);
 
 /** The code for a status when the body is not the API's JSON error (a gateway's, a proxy's). */
@@ -101,6 +103,8 @@ export function describeError(error: unknown): string {
       return 'The service refused the request: this deployment needs signed-in or signed requests.';
     case 'TooManyRequests':
       return 'The service is busy (too many requests). Wait a moment and try again.';
+    case 'Busy':
+      return 'The service is busy with other photos right now. Try again in a moment.';
     case 'ServerError':
       return `The service had a problem (HTTP ${error.status}). Try again in a moment.`;
     default:
