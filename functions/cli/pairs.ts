@@ -1,5 +1,5 @@
 /** The `verify --pairs` list: one "pathA<TAB>pathB" pair per line. Pure: no file access. */
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { FaceVerifyError } from '../core/errors.ts';
 
 export interface Pair {
@@ -41,17 +41,14 @@ export function parsePairs(text: string, baseDir: string): PairEntry[] {
       entries.push({ line, error: new FaceVerifyError('InvalidRequest', message) });
       return;
     }
-    entries.push({ line, a, b, pathA: resolveFrom(baseDir, a), pathB: resolveFrom(baseDir, b) });
+    // resolve() keeps absolute paths (normalised: `/x/.` is `/x`) and anchors relative ones at the TSV.
+    entries.push({ line, a, b, pathA: resolve(baseDir, a), pathB: resolve(baseDir, b) });
   });
   return entries;
 }
 
 export function isPair(entry: PairEntry): entry is Pair {
   return !('error' in entry);
-}
-
-function resolveFrom(baseDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
 function preview(text: string): string {

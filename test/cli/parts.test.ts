@@ -157,6 +157,11 @@ describe('parsePairs', () => {
     ]);
   });
 
+  it('normalises absolute paths as it does relative ones (found by fuzzing: `/.`)', () => {
+    const [entry] = parsePairs('/.\t/abs/./x/../c.jpg', '/data/lists');
+    expect(entry).toMatchObject({ pathA: '/', pathB: '/abs/c.jpg' });
+  });
+
   it('turns a malformed line into an InvalidRequest entry in place', () => {
     const entries = parsePairs('a.jpg\tb.jpg\nonly-one.jpg\na\tb\tc\n\tb.jpg\nc.jpg\td.jpg', '/x');
     expect(entries.map((e) => e.line)).toEqual([1, 2, 3, 4, 5]);
