@@ -193,32 +193,17 @@ function fire(url: string, workload: Workload, connections: number, seconds: num
   });
 }
 
+/** The columns every table of a run has: its rate, latency and answers by kind. */
+const TRAFFIC_COLUMNS = ['>requests/s', '>p50 (ms)', '>p99 (ms)', '>2xx', '>4xx', '>503 Busy', '>other'];
+
+function traffic(r: Row): (string | number)[] {
+  return [r.perSecond, r.p50, r.p99, r.ok, r.clientErrors, r.busy, r.other];
+}
+
 function curveTable(rows: Row[]): string {
   return table(
-    [
-      'route',
-      '>concurrency',
-      '>requests/s',
-      '>p50 (ms)',
-      '>p99 (ms)',
-      '>2xx',
-      '>4xx',
-      '>503 Busy',
-      '>other',
-      '>peak RSS (MB)',
-    ],
-    rows.map((r) => [
-      `POST /${r.route}`,
-      r.concurrency,
-      r.perSecond,
-      r.p50,
-      r.p99,
-      r.ok,
-      r.clientErrors,
-      r.busy,
-      r.other,
-      r.peakMb,
-    ]),
+    ['route', '>concurrency', ...TRAFFIC_COLUMNS, '>peak RSS (MB)'],
+    rows.map((r) => [`POST /${r.route}`, r.concurrency, ...traffic(r), r.peakMb]),
   );
 }
 
@@ -292,13 +277,7 @@ try {
         'route',
         '>concurrency',
         '>duration (s)',
-        '>requests/s',
-        '>p50 (ms)',
-        '>p99 (ms)',
-        '>2xx',
-        '>4xx',
-        '>503 Busy',
-        '>other',
+        ...TRAFFIC_COLUMNS,
         '>RSS after warm-up (MB)',
         '>RSS at end (MB)',
         '>max RSS after warm-up (MB)',
@@ -309,13 +288,7 @@ try {
           `POST /${r.route}`,
           soakConcurrency,
           soakSeconds,
-          r.perSecond,
-          r.p50,
-          r.p99,
-          r.ok,
-          r.clientErrors,
-          r.busy,
-          r.other,
+          ...traffic(r),
           Math.round(atWarm),
           Math.round(end),
           Math.round(max),
