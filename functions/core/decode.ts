@@ -2,6 +2,7 @@
 
 import sharp, { type Metadata } from 'sharp';
 import { FaceVerifyError } from './errors.ts';
+import { isSrgbProfile } from './icc.ts';
 import type { RgbImage } from './types.ts';
 
 export interface DecodeLimits {
@@ -75,8 +76,10 @@ export async function decodeImage(bytes: Uint8Array, limits?: Partial<DecodeLimi
 
   // The only decode. failOn 'truncated' refuses cut-off files but tolerates the benign warnings
   // (stray bytes, odd EXIF) common in camera JPEGs; limitInputPixels repeats our pixel check inside
-  // sharp. Multi-page inputs give their first page.
-  const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels })
+  // sharp; an sRGB profile is ignored rather than applied, to the same pixels (icc.ts). Multi-page
+  // inputs give their first page.
+  const ignoreIcc = meta.icc !== undefined && isSrgbProfile(meta.icc);
+  const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels, ignoreIcc })
     .autoOrient()
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb')

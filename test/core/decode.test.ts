@@ -148,6 +148,18 @@ describe('decodeImage: formats', () => {
     for (const value of pixel(image, 60, 44)) expect(value).toBeGreaterThan(245);
   });
 
+  it('decodes colour-managed: a Display P3 photo is converted, an sRGB-tagged one skips the no-op transform', async () => {
+    const managed = async (bytes: Uint8Array, ignoreIcc = false) =>
+      new Uint8Array(await sharp(bytes, { ignoreIcc }).autoOrient().toColourspace('srgb').raw().toBuffer());
+    const p3 = await fromRgb(quadrants(64, 48)).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
+    const p3Image = await decodeImage(p3);
+    expect(p3Image.data).toEqual(await managed(p3));
+    expect(p3Image.data).not.toEqual(await managed(p3, true));
+    // sample1.jpg carries sRGB IEC61966-2.1: the pixels are lcms's, without running lcms.
+    const camera = new Uint8Array(await readFile(new URL(SAMPLES[0] as string, SAMPLE_DIR)));
+    expect((await decodeImage(camera)).data).toEqual(await managed(camera));
+  });
+
   it('takes the first frame of an animated GIF', async () => {
     const frames = Buffer.concat([paint(40, 40, () => RED).data, paint(40, 40, () => BLUE).data]);
     const bytes = await sharp(frames, { raw: { width: 40, height: 80, channels: 3, pageHeight: 40 } })
