@@ -12,9 +12,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FarPoint } from '../functions/core/compare.ts';
+import { flips } from '../functions/core/embedder.ts';
 import { DEFAULT_MODELS, FaceEngine, type PairFace } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
-import { loadManifest } from '../functions/core/models.ts';
+import { findModel, loadManifest } from '../functions/core/models.ts';
 import { isProfile } from '../functions/core/pose.ts';
 import type { RgbImage } from '../functions/core/types.ts';
 import {
@@ -109,8 +110,8 @@ interface VerificationRow extends VerificationScores {
   embedder: string;
   weights?: number[];
   msPerFace: number;
-  /** Flip test-time augmentation, as the engine ran it. */
-  flip: boolean;
+  /** Whether each embedder of the row (one, or each of the fusion's) used flip test-time augmentation. */
+  flips: boolean[];
 }
 
 /** The face verify compares in each image (the engine's own choice), or none. */
@@ -149,7 +150,7 @@ async function verification(detector: string): Promise<VerificationRow[]> {
       detector,
       embedder,
       msPerFace,
-      flip: engine.flip,
+      flips: [flips(findModel(manifest, embedder))],
       ...scoreProtocol(sets, embeddings, profiles),
     });
     console.error(`  ${detector} × ${embedder}: done`);
@@ -158,13 +159,12 @@ async function verification(detector: string): Promise<VerificationRow[]> {
     const parts = names.map((n) => all.get(n) as Embeddings);
     const { weights } = fitWeights(parts, sets.train);
     const msPerFace = names.reduce((ms, n) => ms + (rows.find((r) => r.embedder === n)?.msPerFace ?? 0), 0);
-    const flip = rows[0]?.flip ?? true;
     rows.push({
       detector,
       embedder: names.join('+'),
       weights,
       msPerFace,
-      flip,
+      flips: names.map((n) => flips(findModel(manifest, n))),
       ...scoreProtocol(sets, fuse(parts, weights), profiles),
     });
     console.error(`  ${detector} × ${names.join('+')}: done`);
@@ -238,7 +238,10 @@ console.log(report);
 
 if (args.calibrate) {
   const fittedOn = (r: VerificationRow) =>
-    `LFW View 1 DevTrain + CFP folds 6–8 (${sets.train.length} pairs; false-accept curve from the cross-person pairs of their ${sets.trainImages.length} images), detector ${r.detector}, flip test-time augmentation ${r.flip ? 'on' : 'off'}`;
+    `LFW View 1 DevTrain + CFP folds 6–8 (${sets.train.length} pairs; false-accept curve from the cross-person pairs of their ${sets.trainImages.length} images), detector ${r.detector}, flip test-time augmentation ${r.embedder
+      .split('+')
+      .map((name, i) => `${r.flips[i] ? 'on' : 'off'} for ${name}`)
+      .join(', ')}`;
   const curve = (points: FarPoint[]) =>
     points.map((p) => ({ similarity: Number(p.similarity.toFixed(5)), far: Number(p.far.toPrecision(3)) }));
   const calibration = (r: VerificationRow): Calibration => ({

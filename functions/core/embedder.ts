@@ -13,6 +13,11 @@ import { LANDMARK_NAMES, type Landmarks, type Point, type RgbImage } from './typ
 
 export interface EmbedderDetails {
   template: AlignTemplate;
+  /**
+   * Whether the model's embeddings add the mirror image's (flip test-time augmentation). Default on;
+   * off where measured to add nothing but cost (docs/evaluation.md).
+   */
+  flip?: boolean;
 }
 
 export function l2normalise(v: Float32Array): Float32Array {
@@ -93,9 +98,9 @@ export interface FaceEmbedder {
   align(image: RgbImage, landmarks: Landmarks): Promise<RgbImage>;
   /**
    * One unit-length embedding per face of the image, from the crops aligned on each of its sets of
-   * landmarks (and their mirror images when `flip`).
+   * landmarks (and their mirror images where the embedder flips).
    */
-  embedFaces(image: RgbImage, faces: readonly FaceAlignments[], flip: boolean): Promise<Float32Array[]>;
+  embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<Float32Array[]>;
 }
 
 /**
@@ -115,13 +120,24 @@ export function fuseEmbeddings(parts: readonly Float32Array[], weights: readonly
   return out;
 }
 
+/** Whether an embedder flips: `override` if given, else its manifest entry's setting, else yes. */
+export function flips(spec: Pick<LoadedModel['spec'], 'details'>, override?: boolean): boolean {
+  return override ?? (spec.details as unknown as EmbedderDetails).flip ?? true;
+}
+
 export class Embedder implements FaceEmbedder {
   readonly name: string;
   readonly template: AlignTemplate;
+  /** Flip test-time augmentation: the given setting, else the model's (EmbedderDetails.flip). */
+  readonly flip: boolean;
 
-  constructor(private readonly model: LoadedModel) {
+  constructor(
+    private readonly model: LoadedModel,
+    flip?: boolean,
+  ) {
     this.name = model.spec.name;
     this.template = (model.spec.details as unknown as EmbedderDetails).template;
+    this.flip = flips(model.spec, flip);
   }
 
   /** The crop this embedder sees for a face (what "Face Detection 2" shows). */
@@ -130,13 +146,9 @@ export class Embedder implements FaceEmbedder {
     return alignFace(scaled.image, scaled.landmarks, this.template).crop;
   }
 
-  async embedFaces(
-    image: RgbImage,
-    faces: readonly FaceAlignments[],
-    flip: boolean,
-  ): Promise<Float32Array[]> {
+  async embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<Float32Array[]> {
     const crops = await Promise.all(faces.flatMap((views) => views.map((l) => this.align(image, l))));
-    const perCrop = await this.embed(crops, flip);
+    const perCrop = await this.embed(crops);
     const out: Float32Array[] = [];
     let next = 0;
     for (const views of faces) {
@@ -147,7 +159,8 @@ export class Embedder implements FaceEmbedder {
   }
 
   /** One L2-normalised embedding per crop, in one model run. */
-  async embed(crops: readonly RgbImage[], flip: boolean): Promise<Float32Array[]> {
+  async embed(crops: readonly RgbImage[]): Promise<Float32Array[]> {
+    const { flip } = this;
     if (crops.length === 0) return [];
     const batch = flip ? crops.flatMap((c) => [c, flipHorizontal(c)]) : [...crops];
     const result = await this.model.session.run({
@@ -179,12 +192,8 @@ export class FusedEmbedder implements FaceEmbedder {
     return (this.parts[0] as { embedder: Embedder }).embedder.align(image, landmarks);
   }
 
-  async embedFaces(
-    image: RgbImage,
-    faces: readonly FaceAlignments[],
-    flip: boolean,
-  ): Promise<Float32Array[]> {
-    const each = await Promise.all(this.parts.map((p) => p.embedder.embedFaces(image, faces, flip)));
+  async embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<Float32Array[]> {
+    const each = await Promise.all(this.parts.map((p) => p.embedder.embedFaces(image, faces)));
     const weights = this.parts.map((p) => p.weight);
     return faces.map((_, i) =>
       fuseEmbeddings(

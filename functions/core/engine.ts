@@ -62,8 +62,8 @@ export interface EngineConfig {
   landmarks?: string | null;
   embedder?: string;
   /**
-   * Flip test-time augmentation for embeddings, on by default: LFW View 1 DevTrain 98.73 → 98.86 %
-   * for ≈6 ms per verify (docs/evaluation.md).
+   * Turns flip test-time augmentation on or off for every embedder (for experiments); by default each
+   * embedder's own setting (EmbedderDetails.flip, measured in docs/evaluation.md).
    */
   flip?: boolean;
   decodeLimits?: Partial<DecodeLimits>;
@@ -198,8 +198,10 @@ export class FaceEngine {
       faceDetector,
       landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
       fusion
-        ? new FusedEmbedder(loaded.map(({ model, weight }) => ({ embedder: new Embedder(model), weight })))
-        : new Embedder(embedders[0] as LoadedModel),
+        ? new FusedEmbedder(
+            loaded.map(({ model, weight }) => ({ embedder: new Embedder(model, config.flip), weight })),
+          )
+        : new Embedder(embedders[0] as LoadedModel, config.flip),
       calibration ?? { threshold: Number.NaN, far: [] },
       [
         info(detector),
@@ -213,11 +215,6 @@ export class FaceEngine {
   /** The calibrated match threshold of frontal pairs. */
   get threshold(): number {
     return this.calibration.threshold;
-  }
-
-  /** Whether embeddings use flip test-time augmentation (EngineConfig.flip). */
-  get flip(): boolean {
-    return this.config.flip ?? true;
   }
 
   decode(bytes: Uint8Array): Promise<RgbImage> {
@@ -251,7 +248,6 @@ export class FaceEngine {
       faces.map((f) =>
         'detected' in f && f.detected !== f.landmarks ? [f.landmarks, f.detected] : [f.landmarks],
       ),
-      this.flip,
     );
   }
 

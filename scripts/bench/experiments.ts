@@ -173,15 +173,15 @@ const crop = await defaults.align(image, (await largestFace(image)).landmarks);
 const single = await embedderWith({ intraOpNumThreads: 1 });
 // onnxruntime's own default: idle intra-op threads spin for work, which the engine turns off.
 const spinning = await embedderWith({ extra: { session: { intra_op: { allow_spinning: '1' } } } });
-const twoAtOnce = (e: Embedder) => Promise.all([e.embed([crop], engine.flip), e.embed([crop], engine.flip)]);
+const twoAtOnce = (e: Embedder) => Promise.all([e.embed([crop]), e.embed([crop])]);
 const threadResults = await compare([
-  { name: 'default threads: 1 crop', run: () => defaults.embed([crop], engine.flip) },
+  { name: 'default threads: 1 crop', run: () => defaults.embed([crop]) },
   { name: 'default threads: 2 runs of 1 crop at once', run: () => twoAtOnce(defaults) },
-  { name: 'default threads: 1 run of 2 crops', run: () => defaults.embed([crop, crop], engine.flip) },
-  { name: 'intraOpNumThreads 1: 1 crop', run: () => single.embed([crop], engine.flip) },
+  { name: 'default threads: 1 run of 2 crops', run: () => defaults.embed([crop, crop]) },
+  { name: 'intraOpNumThreads 1: 1 crop', run: () => single.embed([crop]) },
   { name: 'intraOpNumThreads 1: 2 runs of 1 crop at once', run: () => twoAtOnce(single) },
-  { name: 'intraOpNumThreads 1: 1 run of 2 crops', run: () => single.embed([crop, crop], engine.flip) },
-  { name: 'spinning (onnxruntime default): 1 crop', run: () => spinning.embed([crop], engine.flip) },
+  { name: 'intraOpNumThreads 1: 1 run of 2 crops', run: () => single.embed([crop, crop]) },
+  { name: 'spinning (onnxruntime default): 1 crop', run: () => spinning.embed([crop]) },
   { name: 'spinning (onnxruntime default): 2 runs of 1 crop at once', run: () => twoAtOnce(spinning) },
 ]);
 
