@@ -8,8 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../functions/shared/contract.ts';
 import type { Detector } from './config.ts';
-import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName, imageCommand, TARGET } from './handlers.ts';
+import { HANDLER_NAMES, HANDLERS, type HandlerName, imageCommand, TARGET } from './handlers.ts';
 
 export interface FaceFunctionsProps {
   /**

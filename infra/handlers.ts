@@ -12,7 +12,7 @@
  * - 512 MB for the routes that load no model: enough CPU to start the AWS SDK quickly.
  * - Timeouts stay under the HTTP API's 30 s integration limit and bound a pathological image's cost.
  * - No reserved or provisioned concurrency: a new account's 10-execution quota cannot reserve any,
- *   and provisioned instances cost money idle. The API stage throttle and DROP_QUEUE.maxConcurrency
+ *   and provisioned instances cost money idle. The API stage throttle and DROP_QUEUE.maxConcurrency (functions/shared/contract.ts)
  *   bound concurrency instead.
  */
 
@@ -43,30 +43,6 @@ export const HANDLERS = {
 
 export type HandlerName = keyof typeof HANDLERS;
 export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
-
-/** Environment variables the handlers read. */
-export const ENVIRONMENT = {
-  /** The drop folder's bucket (drop). */
-  dropBucket: 'DROP_BUCKET',
-  /** The presigned-upload bucket (uploads writes, detect and verify read). */
-  uploadBucket: 'UPLOAD_BUCKET',
-  /** Folder of the ONNX models; the Dockerfile sets it to the image's models/. */
-  modelsDir: 'FACEVERIFY_MODELS_DIR',
-  /** The face detector every function loads (the `detector` context switch). */
-  detector: 'FACEVERIFY_DETECTOR',
-} as const;
-
-/** How the drop handler drains its queue. */
-export const DROP_QUEUE = {
-  /** Small batches: one failed pair is retried alone (reportBatchItemFailures) and a batch fits the timeout. */
-  batchSize: 4,
-  /** Caps the drop folder's share of the account's concurrency, so a bulk drop cannot starve the API. */
-  maxConcurrency: 5,
-  /** A pair that failed this often is a poison message: park it in the dead-letter queue. */
-  maxReceiveCount: 3,
-  /** How long a parked message, and so the `incoming/` object it names, stays redrivable. */
-  retentionDays: 7,
-} as const;
 
 /** Layout of the folder `build-lambda.ts` writes and the Dockerfile copies. */
 export const BUNDLE = {

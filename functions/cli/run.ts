@@ -5,6 +5,7 @@ import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import type { FaceEngine, ImageRole } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { DetectOptions, VerifyResult } from '../core/types.ts';
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { PreparedImageCache } from '../shared/prepared-images.ts';
 import { type Command, parseCommand, parseNumber, USAGE, UsageError } from './args.ts';
 import {
@@ -47,8 +48,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   let pairs: PairEntry[] = [];
   try {
     command = parseCommand(argv);
-    const fromEnv = ctx.env?.FACEVERIFY_CONCURRENCY;
-    concurrency = fromEnv ? parseNumber('FACEVERIFY_CONCURRENCY', fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+    const fromEnv = ctx.env?.[ENVIRONMENT.concurrency];
+    concurrency = fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
     if (command.kind === 'pairs') pairs = await readPairs(command.tsv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

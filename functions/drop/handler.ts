@@ -4,7 +4,7 @@
  * DROP_QUEUE.maxReceiveCount deliveries, parks it in the dead-letter queue.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DROP_QUEUE } from '../../infra/handlers.ts';
+import { DROP_QUEUE } from '../shared/contract.ts';
 import { invocationMetrics, logger, MetricUnit } from '../shared/observability.ts';
 import { objectsCreated } from './events.ts';
 import { type DropDeps, type Outcome, processObject } from './process.ts';

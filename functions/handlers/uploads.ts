@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { httpHandler } from '../http/handler.ts';
 import { parseJson } from '../http/request.ts';
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { createS3Client } from '../shared/s3.ts';
 
 export const UPLOAD_LIMITS = {

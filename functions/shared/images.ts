@@ -3,9 +3,9 @@
  * base64 text (optionally a data: URL), or `{ s3: { bucket, key } }` in the one bucket the caller allows.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { ENVIRONMENT } from './contract.ts';
 import { createS3Client } from './s3.ts';
 
 export interface S3Location {

@@ -17,10 +17,9 @@ import { objectCreatedRecord } from '../../functions/drop/events.ts';
 import type { DropHandler } from '../../functions/drop/handler.ts';
 import { type DropWatcher, startDropWatcher } from '../../functions/local/drop-watcher.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from '../../functions/local/s3.ts';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { summarizeModels } from '../../functions/shared/models.ts';
 import { logger } from '../../functions/shared/observability.ts';
-import { LOCAL_S3_ENDPOINT_ENV } from '../../functions/shared/s3.ts';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { demoPhoto, gradientPng } from '../http/photos.ts';
 
 const BUCKET = LOCAL_BUCKETS.drop;
@@ -42,7 +41,7 @@ beforeAll(async () => {
   logger.setLogLevel('WARN');
   s3 = await startLocalS3({ port: 0 });
   client = s3.client();
-  process.env[LOCAL_S3_ENDPOINT_ENV] = s3.endpoint;
+  process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
   process.env[ENVIRONMENT.dropBucket] = BUCKET;
   const { handler } = (await import('../../functions/handlers/drop.ts')) as { handler: DropHandler };
   ({ engine } = await import('../../functions/shared/engine.ts'));

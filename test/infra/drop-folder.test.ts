@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DROP_PREFIXES } from '../../infra/drop-folder.ts';
-import { DROP_QUEUE, HANDLERS } from '../../infra/handlers.ts';
+import { DROP_PREFIXES, DROP_QUEUE } from '../../functions/shared/contract.ts';
+import { HANDLERS } from '../../infra/handlers.ts';
 import { logicalId, synth } from './helpers.ts';
 
 describe('DropFolder', () => {

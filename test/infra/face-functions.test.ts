@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DETECTOR_ENV } from '../../functions/core/engine.ts';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { CONTEXT_KEYS, DEFAULT_CONFIG } from '../../infra/config.ts';
-import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
+import { HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
 import { logicalId, type Synthesized, synth } from './helpers.ts';
 
 describe('FaceFunctions', () => {

@@ -10,8 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { type BuildLambdaResult, buildLambda } from '../../infra/build-lambda.ts';
-import { BUNDLE, ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
+import { BUNDLE, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
 import { invokeBundle, lambdaEnvironment } from './bundle-runner.ts';
 import { REPO_ROOT, scratchDir } from './helpers.ts';
 
