@@ -15,15 +15,11 @@ import type { FarPoint } from '../functions/core/compare.ts';
 import { flips } from '../functions/core/embedder.ts';
 import { DEFAULT_MODELS, FaceEngine, type PairFace } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
+import type { Calibration } from '../functions/core/manifest.ts';
 import { findModel, loadManifest } from '../functions/core/models.ts';
 import { isProfile } from '../functions/core/pose.ts';
 import type { RgbImage } from '../functions/core/types.ts';
-import {
-  CALIBRATION_FILE,
-  type Calibration,
-  type CalibrationFile,
-  readCalibration,
-} from '../layers/models/src/build.ts';
+import { CALIBRATION_FILE, type CalibrationFile, readCalibration } from '../layers/models/src/build.ts';
 import {
   cfpPairs,
   dataDir,
@@ -150,7 +146,7 @@ async function verification(detector: string): Promise<VerificationRow[]> {
       detector,
       embedder,
       msPerFace,
-      flips: [flips(findModel(manifest, embedder))],
+      flips: [flips(findModel(manifest, embedder, 'embedder'))],
       ...scoreProtocol(sets, embeddings, profiles),
     });
     console.error(`  ${detector} × ${embedder}: done`);
@@ -164,7 +160,7 @@ async function verification(detector: string): Promise<VerificationRow[]> {
       embedder: names.join('+'),
       weights,
       msPerFace,
-      flips: names.map((n) => flips(findModel(manifest, n))),
+      flips: names.map((n) => flips(findModel(manifest, n, 'embedder'))),
       ...scoreProtocol(sets, fuse(parts, weights), profiles),
     });
     console.error(`  ${detector} × ${names.join('+')}: done`);

@@ -15,15 +15,8 @@ import { Embedder, type FaceEmbedder, FusedEmbedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { faceBack, subjectFace } from './geometry.ts';
 import { LandmarkModel } from './landmarks.ts';
-import {
-  type Calibration,
-  findModel,
-  type LoadedModel,
-  loadManifest,
-  type ManifestEntry,
-  modelsDir,
-  openModel,
-} from './models.ts';
+import type { Calibration, EntryOf, ManifestEntry } from './manifest.ts';
+import { type LoadedModel, loadManifest, modelsDir, openModel } from './models.ts';
 import { isProfile } from './pose.ts';
 import type {
   DetectOptions,
@@ -169,17 +162,13 @@ export class FaceEngine {
     const dir = config.modelsDir ?? modelsDir();
     const manifest = await loadManifest(dir);
     const landmarksName = config.landmarks === undefined ? DEFAULT_MODELS.landmarks : config.landmarks;
-    const detectorModel = detectorName(config);
-    if (findModel(manifest, detectorModel).role !== 'detector') {
-      throw new Error(`${detectorModel} is not a detector`);
-    }
     const embedderName = config.embedder ?? DEFAULT_MODELS.embedder;
     const fusion = manifest.fusions?.find((f) => f.name === embedderName);
     const parts = fusion?.embedders ?? [{ name: embedderName, weight: 1 }];
     const [detector, landmarks, ...embedders] = await Promise.all([
-      openModel(manifest, detectorModel, dir),
-      landmarksName ? openModel(manifest, landmarksName, dir) : undefined,
-      ...parts.map((p) => openModel(manifest, p.name, dir)),
+      openModel(manifest, detectorName(config), dir, 'detector'),
+      landmarksName ? openModel(manifest, landmarksName, dir, 'landmarks') : undefined,
+      ...parts.map((p) => openModel(manifest, p.name, dir, 'embedder')),
     ]);
     const calibration = fusion?.calibration ?? embedders[0]?.spec.calibration;
     if (!calibration && !config.allowUncalibrated) {
@@ -192,7 +181,7 @@ export class FaceEngine {
       sha256: spec.sha256,
       ...(fusion ? { weight } : {}),
     });
-    const faceDetector = await createDetector(detector, (name) => openModel(manifest, name, dir));
+    const faceDetector = await createDetector(detector, (name) => openModel(manifest, name, dir, 'stage'));
     const loaded = embedders.map((model, i) => ({ model, weight: (parts[i] as { weight: number }).weight }));
     return new FaceEngine(
       faceDetector,
@@ -201,7 +190,7 @@ export class FaceEngine {
         ? new FusedEmbedder(
             loaded.map(({ model, weight }) => ({ embedder: new Embedder(model, config.flip), weight })),
           )
-        : new Embedder(embedders[0] as LoadedModel, config.flip),
+        : new Embedder(embedders[0] as LoadedModel<EntryOf<'embedder'>>, config.flip),
       calibration ?? { threshold: Number.NaN, far: [] },
       [
         info(detector),

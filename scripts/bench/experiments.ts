@@ -162,7 +162,7 @@ progress('C. onnxruntime thread settings (embedder)…');
 const dir = modelsDir();
 // The first (or only) embedder the engine fuses.
 const firstEmbedder = engine.models.find((m) => m.role === 'embedder')?.name ?? '';
-const spec = findModel(await loadManifest(dir), firstEmbedder);
+const spec = findModel(await loadManifest(dir), firstEmbedder, 'embedder');
 async function embedderWith(options: ort.InferenceSession.SessionOptions): Promise<Embedder> {
   const session = await ort.InferenceSession.create(join(dir, spec.file), { ...SESSION_OPTIONS, ...options });
   return new Embedder({ spec, session });
