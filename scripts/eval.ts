@@ -19,6 +19,7 @@ import type { Calibration } from '../functions/core/manifest.ts';
 import { findModel, loadManifest } from '../functions/core/models.ts';
 import { isProfile } from '../functions/core/pose.ts';
 import type { RgbImage } from '../functions/core/types.ts';
+import { engineConfig } from '../functions/shared/engine-config.ts';
 import { CALIBRATION_FILE, type CalibrationFile, readCalibration } from '../layers/models/src/build.ts';
 import {
   cfpPairs,
@@ -63,7 +64,9 @@ if (!data.dir) {
   process.exit(0);
 }
 const DATA = data.dir;
-const manifest = await loadManifest();
+// Every detector and embedder is evaluated: of the environment's settings only the models' folder applies.
+const { modelsDir } = engineConfig();
+const manifest = await loadManifest(modelsDir);
 const list = (value: string | undefined, role: string, keep: (name: string) => boolean) =>
   value
     ? value.split(',')
@@ -128,12 +131,12 @@ async function pairFaces(engine: FaceEngine): Promise<Map<string, { image: RgbIm
 async function verification(detector: string): Promise<VerificationRow[]> {
   const rows: VerificationRow[] = [];
   const all = new Map<string, Embeddings>();
-  const faces = await pairFaces(await FaceEngine.load({ detector, allowUncalibrated: true }));
+  const faces = await pairFaces(await FaceEngine.load({ modelsDir, detector, allowUncalibrated: true }));
   const profiles = new Set(
     [...faces].filter(([, { face }]) => isProfile(face.detected)).map(([file]) => file),
   );
   for (const embedder of embedders) {
-    const engine = await FaceEngine.load({ detector, embedder, allowUncalibrated: true });
+    const engine = await FaceEngine.load({ modelsDir, detector, embedder, allowUncalibrated: true });
     const embeddings: Embeddings = new Map();
     const started = performance.now();
     for (const [file, { image, face }] of faces) {
@@ -176,7 +179,7 @@ interface DetectionRow {
 }
 
 async function detection(detector: string): Promise<DetectionRow> {
-  const engine = await FaceEngine.load({ detector, allowUncalibrated: true });
+  const engine = await FaceEngine.load({ modelsDir, detector, allowUncalibrated: true });
   const results: ImageResult[] = [];
   const started = performance.now();
   const wider = Number.isFinite(limit) ? widerImages(DATA).slice(0, limit) : widerImages(DATA);

@@ -11,15 +11,17 @@ import type { EntryOf, InputSpec, Manifest, ManifestEntry, Role } from './manife
 // Off unless the operator sets it; it would also write to ~/.cache and try to upload.
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
-/** `FACEVERIFY_MODELS_DIR`, else the converter's build folder in this checkout. */
-export function modelsDir(): string {
-  return (
-    process.env.FACEVERIFY_MODELS_DIR ??
-    join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'layers', 'models', 'build')
-  );
-}
+/** The converter's build folder in this checkout: where the engine looks unless told otherwise. */
+export const DEFAULT_MODELS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'layers',
+  'models',
+  'build',
+);
 
-export async function loadManifest(dir = modelsDir()): Promise<Manifest> {
+export async function loadManifest(dir = DEFAULT_MODELS_DIR): Promise<Manifest> {
   try {
     return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   } catch (error) {
@@ -51,13 +53,8 @@ export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
 };
 
-export async function openModel<R extends Role = Role>(
-  manifest: Manifest,
-  name: string,
-  dir = modelsDir(),
-  role?: R,
-): Promise<LoadedModel<EntryOf<R>>> {
-  const spec = findModel(manifest, name, role);
+/** An onnxruntime session for a manifest entry's file in `dir`. */
+export async function openModel<E extends ManifestEntry>(spec: E, dir: string): Promise<LoadedModel<E>> {
   const session = await ort.InferenceSession.create(join(dir, spec.file), SESSION_OPTIONS);
   return { spec, session };
 }

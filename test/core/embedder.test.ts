@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Embedder, flipHorizontal } from '../../functions/core/embedder.ts';
 import type { EntryOf } from '../../functions/core/manifest.ts';
-import { type LoadedModel, loadManifest, openModel } from '../../functions/core/models.ts';
+import {
+  DEFAULT_MODELS_DIR,
+  findModel,
+  type LoadedModel,
+  loadManifest,
+  openModel,
+} from '../../functions/core/models.ts';
 import type { RgbImage } from '../../functions/core/types.ts';
 import { noiseBytes } from './fixtures.ts';
 
@@ -11,8 +17,8 @@ let mobilefacenet: LoadedModel<EntryOf<'embedder'>>;
 beforeAll(async () => {
   const manifest = await loadManifest();
   [dlib, mobilefacenet] = await Promise.all([
-    openModel(manifest, 'dlib-resnet', undefined, 'embedder'),
-    openModel(manifest, 'mobilefacenet', undefined, 'embedder'),
+    openModel(findModel(manifest, 'dlib-resnet', 'embedder'), DEFAULT_MODELS_DIR),
+    openModel(findModel(manifest, 'mobilefacenet', 'embedder'), DEFAULT_MODELS_DIR),
   ]);
 });
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DETECTOR_ENV } from '../../functions/core/engine.ts';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
+import { engineConfig } from '../../functions/shared/engine-config.ts';
 import { CONTEXT_KEYS, DEFAULT_CONFIG } from '../../infra/config.ts';
 import { HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
 import { logicalId, type Synthesized, synth } from './helpers.ts';
@@ -52,7 +52,7 @@ describe('FaceFunctions', () => {
   });
 
   it('tells every function which detector to load, by the name the engine reads', () => {
-    expect(ENVIRONMENT.detector).toBe(DETECTOR_ENV);
+    expect(engineConfig({ [ENVIRONMENT.detector]: 'mtcnn' }).detector).toBe('mtcnn');
     const mediapipe = synth({ [CONTEXT_KEYS.detector]: 'facemesh-detection-full' });
     for (const [{ stack, template }, detector] of [
       [synthesized, DEFAULT_CONFIG.detector],
