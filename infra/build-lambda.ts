@@ -14,6 +14,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { mebibytes } from '../functions/core/image-size.ts';
 import { BUNDLE, HANDLERS, type HandlerSpec, TARGET } from './handlers.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -94,7 +95,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
   const bytes = await folderSize(outDir);
   if (bytes > SIZE_BUDGET_BYTES) {
     throw new BuildLambdaError(
-      `${relative(root, outDir)} is ${mib(bytes)}, over its ${mib(SIZE_BUDGET_BYTES)} budget: ` +
+      `${relative(root, outDir)} is ${mebibytes(bytes)}, over its ${mebibytes(SIZE_BUDGET_BYTES)} budget: ` +
         'trim a native package or shrink a model before raising SIZE_BUDGET_BYTES.',
     );
   }
@@ -299,16 +300,12 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 async function main(): Promise<void> {
   const outFlag = process.argv.indexOf('--out');
   const outDir = outFlag >= 0 ? process.argv[outFlag + 1] : undefined;
   const result = await buildLambda(outDir ? { outDir } : {});
   console.log(
-    `${relative(process.cwd(), result.outDir) || '.'}: ${mib(result.bytes)} of ${mib(SIZE_BUDGET_BYTES)}`,
+    `${relative(process.cwd(), result.outDir) || '.'}: ${mebibytes(result.bytes)} of ${mebibytes(SIZE_BUDGET_BYTES)}`,
   );
   console.log(`  bundles:  ${result.bundles.join(', ')}`);
   console.log(`  packages: ${result.packages.join(', ')}`);

@@ -195,6 +195,13 @@ export class FaceEngine {
     return decodeImage(bytes, this.config.decodeLimits);
   }
 
+  /** One image of a pair, decoded: its errors name it (`details.image`), as the face search's do. */
+  private decodeAs(bytes: Uint8Array, role: ImageRole): Promise<RgbImage> {
+    return this.decode(bytes).catch((error: unknown) => {
+      throw error instanceof FaceVerifyError ? error.withDetails({ image: role }) : error;
+    });
+  }
+
   async detect(bytes: Uint8Array, request: DetectRequest = {}): Promise<DetectResponse> {
     const clock = new Stopwatch();
     const image = await this.decode(bytes);
@@ -297,10 +304,10 @@ export class FaceEngine {
    */
   async verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
     const clock = new Stopwatch();
-    const [a, b] = await Promise.all([
+    const [a, b] = await settlePair(
       this.prepareTimed(source, 'source', false),
       this.prepareTimed(target, 'target', request.allTargetFaces ?? false),
-    ]);
+    );
     const verdict = this.compare(a.prepared, b.prepared, request);
     for (const stage of STAGES) clock.laps[stage] = Math.max(a.laps[stage], b.laps[stage]);
     return { ...verdict, timings: clock.finish() };
@@ -316,7 +323,7 @@ export class FaceEngine {
 
   private async prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean) {
     const clock = new Stopwatch();
-    const image = await this.decode(bytes);
+    const image = await this.decodeAs(bytes, role);
     clock.lap('decode');
     const faces = await this.pairFaces(image, role, everyFace);
     clock.lap('detect');
@@ -409,6 +416,18 @@ function modelInfos(plan: ModelPlan): ModelInfo[] {
  */
 export async function engineModels(config: EngineConfig = {}): Promise<ModelInfo[]> {
   return modelInfos(planModels(await loadManifest(config.modelsDir ?? DEFAULT_MODELS_DIR), config));
+}
+
+/**
+ * Both images' results, or one error for the pair, the same whichever failed first: an image that
+ * cannot be used (unreadable, too small, too large…) before a missing face, the source before the target.
+ */
+export async function settlePair<S, T>(source: Promise<S>, target: Promise<T>): Promise<[S, T]> {
+  const [s, t] = await Promise.allSettled([source, target]);
+  if (s.status === 'fulfilled' && t.status === 'fulfilled') return [s.value, t.value];
+  const failures = [s, t].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const noFace = (e: unknown) => e instanceof FaceVerifyError && e.code === 'NoFaceDetected';
+  throw failures.find((e) => !noFace(e)) ?? failures[0];
 }
 
 /** The public shape of a face, without what only the engine uses. */

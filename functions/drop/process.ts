@@ -15,6 +15,7 @@
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import type { FaceEngine } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { imageSizeError } from '../core/image-size.ts';
 import { summarizeModels } from '../shared/models.ts';
 import type { ObjectCreated } from './events.ts';
 import {
@@ -39,7 +40,7 @@ import {
 } from './results.ts';
 import { type DropStore, type StoredObject, sameVersion, unquoteETag, type WriteCondition } from './store.ts';
 
-export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'decode' | 'models'>;
+export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'models'>;
 
 export interface DropDeps {
   store: DropStore;
@@ -147,43 +148,24 @@ async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]):
     };
     return { pairId, ...resultInputs(files), error };
   }
-  const pair = files as [StoredObject, StoredObject];
-  let bytes: Uint8Array[] = [];
+  const [source, target] = files as [StoredObject, StoredObject];
   try {
-    bytes = await Promise.all([
-      readImage(deps.store, pair[0], 'source'),
-      readImage(deps.store, pair[1], 'target'),
+    const bytes = await Promise.all([
+      readImage(deps.store, source, 'source'),
+      readImage(deps.store, target, 'target'),
     ]);
-    const verified = await deps.engine.verify(bytes[0] as Uint8Array, bytes[1] as Uint8Array);
-    return { pairId, ...resultInputs(pair), ...verified, model: summarizeModels(deps.engine.models) };
+    const verified = await deps.engine.verify(...bytes);
+    return { pairId, ...resultInputs(files), ...verified, model: summarizeModels(deps.engine.models) };
   } catch (error) {
-    const failure = uploaderError(error, await blame(deps.engine, error, pair, bytes));
+    // Every uploader error about one image of the pair names it, the engine's as the reads'.
+    const image = error instanceof FaceVerifyError ? error.details?.image : undefined;
+    const failure = uploaderError(
+      error,
+      image === 'source' ? source : image === 'target' ? target : undefined,
+    );
     if (!failure) throw error;
-    return { pairId, ...resultInputs(pair), error: failure };
+    return { pairId, ...resultInputs(files), error: failure };
   }
-}
-
-/**
- * The file of the pair an uploader error is about. The engine names the image when it found no face;
- * a decoding error names none, so the source is decoded alone to tell.
- */
-async function blame(
-  engine: DropEngine,
-  error: unknown,
-  pair: [StoredObject, StoredObject],
-  bytes: Uint8Array[],
-): Promise<StoredObject | undefined> {
-  if (!(error instanceof FaceVerifyError)) return undefined;
-  const image = error.details?.image;
-  if (image === 'source') return pair[0];
-  if (image === 'target') return pair[1];
-  const source = bytes[0];
-  if (!source) return undefined;
-  const sourceDecodes = await engine.decode(source).then(
-    () => true,
-    () => false,
-  );
-  return sourceDecodes ? pair[1] : pair[0];
 }
 
 async function detect(deps: DropDeps, object: StoredObject): Promise<DetectResult> {
@@ -271,14 +253,8 @@ async function parkOnLastAttempt<T>(
 }
 
 async function readImage(store: DropStore, object: StoredObject, image: string): Promise<Uint8Array> {
-  const { maxBytes } = DEFAULT_DECODE_LIMITS;
-  if (object.size > maxBytes) {
-    throw new FaceVerifyError(
-      'ImageTooLarge',
-      `${object.key} is ${object.size} bytes; the limit is ${maxBytes} bytes.`,
-      { details: { image } },
-    );
-  }
+  const tooLarge = imageSizeError(object.key, object.size, DEFAULT_DECODE_LIMITS.maxBytes, { image });
+  if (tooLarge) throw tooLarge;
   const read = await store.read(object.key);
   if (!read || read.eTag !== object.eTag) {
     throw new Error(`${object.key} changed while it was being processed`);

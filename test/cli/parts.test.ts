@@ -21,7 +21,7 @@ import { isPair, parsePairs } from '../../functions/cli/pairs.ts';
 import { type Engine, runCli } from '../../functions/cli/run.ts';
 import { mapOrdered } from '../../functions/cli/stream.ts';
 import { DEFAULT_DETECT_OPTIONS } from '../../functions/core/detector.ts';
-import type { DetectResponse, VerifyResponse } from '../../functions/core/engine.ts';
+import type { DetectResponse, ImageRole, VerifyResponse } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import type { Face } from '../../functions/core/types.ts';
 
@@ -349,11 +349,18 @@ describe('runCli over a fake engine', () => {
     prepare: [],
   };
 
-  const parse = (bytes: Uint8Array) => {
+  /** As the engine: an image of a pair (`role`) is named in its errors. */
+  const parse = (bytes: Uint8Array, role?: ImageRole) => {
     const text = Buffer.from(bytes).toString();
     if (text === 'noface') return 0;
     const m = /^faces (\d+)$/.exec(text);
-    if (!m) throw new FaceVerifyError('InvalidImage', 'The data is not an image.');
+    if (!m) {
+      throw new FaceVerifyError(
+        'InvalidImage',
+        'The data is not an image.',
+        role && { details: { image: role } },
+      );
+    }
     return Number(m[1]);
   };
   const engine: Engine = {
@@ -370,7 +377,7 @@ describe('runCli over a fake engine', () => {
     // One image's side: its face count stands in for the embedding.
     prepare: async (bytes, role) => {
       calls.prepare.push(role);
-      const n = parse(bytes);
+      const n = parse(bytes, role);
       if (n === 0) {
         throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
           details: { image: role },
@@ -486,7 +493,6 @@ describe('runCli over a fake engine', () => {
       'InvalidRequest undefined',
       'NotFound target',
       'NoFaceDetected source',
-      // The fake's decode error says nothing of the image: the CLI knows which one it was preparing.
       'InvalidImage target',
       false,
     ]);

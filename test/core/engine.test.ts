@@ -118,6 +118,31 @@ describe('FaceEngine', () => {
     expect((error as FaceVerifyError).toJSON()).toMatchObject({ code: 'NoFaceDetected', image: 'target' });
   });
 
+  it('names the image of a pair that cannot be decoded, the source first when neither can', async () => {
+    const broken = noiseBytes(4096);
+    const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => expect.unreachable(),
+        (e: FaceVerifyError) => e.toJSON(),
+      );
+    expect(await failure(engine.verify(broken, group))).toMatchObject({
+      code: 'InvalidImage',
+      image: 'source',
+    });
+    expect(await failure(engine.verify(group, tiny))).toMatchObject({
+      code: 'ImageTooSmall',
+      image: 'target',
+    });
+    expect(await failure(engine.verify(tiny, broken))).toMatchObject({
+      code: 'ImageTooSmall',
+      image: 'source',
+    });
+    expect(await failure(engine.prepare(broken, 'target'))).toMatchObject({ image: 'target' });
+  });
+
   it.skipIf(!hasCfp)(
     'finds a tilted profile by turning the photo, with its landmarks on the upright photo',
     async () => {

@@ -212,7 +212,7 @@ describe('files that cannot be judged', () => {
       keys: [a.key, b.key],
       eTags: [a.eTag, b.eTag],
       completedAt: AT,
-      error: { ...(decoding as FaceVerifyError).toJSON(), key: a.key },
+      error: { ...(decoding as FaceVerifyError).toJSON(), image: 'source', key: a.key },
     });
     expect(await keys('incoming/')).toEqual([]);
   });
@@ -279,7 +279,7 @@ describe('files that cannot be judged', () => {
       completedAt: AT,
       error: {
         code: 'ImageTooLarge',
-        message: 'incoming/detect/huge.jpg is 22020096 bytes; the limit is 20971520 bytes.',
+        message: 'incoming/detect/huge.jpg is 21.0 MiB; the limit is 20.0 MiB.',
         image: 'image',
         key: big.key,
       },
