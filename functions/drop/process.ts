@@ -38,7 +38,14 @@ import {
   summarizeResult,
   uploaderError,
 } from './results.ts';
-import { type DropStore, type StoredObject, sameVersion, unquoteETag, type WriteCondition } from './store.ts';
+import {
+  type DropStore,
+  type StoredJson,
+  type StoredObject,
+  sameVersion,
+  unquoteETag,
+  type WriteCondition,
+} from './store.ts';
 
 export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'models'>;
 
@@ -103,7 +110,7 @@ async function processPairFile(
   attempt: Attempt,
 ): Promise<Outcome> {
   const resultKey = pairResultKey(pairId);
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  return writeOnce(deps.store, resultKey, attempt, async () => {
     const files = (await deps.store.list(pairPrefix(pairId))).filter((file) => !isFolderMarker(file.key));
     const self = current(files, event);
     if (!self) return 'Stale';
@@ -120,23 +127,13 @@ async function processPairFile(
       return 'Duplicate';
     }
     if (files.length < 2) return 'Waiting';
-    const condition = writeCondition(existing);
-    const parked: PairResult = {
-      pairId,
-      ...resultInputs(files.slice(0, 2)),
-      error: processingFailed(attempt.count),
+    return {
+      existing,
+      listed: files,
+      parked: { pairId, ...resultInputs(files.slice(0, 2)), error: processingFailed(attempt.count) },
+      judge: () => judgePair(deps, pairId, files),
     };
-    const result = await parkOnLastAttempt(
-      attempt,
-      () => judgePair(deps, pairId, files),
-      () => deps.store.writeJson(resultKey, parked, condition),
-    );
-    if (await deps.store.writeJson(resultKey, result, condition)) {
-      await deleteSettled(deps.store, files, summarizeResult(result));
-      return 'Written';
-    }
-  }
-  throw new Error(`${resultKey} kept changing while it was being written`);
+  });
 }
 
 /** The first two files in key order, or every file when there are more than two. */
@@ -204,7 +201,7 @@ async function processSingle(
   attempt: Attempt,
   make: (object: StoredObject) => Promise<DropResult>,
 ): Promise<Outcome> {
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  return writeOnce(deps.store, resultKey, attempt, async () => {
     const self = current(await deps.store.list(event.key), event);
     if (!self) return 'Stale';
     const existing = await deps.store.readJson(resultKey);
@@ -212,15 +209,44 @@ async function processSingle(
       await deps.store.delete([self.key]);
       return 'Duplicate';
     }
-    const condition = writeCondition(existing);
-    const parked = { ...resultInputs([self]), error: processingFailed(attempt.count) };
-    const result = await parkOnLastAttempt(
-      attempt,
-      () => make(self),
-      () => deps.store.writeJson(resultKey, parked, condition),
+    return {
+      existing,
+      listed: [self],
+      parked: { ...resultInputs([self]), error: processingFailed(attempt.count) },
+      judge: () => make(self),
+    };
+  });
+}
+
+/** What a round found to write: the result's current version, the uploads listed, and the job. */
+interface Judgement {
+  existing: StoredJson | undefined;
+  /** Deleted once the result is written, those of them it accounts for. */
+  listed: readonly StoredObject[];
+  /** Written instead when the job fails on the event's last attempt. */
+  parked: DropResult;
+  judge(): Promise<DropResult>;
+}
+
+/**
+ * Writes a result once: each round looks afresh (and may find nothing to do), then writes on
+ * condition that the result is still the version it read; a round that loses that race starts over.
+ */
+async function writeOnce(
+  store: DropStore,
+  resultKey: string,
+  attempt: Attempt,
+  look: () => Promise<Outcome | Judgement>,
+): Promise<Outcome> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const found = await look();
+    if (typeof found === 'string') return found;
+    const condition = writeCondition(found.existing);
+    const result = await parkOnLastAttempt(attempt, found.judge, () =>
+      store.writeJson(resultKey, found.parked, condition),
     );
-    if (await deps.store.writeJson(resultKey, result, condition)) {
-      await deps.store.delete([self.key]);
+    if (await store.writeJson(resultKey, result, condition)) {
+      await deleteSettled(store, found.listed, summarizeResult(result));
       return 'Written';
     }
   }
