@@ -334,7 +334,8 @@ export class FaceEngine {
 
   /**
    * verify's verdict on two prepared images: the source's face against the target's (or each of them),
-   * decided on the exact similarity at the threshold for the pair's pose; rounded only for the answer.
+   * decided, and the best of several target faces chosen, on the exact similarity at the threshold for
+   * the pair's pose; rounded only for the answer.
    */
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
     const sourceFace = source.faces[0] as PairFace;
@@ -349,10 +350,10 @@ export class FaceEngine {
         match: isMatch(similarity, applied),
         far: far.length ? roundFar(estimateFar(similarity, far)) : Number.NaN,
       };
-      return { answer, pose, threshold: applied };
+      return { answer, similarity, pose, threshold: applied };
     });
     const best = request.allTargetFaces
-      ? compared.reduce((a, b) => (b.answer.similarity > a.answer.similarity ? b : a))
+      ? compared.reduce((a, b) => (b.similarity > a.similarity ? b : a))
       : (compared[0] as (typeof compared)[0]);
     const result: VerifyResult = {
       match: best.answer.match,

@@ -118,6 +118,28 @@ describe('FaceEngine', () => {
     expect((error as FaceVerifyError).toJSON()).toMatchObject({ code: 'NoFaceDetected', image: 'target' });
   });
 
+  it('decides, and picks the best target face, on the exact similarity, rounded only in the answer', () => {
+    const landmarks: Face['landmarks'] = {
+      leftEye: [30, 40],
+      rightEye: [70, 40],
+      nose: [50, 60],
+      mouthLeft: [35, 80],
+      mouthRight: [65, 80],
+    };
+    const face = (x: number) => ({
+      box: { x, y: 0, width: 100, height: 100 },
+      score: 0.99,
+      landmarks,
+      detected: landmarks,
+    });
+    const unit = (cos: number) => Float32Array.of(cos, Math.sqrt(1 - cos * cos));
+    const source = { faces: [face(0)], embeddings: [unit(1)] };
+    const target = { faces: [face(0), face(200)], embeddings: [unit(0.49996), unit(0.49998)] };
+    const result = engine.compare(source, target, { threshold: 0.5, allTargetFaces: true });
+    expect(result).toMatchObject({ match: false, similarity: 0.5, threshold: 0.5 });
+    expect(result.target.box.x).toBe(200);
+  });
+
   it('names the image of a pair that cannot be decoded, the source first when neither can', async () => {
     const broken = noiseBytes(4096);
     const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
