@@ -94,6 +94,12 @@ export interface DetectorOptions extends Required<DetectOptions> {
 // of LFW and the deepface pairs scores ≥ 0.9.
 export const DEFAULT_DETECT_OPTIONS: DetectorOptions = { minScore: 0.7, maxFaces: 100, tiles: true };
 
+/** The detect options a request may set (HTTP and CLI alike), and their ranges. */
+export const DETECT_OPTION_RANGES = {
+  minScore: { min: 0.05, max: 1 },
+  maxFaces: { min: 1, max: DEFAULT_DETECT_OPTIONS.maxFaces, integer: true },
+} as const;
+
 const NMS_IOU = 0.3;
 /** Candidates down to this score join the weighted blend of a face's box and keypoints. */
 const BLEND_FLOOR = 0.3;
