@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from '../functions/shared/contract.ts';
+import { ENVIRONMENT, powertoolsEnvironment } from '../functions/shared/contract.ts';
 import type { Detector } from './config.ts';
 import { HANDLER_NAMES, HANDLERS, type HandlerName, imageCommand, TARGET } from './handlers.ts';
 
@@ -61,8 +61,7 @@ export class FaceFunctions extends Construct {
         memorySize: spec.memoryMiB,
         timeout: Duration.seconds(spec.timeoutSeconds),
         environment: {
-          POWERTOOLS_SERVICE_NAME: `faceverify-${name}`,
-          POWERTOOLS_METRICS_NAMESPACE: 'FaceVerify',
+          ...powertoolsEnvironment(name),
           [ENVIRONMENT.detector]: props.detector,
         },
         role,

@@ -30,7 +30,22 @@ export const ENVIRONMENT = {
   port: 'PORT',
   s3Port: 'S3_PORT',
   idpPort: 'IDP_PORT',
+  /** Read by Powertools itself: see powertoolsEnvironment. */
+  powertoolsService: 'POWERTOOLS_SERVICE_NAME',
+  powertoolsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
+
+/**
+ * Powertools' service name (the log field and metric dimension `service`) and metric namespace for one
+ * Lambda function (`faceverify-detect`), or for a process that serves them all (`faceverify`). The CDK
+ * sets them on each function; observability.ts fills them in where they are unset.
+ */
+export function powertoolsEnvironment(functionName?: string): Record<string, string> {
+  return {
+    [ENVIRONMENT.powertoolsService]: functionName ? `faceverify-${functionName}` : 'faceverify',
+    [ENVIRONMENT.powertoolsNamespace]: 'FaceVerify',
+  };
+}
 
 /** The drop folder's two top-level folders: uploads arrive in one, answers are written to the other. */
 export const DROP_PREFIXES = { incoming: 'incoming/', results: 'results/' } as const;
