@@ -1,7 +1,7 @@
 /**
  * `npm run build:lambda`: writes exactly the folder the Lambda image copies (dist/lambda):
  *
- *   <handler>.mjs(.map)  one ESM bundle per HANDLERS entry, native packages left external
+ *   <handler>.mjs(.map)  one ESM bundle per FUNCTIONS entry, native packages left external
  *   node_modules/        onnxruntime-node and sharp with their runtime dependencies, TARGET binaries only
  *   models/              the built ONNX models and their manifest.json
  *   Dockerfile           infra/Dockerfile, so the folder is the complete Docker build context
@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { mebibytes } from '../functions/core/image-size.ts';
-import { BUNDLE, HANDLERS, type HandlerSpec, TARGET } from './handlers.ts';
+import { BUNDLE, FUNCTIONS, type FunctionSpec, TARGET } from './functions.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCKERFILE = fileURLToPath(new URL('Dockerfile', import.meta.url));
@@ -48,7 +48,7 @@ export interface BuildLambdaOptions {
   readonly root?: string;
   /** Output folder, emptied first. */
   readonly outDir?: string;
-  readonly handlers?: Readonly<Record<string, HandlerSpec>>;
+  readonly handlers?: Readonly<Record<string, FunctionSpec>>;
   readonly modelsDir?: string;
 }
 
@@ -70,7 +70,7 @@ export class BuildLambdaError extends Error {
 export async function buildLambda(options: BuildLambdaOptions = {}): Promise<BuildLambdaResult> {
   const root = options.root ?? REPO_ROOT;
   const outDir = resolve(options.outDir ?? join(root, 'dist', 'lambda'));
-  const handlers = options.handlers ?? HANDLERS;
+  const handlers = options.handlers ?? FUNCTIONS;
   const modelsDir = options.modelsDir ?? join(root, 'layers', 'models', 'build');
 
   if (!relative(outDir, root).startsWith('..')) {
@@ -112,7 +112,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
 
 export async function assertEntriesExist(
   root: string,
-  handlers: Readonly<Record<string, HandlerSpec>>,
+  handlers: Readonly<Record<string, FunctionSpec>>,
 ): Promise<void> {
   const missing: string[] = [];
   for (const [name, spec] of Object.entries(handlers)) {
@@ -121,7 +121,7 @@ export async function assertEntriesExist(
   if (missing.length > 0) {
     throw new BuildLambdaError(
       `Missing handler entry points (each must export \`handler\`):\n${missing.join('\n')}\n` +
-        'Write them, or update HANDLERS in infra/handlers.ts if they moved.',
+        'Write them, or update FUNCTIONS in infra/functions.ts if they moved.',
     );
   }
 }
@@ -160,7 +160,7 @@ async function listModels(modelsDir: string): Promise<string[]> {
 async function bundleHandlers(
   root: string,
   outDir: string,
-  handlers: Readonly<Record<string, HandlerSpec>>,
+  handlers: Readonly<Record<string, FunctionSpec>>,
   external: readonly string[],
 ): Promise<string[]> {
   const result = await build({

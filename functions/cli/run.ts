@@ -86,7 +86,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
 }
 
 type Out = (text: string) => void | Promise<void>;
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: FaceVerifyError };
+/** What one file or pair became: its answer, or the error printed on its line. */
+type ItemResult<T> = { ok: true; value: T } | { ok: false; error: FaceVerifyError };
 
 async function detectFiles(
   engine: Engine,
@@ -138,7 +139,7 @@ async function verifyPairs(
   await mapOrdered(
     entries,
     concurrency,
-    async (entry): Promise<Outcome<VerifyResult>> => {
+    async (entry): Promise<ItemResult<VerifyResult>> => {
       if (!isPair(entry)) return { ok: false, error: entry.error };
       const context = `line ${entry.line} of ${command.tsv}`;
       return attempt(context, () => verifyFiles(cache, engine, entry.pathA, entry.pathB, command.threshold));
@@ -187,7 +188,7 @@ async function verifyFiles(
 }
 
 /** FaceVerifyErrors become the input's outcome; anything else is a bug and stops the run, with context. */
-async function attempt<T>(context: string, run: () => Promise<T>): Promise<Outcome<T>> {
+async function attempt<T>(context: string, run: () => Promise<T>): Promise<ItemResult<T>> {
   try {
     return { ok: true, value: await run() };
   } catch (error) {

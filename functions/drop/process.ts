@@ -27,7 +27,7 @@ import {
   rejectedResultKey,
 } from './keys.ts';
 import {
-  type DetectResult,
+  type DetectJobResult,
   type DropError,
   type DropResult,
   type PairResult,
@@ -60,7 +60,8 @@ export interface Attempt {
   last: boolean;
 }
 
-export type Outcome =
+/** What handling one event did, counted as a metric of that name (docs/observability.md). */
+export type DropOutcome =
   /** This event wrote the object's result. */
   | 'Written'
   /** The first file of a pair: nothing to do until the second arrives. */
@@ -83,7 +84,7 @@ export async function processObject(
   deps: DropDeps,
   event: ObjectCreated,
   attempt: Attempt,
-): Promise<Outcome> {
+): Promise<DropOutcome> {
   const target = parseDropKey(event.key);
   switch (target.kind) {
     case 'ignored':
@@ -108,7 +109,7 @@ async function processPairFile(
   pairId: string,
   event: ObjectCreated,
   attempt: Attempt,
-): Promise<Outcome> {
+): Promise<DropOutcome> {
   const resultKey = pairResultKey(pairId);
   return writeOnce(deps.store, resultKey, attempt, async () => {
     const files = (await deps.store.list(pairPrefix(pairId))).filter((file) => !isFolderMarker(file.key));
@@ -165,7 +166,7 @@ async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]):
   }
 }
 
-async function detect(deps: DropDeps, object: StoredObject): Promise<DetectResult> {
+async function detect(deps: DropDeps, object: StoredObject): Promise<DetectJobResult> {
   try {
     const detected = await deps.engine.detect(await readImage(deps.store, object, 'image'));
     return { ...resultInputs([object]), ...detected, model: summarizeModels(deps.engine.models) };
@@ -182,7 +183,7 @@ async function reject(
   event: ObjectCreated,
   attempt: Attempt,
   error: DropError,
-): Promise<Outcome> {
+): Promise<DropOutcome> {
   const outcome = await processSingle(deps, event, rejectedResultKey(event.key), attempt, async (object) => {
     const result: RejectedResult = { ...resultInputs([object]), error: { ...error, key: object.key } };
     return result;
@@ -200,7 +201,7 @@ async function processSingle(
   resultKey: string,
   attempt: Attempt,
   make: (object: StoredObject) => Promise<DropResult>,
-): Promise<Outcome> {
+): Promise<DropOutcome> {
   return writeOnce(deps.store, resultKey, attempt, async () => {
     const self = current(await deps.store.list(event.key), event);
     if (!self) return 'Stale';
@@ -236,8 +237,8 @@ async function writeOnce(
   store: DropStore,
   resultKey: string,
   attempt: Attempt,
-  look: () => Promise<Outcome | Judgement>,
-): Promise<Outcome> {
+  look: () => Promise<DropOutcome | Judgement>,
+): Promise<DropOutcome> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const found = await look();
     if (typeof found === 'string') return found;

@@ -1,7 +1,7 @@
 /**
- * The one list of Lambda handlers, shared by `build-lambda.ts` (what to bundle) and `FaceFunctions`
- * (what to deploy), so the image and the stack cannot disagree. Free of CDK imports on purpose:
- * the build script loads it without loading aws-cdk-lib.
+ * The one list of Lambda functions (each a handler module, its memory and its timeout), shared by
+ * `build-lambda.ts` (what to bundle) and `FaceFunctions` (what to deploy), so the image and the stack
+ * cannot disagree. Free of CDK imports on purpose: the build script loads it without aws-cdk-lib.
  *
  * Sizing from `npm run bench` (docs/benchmarks.md): a verification of two ~1920 px photos costs
  * ≈0.23 CPU-seconds, a tiled detection of one ≈0.33 s; models load in ≈0.33 s and a cold bundled
@@ -25,24 +25,24 @@
  */
 export const TARGET = { platform: 'linux', arch: 'x64', libc: 'glibc', node: 'node20' } as const;
 
-export interface HandlerSpec {
+export interface FunctionSpec {
   /** Module under the repository root whose `handler` export Lambda calls. */
   readonly entry: string;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
 }
 
-export const HANDLERS = {
+export const FUNCTIONS = {
   detect: { entry: 'functions/handlers/detect.ts', memoryMiB: 2048, timeoutSeconds: 15 },
   verify: { entry: 'functions/handlers/verify.ts', memoryMiB: 2048, timeoutSeconds: 20 },
   uploads: { entry: 'functions/handlers/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
   meta: { entry: 'functions/handlers/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
   // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
   drop: { entry: 'functions/handlers/drop.ts', memoryMiB: 2048, timeoutSeconds: 60 },
-} as const satisfies Record<string, HandlerSpec>;
+} as const satisfies Record<string, FunctionSpec>;
 
-export type HandlerName = keyof typeof HANDLERS;
-export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
+export type FunctionName = keyof typeof FUNCTIONS;
+export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 /** Layout of the folder `build-lambda.ts` writes and the Dockerfile copies. */
 export const BUNDLE = {
@@ -54,6 +54,6 @@ export const BUNDLE = {
 } as const;
 
 /** The image CMD that selects one handler: Lambda resolves `<file>.handler` in the task root. */
-export function imageCommand(name: HandlerName): string[] {
+export function imageCommand(name: FunctionName): string[] {
   return [`${name}.handler`];
 }
