@@ -18,9 +18,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { isPublicRoute } from '../functions/http/routes.ts';
 import type { ApiAuth } from './api-auth.ts';
-import type { HandlerName } from './handlers.ts';
+import type { FunctionName } from './functions.ts';
 
-type ApiHandlerName = Exclude<HandlerName, 'drop'>;
+type ApiHandlerName = Exclude<FunctionName, 'drop'>;
 
 interface RouteSpec {
   readonly method: HttpMethod;

@@ -1,7 +1,7 @@
 /**
  * `npm run build:lambda`: writes exactly the folder the Lambda image copies (dist/lambda):
  *
- *   <handler>.mjs(.map)  one ESM bundle per HANDLERS entry, native packages left external
+ *   <handler>.mjs(.map)  one ESM bundle per FUNCTIONS entry, native packages left external
  *   node_modules/        onnxruntime-node and sharp with their runtime dependencies, TARGET binaries only
  *   models/              the built ONNX models and their manifest.json
  *   Dockerfile           infra/Dockerfile, so the folder is the complete Docker build context
@@ -14,7 +14,8 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE, HANDLERS, type HandlerSpec, TARGET } from './handlers.ts';
+import { mebibytes } from '../functions/core/image-size.ts';
+import { BUNDLE, FUNCTIONS, type FunctionSpec, TARGET } from './functions.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCKERFILE = fileURLToPath(new URL('Dockerfile', import.meta.url));
@@ -47,7 +48,7 @@ export interface BuildLambdaOptions {
   readonly root?: string;
   /** Output folder, emptied first. */
   readonly outDir?: string;
-  readonly handlers?: Readonly<Record<string, HandlerSpec>>;
+  readonly handlers?: Readonly<Record<string, FunctionSpec>>;
   readonly modelsDir?: string;
 }
 
@@ -69,7 +70,7 @@ export class BuildLambdaError extends Error {
 export async function buildLambda(options: BuildLambdaOptions = {}): Promise<BuildLambdaResult> {
   const root = options.root ?? REPO_ROOT;
   const outDir = resolve(options.outDir ?? join(root, 'dist', 'lambda'));
-  const handlers = options.handlers ?? HANDLERS;
+  const handlers = options.handlers ?? FUNCTIONS;
   const modelsDir = options.modelsDir ?? join(root, 'layers', 'models', 'build');
 
   if (!relative(outDir, root).startsWith('..')) {
@@ -94,7 +95,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
   const bytes = await folderSize(outDir);
   if (bytes > SIZE_BUDGET_BYTES) {
     throw new BuildLambdaError(
-      `${relative(root, outDir)} is ${mib(bytes)}, over its ${mib(SIZE_BUDGET_BYTES)} budget: ` +
+      `${relative(root, outDir)} is ${mebibytes(bytes)}, over its ${mebibytes(SIZE_BUDGET_BYTES)} budget: ` +
         'trim a native package or shrink a model before raising SIZE_BUDGET_BYTES.',
     );
   }
@@ -111,7 +112,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
 
 export async function assertEntriesExist(
   root: string,
-  handlers: Readonly<Record<string, HandlerSpec>>,
+  handlers: Readonly<Record<string, FunctionSpec>>,
 ): Promise<void> {
   const missing: string[] = [];
   for (const [name, spec] of Object.entries(handlers)) {
@@ -120,7 +121,7 @@ export async function assertEntriesExist(
   if (missing.length > 0) {
     throw new BuildLambdaError(
       `Missing handler entry points (each must export \`handler\`):\n${missing.join('\n')}\n` +
-        'Write them, or update HANDLERS in infra/handlers.ts if they moved.',
+        'Write them, or update FUNCTIONS in infra/functions.ts if they moved.',
     );
   }
 }
@@ -159,7 +160,7 @@ async function listModels(modelsDir: string): Promise<string[]> {
 async function bundleHandlers(
   root: string,
   outDir: string,
-  handlers: Readonly<Record<string, HandlerSpec>>,
+  handlers: Readonly<Record<string, FunctionSpec>>,
   external: readonly string[],
 ): Promise<string[]> {
   const result = await build({
@@ -299,16 +300,12 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 async function main(): Promise<void> {
   const outFlag = process.argv.indexOf('--out');
   const outDir = outFlag >= 0 ? process.argv[outFlag + 1] : undefined;
   const result = await buildLambda(outDir ? { outDir } : {});
   console.log(
-    `${relative(process.cwd(), result.outDir) || '.'}: ${mib(result.bytes)} of ${mib(SIZE_BUDGET_BYTES)}`,
+    `${relative(process.cwd(), result.outDir) || '.'}: ${mebibytes(result.bytes)} of ${mebibytes(SIZE_BUDGET_BYTES)}`,
   );
   console.log(`  bundles:  ${result.bundles.join(', ')}`);
   console.log(`  packages: ${result.packages.join(', ')}`);

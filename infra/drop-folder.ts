@@ -15,14 +15,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DROP_PREFIXES } from '../functions/drop/keys.ts';
-import { DROP_QUEUE, ENVIRONMENT } from './handlers.ts';
+import { DROP_PREFIXES, DROP_QUEUE, ENVIRONMENT } from '../functions/shared/contract.ts';
 import { PrivateBucket, type PrivateBucketProps } from './private-bucket.ts';
 
 const LAMBDA_DEFAULT_TIMEOUT = Duration.seconds(3);
 const LAMBDA_BASIC_EXECUTION = 'service-role/AWSLambdaBasicExecutionRole';
-
-export { DROP_PREFIXES };
 
 export interface DropFolderProps {
   /** Receives SQS batches whose record bodies are S3 event notifications for `incoming/`. */

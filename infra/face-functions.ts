@@ -1,5 +1,5 @@
 /**
- * One container image, one Lambda function per HANDLERS entry: each function runs the same image with
+ * One container image, one Lambda function per FUNCTIONS entry: each function runs the same image with
  * its own CMD, memory and timeout.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
@@ -8,8 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENVIRONMENT, powertoolsEnvironment } from '../functions/shared/contract.ts';
 import type { Detector } from './config.ts';
-import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName, imageCommand, TARGET } from './handlers.ts';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, imageCommand, TARGET } from './functions.ts';
 
 export interface FaceFunctionsProps {
   /**
@@ -30,7 +31,7 @@ const ARCHITECTURE = {
 
 export class FaceFunctions extends Construct {
   readonly image: DockerImageAsset;
-  readonly functions: Readonly<Record<HandlerName, lambda.DockerImageFunction>>;
+  readonly functions: Readonly<Record<FunctionName, lambda.DockerImageFunction>>;
 
   constructor(scope: Construct, id: string, props: FaceFunctionsProps) {
     super(scope, id);
@@ -39,8 +40,8 @@ export class FaceFunctions extends Construct {
       directory: props.imageDirectory,
       platform: architecture.docker,
     });
-    const entries = HANDLER_NAMES.map((name) => {
-      const spec = HANDLERS[name];
+    const entries = FUNCTION_NAMES.map((name) => {
+      const spec = FUNCTIONS[name];
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention,
         removalPolicy: props.logRemovalPolicy,
@@ -60,8 +61,7 @@ export class FaceFunctions extends Construct {
         memorySize: spec.memoryMiB,
         timeout: Duration.seconds(spec.timeoutSeconds),
         environment: {
-          POWERTOOLS_SERVICE_NAME: `faceverify-${name}`,
-          POWERTOOLS_METRICS_NAMESPACE: 'FaceVerify',
+          ...powertoolsEnvironment(name),
           [ENVIRONMENT.detector]: props.detector,
         },
         role,
@@ -69,6 +69,6 @@ export class FaceFunctions extends Construct {
       });
       return [name, fn] as const;
     });
-    this.functions = Object.fromEntries(entries) as Record<HandlerName, lambda.DockerImageFunction>;
+    this.functions = Object.fromEntries(entries) as Record<FunctionName, lambda.DockerImageFunction>;
   }
 }

@@ -6,7 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from './handlers.ts';
+import { ENVIRONMENT } from '../functions/shared/contract.ts';
 import { PrivateBucket, type PrivateBucketProps } from './private-bucket.ts';
 
 export interface UploadBucketProps {

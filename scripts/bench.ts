@@ -25,6 +25,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaceEngine } from '../functions/core/engine.ts';
+import { engineConfig } from '../functions/shared/engine-config.ts';
 import { benchColdStart, type ColdStartResult, REPO_ROOT } from './bench/cold-start.ts';
 import { type Budget, benchStages, benchThroughput, benchVerify } from './bench/engine-bench.ts';
 import { type HttpHookResult, runHttpBench } from './bench/http-hook.ts';
@@ -114,7 +115,7 @@ for (const variant of ['tsx', 'bundle'] as const) {
 }
 
 progress('loading the engine…');
-const engine = await FaceEngine.load();
+const engine = await FaceEngine.load(engineConfig());
 const stages = [];
 for (const photo of [photos.small[0], photos.large[0]]) {
   progress(`stages on ${photo.name}: ${WARMUP} warm-up + ${ITERATIONS} rounds…`);

@@ -15,15 +15,12 @@ import type { FarPoint } from '../functions/core/compare.ts';
 import { flips } from '../functions/core/embedder.ts';
 import { DEFAULT_MODELS, FaceEngine, type PairFace } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
+import type { Calibration } from '../functions/core/manifest.ts';
 import { findModel, loadManifest } from '../functions/core/models.ts';
 import { isProfile } from '../functions/core/pose.ts';
 import type { RgbImage } from '../functions/core/types.ts';
-import {
-  CALIBRATION_FILE,
-  type Calibration,
-  type CalibrationFile,
-  readCalibration,
-} from '../layers/models/src/build.ts';
+import { engineConfig } from '../functions/shared/engine-config.ts';
+import { CALIBRATION_FILE, type CalibrationFile, readCalibration } from '../layers/models/src/build.ts';
 import {
   cfpPairs,
   dataDir,
@@ -67,7 +64,9 @@ if (!data.dir) {
   process.exit(0);
 }
 const DATA = data.dir;
-const manifest = await loadManifest();
+// Every detector and embedder is evaluated: of the environment's settings only the models' folder applies.
+const { modelsDir } = engineConfig();
+const manifest = await loadManifest(modelsDir);
 const list = (value: string | undefined, role: string, keep: (name: string) => boolean) =>
   value
     ? value.split(',')
@@ -132,12 +131,12 @@ async function pairFaces(engine: FaceEngine): Promise<Map<string, { image: RgbIm
 async function verification(detector: string): Promise<VerificationRow[]> {
   const rows: VerificationRow[] = [];
   const all = new Map<string, Embeddings>();
-  const faces = await pairFaces(await FaceEngine.load({ detector, allowUncalibrated: true }));
+  const faces = await pairFaces(await FaceEngine.load({ modelsDir, detector, allowUncalibrated: true }));
   const profiles = new Set(
     [...faces].filter(([, { face }]) => isProfile(face.detected)).map(([file]) => file),
   );
   for (const embedder of embedders) {
-    const engine = await FaceEngine.load({ detector, embedder, allowUncalibrated: true });
+    const engine = await FaceEngine.load({ modelsDir, detector, embedder, allowUncalibrated: true });
     const embeddings: Embeddings = new Map();
     const started = performance.now();
     for (const [file, { image, face }] of faces) {
@@ -150,7 +149,7 @@ async function verification(detector: string): Promise<VerificationRow[]> {
       detector,
       embedder,
       msPerFace,
-      flips: [flips(findModel(manifest, embedder))],
+      flips: [flips(findModel(manifest, embedder, 'embedder'))],
       ...scoreProtocol(sets, embeddings, profiles),
     });
     console.error(`  ${detector} × ${embedder}: done`);
@@ -164,7 +163,7 @@ async function verification(detector: string): Promise<VerificationRow[]> {
       embedder: names.join('+'),
       weights,
       msPerFace,
-      flips: names.map((n) => flips(findModel(manifest, n))),
+      flips: names.map((n) => flips(findModel(manifest, n, 'embedder'))),
       ...scoreProtocol(sets, fuse(parts, weights), profiles),
     });
     console.error(`  ${detector} × ${names.join('+')}: done`);
@@ -180,7 +179,7 @@ interface DetectionRow {
 }
 
 async function detection(detector: string): Promise<DetectionRow> {
-  const engine = await FaceEngine.load({ detector, allowUncalibrated: true });
+  const engine = await FaceEngine.load({ modelsDir, detector, allowUncalibrated: true });
   const results: ImageResult[] = [];
   const started = performance.now();
   const wider = Number.isFinite(limit) ? widerImages(DATA).slice(0, limit) : widerImages(DATA);

@@ -4,8 +4,8 @@
  * Exit 1 with fast-check's report (seed, shrunk counterexample) on the first failing case.
  */
 import { parseArgs } from 'node:util';
+import { ENVIRONMENT } from '../functions/shared/contract.ts';
 import { logger } from '../functions/shared/observability.ts';
-import { ENVIRONMENT } from '../infra/handlers.ts';
 import { decodeTarget, type FuzzTarget, httpTarget, pairsTarget, runTarget } from '../test/fuzz/targets.ts';
 
 const { values } = parseArgs({

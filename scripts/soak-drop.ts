@@ -13,9 +13,8 @@ import type { S3Event, SQSEvent } from 'aws-lambda';
 import type { DropHandler } from '../functions/drop/handler.ts';
 import { startDropWatcher } from '../functions/local/drop-watcher.ts';
 import { LOCAL_BUCKETS, startLocalS3 } from '../functions/local/s3.ts';
+import { ENVIRONMENT } from '../functions/shared/contract.ts';
 import { logger } from '../functions/shared/observability.ts';
-import { LOCAL_S3_ENDPOINT_ENV } from '../functions/shared/s3.ts';
-import { ENVIRONMENT } from '../infra/handlers.ts';
 
 const PAIRS = Number(process.argv[2] ?? 100);
 const REDELIVERED = Number(process.argv[3] ?? 0.1);
@@ -65,7 +64,7 @@ const pairs = await lfwPairs(PAIRS).catch((error: unknown) => {
   process.exit(2);
 });
 const s3 = await startLocalS3({ port: 0 });
-process.env[LOCAL_S3_ENDPOINT_ENV] = s3.endpoint;
+process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
 process.env[ENVIRONMENT.dropBucket] = BUCKET;
 const { handler } = (await import('../functions/handlers/drop.ts')) as { handler: DropHandler };
 const client = s3.client();

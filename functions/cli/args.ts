@@ -1,7 +1,10 @@
 /** Command-line arguments → a validated command. Pure: no models, no files. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { DEFAULT_DETECT_OPTIONS } from '../core/detector.ts';
+import { SIMILARITY_RANGE } from '../core/compare.ts';
+import { DEFAULT_DETECT_OPTIONS, DETECT_OPTION_RANGES } from '../core/detector.ts';
 import { DEFAULT_MODELS } from '../core/engine.ts';
+
+const { minScore: MIN_SCORE, maxFaces: MAX_FACES } = DETECT_OPTION_RANGES;
 
 export const USAGE = `Usage:
   faceverify detect FILE... [--json] [--min-score S] [--max-faces N]
@@ -15,9 +18,9 @@ Commands:
 
 Options:
   --json           One JSON line per file or pair, in input order, written as soon as it is ready.
-  --min-score S    Lowest detection score kept, from 0.05 to 1 (default ${DEFAULT_DETECT_OPTIONS.minScore}).
-  --max-faces N    Most faces reported per image, a whole number from 1 to 100 (default 100).
-  --threshold T    Similarity a match needs, from -1 to 1 (default: the model's calibrated threshold).
+  --min-score S    Lowest detection score kept, from ${MIN_SCORE.min} to ${MIN_SCORE.max} (default ${DEFAULT_DETECT_OPTIONS.minScore}).
+  --max-faces N    Most faces reported per image, a whole number from ${MAX_FACES.min} to ${MAX_FACES.max} (default ${DEFAULT_DETECT_OPTIONS.maxFaces}).
+  --threshold T    Similarity a match needs, from ${SIMILARITY_RANGE.min} to ${SIMILARITY_RANGE.max} (default: the model's calibrated threshold).
   --pairs FILE     A tab-separated file with one "pathA<TAB>pathB" pair per line. Blank lines and
                    lines starting with # are skipped; relative paths are relative to the TSV's folder.
   -h, --help       Show this help.
@@ -38,10 +41,6 @@ Environment:
   FACEVERIFY_DETECTOR      Face detector (default ${DEFAULT_MODELS.detector}; mtcnn has MIT weights,
                            RetinaFace's are for non-commercial research).
 `;
-
-/** The HTTP API's limits (functions/handlers/detect.ts); MAX_FACES is the detector's default maxFaces. */
-export const MIN_SCORE_FLOOR = 0.05;
-export const MAX_FACES = 100;
 
 export type Command =
   | { kind: 'help' }
@@ -87,16 +86,18 @@ export function parseCommand(argv: readonly string[]): Command {
     const command: Command = { kind: 'detect', files: positionals, json };
     const minScore = values['min-score'];
     if (typeof minScore === 'string') {
-      command.minScore = parseNumber('--min-score', minScore, MIN_SCORE_FLOOR, 1);
+      command.minScore = parseNumber('--min-score', minScore, MIN_SCORE.min, MIN_SCORE.max);
     }
     const maxFaces = values['max-faces'];
     if (typeof maxFaces === 'string')
-      command.maxFaces = parseNumber('--max-faces', maxFaces, 1, MAX_FACES, true);
+      command.maxFaces = parseNumber('--max-faces', maxFaces, MAX_FACES.min, MAX_FACES.max, true);
     return command;
   }
 
   const threshold =
-    typeof values.threshold === 'string' ? parseNumber('--threshold', values.threshold, -1, 1) : undefined;
+    typeof values.threshold === 'string'
+      ? parseNumber('--threshold', values.threshold, SIMILARITY_RANGE.min, SIMILARITY_RANGE.max)
+      : undefined;
   const withThreshold = <T extends object>(command: T): T & { threshold?: number } =>
     threshold === undefined ? command : { ...command, threshold };
   if (typeof values.pairs === 'string') {

@@ -2,9 +2,11 @@
 import { open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
-import type { FaceEngine, ImageRole } from '../core/engine.ts';
+import { type FaceEngine, type ImageRole, settlePair } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { imageSizeError } from '../core/image-size.ts';
 import type { DetectOptions, VerifyResult } from '../core/types.ts';
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { PreparedImageCache } from '../shared/prepared-images.ts';
 import { type Command, parseCommand, parseNumber, USAGE, UsageError } from './args.ts';
 import {
@@ -47,8 +49,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   let pairs: PairEntry[] = [];
   try {
     command = parseCommand(argv);
-    const fromEnv = ctx.env?.FACEVERIFY_CONCURRENCY;
-    concurrency = fromEnv ? parseNumber('FACEVERIFY_CONCURRENCY', fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+    const fromEnv = ctx.env?.[ENVIRONMENT.concurrency];
+    concurrency = fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
     if (command.kind === 'pairs') pairs = await readPairs(command.tsv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -84,7 +86,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
 }
 
 type Out = (text: string) => void | Promise<void>;
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: FaceVerifyError };
+/** What one file or pair became: its answer, or the error printed on its line. */
+type ItemResult<T> = { ok: true; value: T } | { ok: false; error: FaceVerifyError };
 
 async function detectFiles(
   engine: Engine,
@@ -136,7 +139,7 @@ async function verifyPairs(
   await mapOrdered(
     entries,
     concurrency,
-    async (entry): Promise<Outcome<VerifyResult>> => {
+    async (entry): Promise<ItemResult<VerifyResult>> => {
       if (!isPair(entry)) return { ok: false, error: entry.error };
       const context = `line ${entry.line} of ${command.tsv}`;
       return attempt(context, () => verifyFiles(cache, engine, entry.pathA, entry.pathB, command.threshold));
@@ -162,8 +165,7 @@ async function verifyPairs(
 /**
  * Reads and verifies one pair, each image's faces and embeddings taken from the run's cache when the
  * same bytes were seen before. Every FaceVerifyError names the image it concerns (`details.image`:
- * 'source' for A, 'target' for B); as in FaceEngine.verify, which decodes both images before looking
- * for faces, an image that cannot be read is reported before a missing face.
+ * 'source' for A, 'target' for B), and a pair gets the error FaceEngine.verify would give it.
  */
 async function verifyFiles(
   cache: PreparedImageCache,
@@ -172,37 +174,21 @@ async function verifyFiles(
   pathB: string,
   threshold: number | undefined,
 ): Promise<VerifyResult> {
-  const [a, b] = await Promise.allSettled([readImage(pathA), readImage(pathB)]);
-  if (a.status === 'rejected') throw naming(a.reason, 'source');
-  if (b.status === 'rejected') throw naming(b.reason, 'target');
-  const [source, target] = await Promise.allSettled([
+  const [a, b] = await Promise.allSettled([
+    readImage(pathA, pathA, 'source'),
+    readImage(pathB, pathB, 'target'),
+  ]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  const [source, target] = await settlePair(
     cache.prepare(a.value, 'source'),
     cache.prepare(b.value, 'target'),
-  ]);
-  if (source.status === 'fulfilled' && target.status === 'fulfilled') {
-    return engine.compare(source.value, target.value, threshold === undefined ? {} : { threshold });
-  }
-  const failures = [
-    source.status === 'rejected' && naming(source.reason, 'source'),
-    target.status === 'rejected' && naming(target.reason, 'target'),
-  ].filter((error) => error !== false);
-  throw failures.find((error) => !noFace(error)) ?? failures[0];
-}
-
-function noFace(error: unknown): boolean {
-  return error instanceof FaceVerifyError && error.code === 'NoFaceDetected';
-}
-
-function naming(error: unknown, image: ImageRole): unknown {
-  if (!(error instanceof FaceVerifyError)) return error;
-  return new FaceVerifyError(error.code, error.message, {
-    cause: error.cause,
-    details: { ...error.details, image },
-  });
+  );
+  return engine.compare(source, target, threshold === undefined ? {} : { threshold });
 }
 
 /** FaceVerifyErrors become the input's outcome; anything else is a bug and stops the run, with context. */
-async function attempt<T>(context: string, run: () => Promise<T>): Promise<Outcome<T>> {
+async function attempt<T>(context: string, run: () => Promise<T>): Promise<ItemResult<T>> {
   try {
     return { ok: true, value: await run() };
   } catch (error) {
@@ -212,10 +198,11 @@ async function attempt<T>(context: string, run: () => Promise<T>): Promise<Outco
 }
 
 /**
- * A file's bytes, or a FaceVerifyError: NotFound when it does not exist, InvalidRequest when it
- * cannot be read (a folder, no permission), ImageTooLarge before reading a file over the decode limit.
+ * A file's bytes, or a FaceVerifyError (naming `image`, one of a pair, when given): NotFound when it
+ * does not exist, InvalidRequest when it cannot be read (a folder, no permission), ImageTooLarge
+ * before reading a file over the decode limit.
  */
-export async function readImage(path: string, shown = path): Promise<Uint8Array> {
+export async function readImage(path: string, shown = path, image?: ImageRole): Promise<Uint8Array> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(path, 'r');
@@ -223,16 +210,13 @@ export async function readImage(path: string, shown = path): Promise<Uint8Array>
     if (stats.isDirectory()) {
       throw new FaceVerifyError('InvalidRequest', `${shown} is a folder, not an image file.`);
     }
-    const { maxBytes } = DEFAULT_DECODE_LIMITS;
-    if (stats.isFile() && stats.size > maxBytes) {
-      const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
-      const message = `${shown} is ${mib(stats.size)} MiB; the limit is ${mib(maxBytes)} MiB.`;
-      throw new FaceVerifyError('ImageTooLarge', message);
-    }
+    const tooLarge = stats.isFile() && imageSizeError(shown, stats.size, DEFAULT_DECODE_LIMITS.maxBytes);
+    if (tooLarge) throw tooLarge;
     const buffer = await handle.readFile();
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
   } catch (error) {
-    throw readError(error, shown);
+    const failure = readError(error, shown);
+    throw image ? failure.withDetails({ image }) : failure;
   } finally {
     await handle?.close();
   }

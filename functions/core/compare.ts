@@ -15,6 +15,9 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
+/** Cosine similarity's range, so the range of a threshold a caller may set. */
+export const SIMILARITY_RANGE = { min: -1, max: 1 } as const;
+
 /** A pair matches when its similarity reaches the threshold. */
 export function isMatch(similarity: number, threshold: number): boolean {
   return similarity >= threshold;

@@ -3,6 +3,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { FaceVerifyError } from './errors.ts';
 import { isSrgbProfile } from './icc.ts';
+import { imageSizeError } from './image-size.ts';
 import type { RgbImage } from './types.ts';
 
 export interface DecodeLimits {
@@ -44,12 +45,8 @@ export async function decodeImage(bytes: Uint8Array, limits?: Partial<DecodeLimi
   if (bytes.length === 0) {
     throw new FaceVerifyError('InvalidImage', 'The upload is empty (0 bytes), so it is not an image.');
   }
-  if (bytes.length > maxBytes) {
-    throw new FaceVerifyError(
-      'ImageTooLarge',
-      `The image is ${mebibytes(bytes.length)} MiB; the limit is ${mebibytes(maxBytes)} MiB.`,
-    );
-  }
+  const tooLarge = imageSizeError('The image', bytes.length, maxBytes);
+  if (tooLarge) throw tooLarge;
 
   // Reads the header only; the pixel limit is ours, checked below with a clearer message.
   const meta = await sharp(bytes, { limitInputPixels: false })
@@ -172,10 +169,6 @@ function undecodable(meta: Metadata, cause: unknown): FaceVerifyError {
 function unsupported(type: string, cause?: unknown): FaceVerifyError {
   const message = `${type} files are not supported; send ${ACCEPTED_NAMES}.`;
   return new FaceVerifyError('UnsupportedMediaType', message, { cause });
-}
-
-function mebibytes(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(1);
 }
 
 function megapixels(pixels: number): string {

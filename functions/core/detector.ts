@@ -11,7 +11,14 @@ import { MtcnnModel } from './detectors/mtcnn.ts';
 import { RetinaFaceModel } from './detectors/retinaface.ts';
 import { SsdModel } from './detectors/ssd.ts';
 import { type Candidate, clipBox, sortLargestFirst, weightedNonMaxSuppression } from './geometry.ts';
-import type { LoadedModel, ManifestEntry } from './models.ts';
+import {
+  DETECTOR_FAMILIES,
+  type DetectorBase,
+  type DetectorDetails,
+  type DetectorFamily,
+  type EntryOf,
+} from './manifest.ts';
+import type { LoadedModel } from './models.ts';
 import { copySquare, scaleImage, squareCrop } from './resample.ts';
 import type { Box, DetectOptions, Face, Landmarks, Point, RgbImage } from './types.ts';
 
@@ -87,6 +94,12 @@ export interface DetectorOptions extends Required<DetectOptions> {
 // of LFW and the deepface pairs scores ≥ 0.9.
 export const DEFAULT_DETECT_OPTIONS: DetectorOptions = { minScore: 0.7, maxFaces: 100, tiles: true };
 
+/** The detect options a request may set (HTTP and CLI alike), and their ranges. */
+export const DETECT_OPTION_RANGES = {
+  minScore: { min: 0.05, max: 1 },
+  maxFaces: { min: 1, max: DEFAULT_DETECT_OPTIONS.maxFaces, integer: true },
+} as const;
+
 const NMS_IOU = 0.3;
 /** Candidates down to this score join the weighted blend of a face's box and keypoints. */
 const BLEND_FLOOR = 0.3;
@@ -116,7 +129,7 @@ export class FaceDetector {
 
   constructor(
     private readonly model: ViewModel,
-    readonly details: Omit<DetectorDetails, 'family'>,
+    readonly details: DetectorBase,
   ) {
     this.name = model.name;
   }
@@ -173,34 +186,16 @@ async function viewPixels(
   );
 }
 
-/** Opens another model of the manifest, for families made of several nets. */
-export type OpenModel = (name: string) => Promise<LoadedModel>;
+/** Opens a cascade stage of the manifest, for families made of several nets. */
+export type OpenStage = (name: string) => Promise<LoadedModel<EntryOf<'stage'>>>;
 
-/** Each family's view model, built from its manifest entry's model. */
-const FAMILIES = {
-  retinaface: async (model: LoadedModel): Promise<ViewModel> => new RetinaFaceModel(model),
-  blazeface: async (model: LoadedModel): Promise<ViewModel> => new BlazeFaceModel(model),
-  ssd: async (model: LoadedModel): Promise<ViewModel> => new SsdModel(model),
-  mtcnn: (model: LoadedModel, open: OpenModel): Promise<ViewModel> => MtcnnModel.open(model, open),
-} as const;
-
-export type DetectorFamily = keyof typeof FAMILIES;
-export const DETECTOR_FAMILIES = Object.keys(FAMILIES) as DetectorFamily[];
-
-/** What every detector's manifest entry says about it. */
-export interface DetectorDetails {
-  family: DetectorFamily;
-  /** How much the landmark model's square crop grows this detector's box (see LandmarkModel). */
-  landmarkCropScale: number;
-  /** The bar verify searches the face to compare at; detect lists faces at DEFAULT_DETECT_OPTIONS'. */
-  verifyMinScore: number;
-}
-
-/** A detector entry's details, checked: an unknown or missing family is an error, never a default. */
-export function detectorDetails(spec: Pick<ManifestEntry, 'name' | 'details'>): DetectorDetails {
-  const { family, landmarkCropScale, verifyMinScore } = (spec.details ?? {}) as Partial<
-    Record<keyof DetectorDetails, unknown>
-  >;
+/**
+ * A detector entry's details, checked: the manifest is a file on disk, and one built by an older
+ * converter may lack them. An unknown or missing family is an error, never a default.
+ */
+export function detectorDetails(spec: { name: string; details?: unknown }): DetectorDetails {
+  const details = (spec.details ?? {}) as Partial<Record<keyof DetectorDetails, unknown>>;
+  const { family, landmarkCropScale, verifyMinScore } = details;
   if (typeof landmarkCropScale !== 'number' || typeof verifyMinScore !== 'number' || family === undefined) {
     throw new Error(`the manifest entry of ${spec.name} is out of date: run npm run build:models`);
   }
@@ -209,10 +204,28 @@ export function detectorDetails(spec: Pick<ManifestEntry, 'name' | 'details'>): 
       `the manifest entry of ${spec.name} names detector family ${JSON.stringify(family)}, not one of ${DETECTOR_FAMILIES.join(', ')}`,
     );
   }
-  return { family: family as DetectorFamily, landmarkCropScale, verifyMinScore };
+  return details as DetectorDetails;
 }
 
-export async function createDetector(model: LoadedModel, open: OpenModel): Promise<FaceDetector> {
-  const { family, ...details } = detectorDetails(model.spec);
-  return new FaceDetector(await FAMILIES[family](model, open), details);
+/** The family's view model for a detector entry's model. */
+async function viewModel(model: LoadedModel, details: DetectorDetails, open: OpenStage): Promise<ViewModel> {
+  switch (details.family) {
+    case 'retinaface':
+      return new RetinaFaceModel(model, details);
+    case 'blazeface':
+      return new BlazeFaceModel(model, details);
+    case 'ssd':
+      return new SsdModel(model);
+    case 'mtcnn':
+      return MtcnnModel.open(model, details, open);
+  }
+}
+
+export async function createDetector(
+  model: LoadedModel<EntryOf<'detector'>>,
+  open: OpenStage,
+): Promise<FaceDetector> {
+  const details = detectorDetails(model.spec);
+  const { landmarkCropScale, verifyMinScore } = details;
+  return new FaceDetector(await viewModel(model, details, open), { landmarkCropScale, verifyMinScore });
 }

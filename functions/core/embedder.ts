@@ -7,18 +7,10 @@
 import type * as ort from 'onnxruntime-node';
 import { type AlignTemplate, alignFace } from './align.ts';
 import { applyAffine, invertAffine, similarityTransform } from './geometry.ts';
+import type { EntryOf } from './manifest.ts';
 import { type LoadedModel, toInputTensor } from './models.ts';
 import { cropImage, scaleImage } from './resample.ts';
 import { LANDMARK_NAMES, type Landmarks, type Point, type RgbImage } from './types.ts';
-
-export interface EmbedderDetails {
-  template: AlignTemplate;
-  /**
-   * Whether the model's embeddings add the mirror image's (flip test-time augmentation). Default on;
-   * off where measured to add nothing but cost (docs/evaluation.md).
-   */
-  flip?: boolean;
-}
 
 export function l2normalise(v: Float32Array): Float32Array {
   let sum = 0;
@@ -121,8 +113,8 @@ export function fuseEmbeddings(parts: readonly Float32Array[], weights: readonly
 }
 
 /** Whether an embedder flips: `override` if given, else its manifest entry's setting, else yes. */
-export function flips(spec: Pick<LoadedModel['spec'], 'details'>, override?: boolean): boolean {
-  return override ?? (spec.details as unknown as EmbedderDetails).flip ?? true;
+export function flips(spec: Pick<EntryOf<'embedder'>, 'details'>, override?: boolean): boolean {
+  return override ?? spec.details.flip ?? true;
 }
 
 export class Embedder implements FaceEmbedder {
@@ -132,11 +124,11 @@ export class Embedder implements FaceEmbedder {
   readonly flip: boolean;
 
   constructor(
-    private readonly model: LoadedModel,
+    private readonly model: LoadedModel<EntryOf<'embedder'>>,
     flip?: boolean,
   ) {
     this.name = model.spec.name;
-    this.template = (model.spec.details as unknown as EmbedderDetails).template;
+    this.template = model.spec.details.template;
     this.flip = flips(model.spec, flip);
   }
 

@@ -15,15 +15,8 @@ import { Embedder, type FaceEmbedder, FusedEmbedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { faceBack, subjectFace } from './geometry.ts';
 import { LandmarkModel } from './landmarks.ts';
-import {
-  type Calibration,
-  findModel,
-  type LoadedModel,
-  loadManifest,
-  type ManifestEntry,
-  modelsDir,
-  openModel,
-} from './models.ts';
+import type { Calibration, EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
+import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
 import { isProfile } from './pose.ts';
 import type {
   DetectOptions,
@@ -44,19 +37,16 @@ export const DEFAULT_MODELS = {
 } as const;
 
 /**
- * Names another built detector for the process, e.g. `mtcnn`, whose weights are MIT where
- * RetinaFace's are for non-commercial research (README, "Models").
+ * What an engine loads, resolved by its caller (functions/shared/engine-config.ts reads the
+ * environment for the entry points); every field has a default here.
  */
-export const DETECTOR_ENV = 'FACEVERIFY_DETECTOR';
-
-/** The detector a process loads: the config's, else `FACEVERIFY_DETECTOR`'s, else the default. */
-export function detectorName(config: Pick<EngineConfig, 'detector'> = {}): string {
-  return config.detector || process.env[DETECTOR_ENV] || DEFAULT_MODELS.detector;
-}
-
 export interface EngineConfig {
+  /** Default: DEFAULT_MODELS_DIR, this checkout's build. */
   modelsDir?: string;
-  /** Default: `FACEVERIFY_DETECTOR`, else DEFAULT_MODELS.detector. */
+  /**
+   * Default: DEFAULT_MODELS.detector. Another built detector, e.g. `mtcnn`, whose weights are MIT where
+   * RetinaFace's are for non-commercial research (README, "Models").
+   */
   detector?: string;
   /** A 68-point landmark model that refines the detector's keypoints, or null to use them as they are. */
   landmarks?: string | null;
@@ -166,48 +156,32 @@ export class FaceEngine {
   ) {}
 
   static async load(config: EngineConfig = {}): Promise<FaceEngine> {
-    const dir = config.modelsDir ?? modelsDir();
+    const dir = config.modelsDir ?? DEFAULT_MODELS_DIR;
     const manifest = await loadManifest(dir);
-    const landmarksName = config.landmarks === undefined ? DEFAULT_MODELS.landmarks : config.landmarks;
-    const detectorModel = detectorName(config);
-    if (findModel(manifest, detectorModel).role !== 'detector') {
-      throw new Error(`${detectorModel} is not a detector`);
-    }
-    const embedderName = config.embedder ?? DEFAULT_MODELS.embedder;
-    const fusion = manifest.fusions?.find((f) => f.name === embedderName);
-    const parts = fusion?.embedders ?? [{ name: embedderName, weight: 1 }];
-    const [detector, landmarks, ...embedders] = await Promise.all([
-      openModel(manifest, detectorModel, dir),
-      landmarksName ? openModel(manifest, landmarksName, dir) : undefined,
-      ...parts.map((p) => openModel(manifest, p.name, dir)),
-    ]);
-    const calibration = fusion?.calibration ?? embedders[0]?.spec.calibration;
+    const plan = planModels(manifest, config);
+    const calibration = plan.fusion?.calibration ?? plan.embedders[0]?.spec.calibration;
     if (!calibration && !config.allowUncalibrated) {
-      throw new Error(`embedder ${embedderName} has no calibrated threshold`);
+      throw new Error(`embedder ${plan.embedder} has no calibrated threshold`);
     }
-    const info = ({ spec }: LoadedModel, weight?: number): ModelInfo => ({
-      name: spec.name,
-      role: spec.role,
-      version: spec.source.version,
-      sha256: spec.sha256,
-      ...(fusion ? { weight } : {}),
-    });
-    const faceDetector = await createDetector(detector, (name) => openModel(manifest, name, dir));
-    const loaded = embedders.map((model, i) => ({ model, weight: (parts[i] as { weight: number }).weight }));
+    const [detector, landmarks, ...embedders] = await Promise.all([
+      openModel(plan.detector, dir),
+      plan.landmarks && openModel(plan.landmarks, dir),
+      ...plan.embedders.map(({ spec, weight }) => openModel(spec, dir).then((model) => ({ model, weight }))),
+    ]);
+    const faceDetector = await createDetector(detector, (name) =>
+      openModel(findModel(manifest, name, 'stage'), dir),
+    );
+    const [only] = embedders;
     return new FaceEngine(
       faceDetector,
       landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
-      fusion
-        ? new FusedEmbedder(
-            loaded.map(({ model, weight }) => ({ embedder: new Embedder(model, config.flip), weight })),
-          )
-        : new Embedder(embedders[0] as LoadedModel, config.flip),
+      only && !plan.fusion
+        ? new Embedder(only.model, config.flip)
+        : new FusedEmbedder(
+            embedders.map(({ model, weight }) => ({ embedder: new Embedder(model, config.flip), weight })),
+          ),
       calibration ?? { threshold: Number.NaN, far: [] },
-      [
-        info(detector),
-        ...(landmarks ? [info(landmarks)] : []),
-        ...loaded.map(({ model, weight }) => info(model, weight)),
-      ],
+      modelInfos(plan),
       config,
     );
   }
@@ -219,6 +193,13 @@ export class FaceEngine {
 
   decode(bytes: Uint8Array): Promise<RgbImage> {
     return decodeImage(bytes, this.config.decodeLimits);
+  }
+
+  /** One image of a pair, decoded: its errors name it (`details.image`), as the face search's do. */
+  private decodeAs(bytes: Uint8Array, role: ImageRole): Promise<RgbImage> {
+    return this.decode(bytes).catch((error: unknown) => {
+      throw error instanceof FaceVerifyError ? error.withDetails({ image: role }) : error;
+    });
   }
 
   async detect(bytes: Uint8Array, request: DetectRequest = {}): Promise<DetectResponse> {
@@ -323,10 +304,10 @@ export class FaceEngine {
    */
   async verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
     const clock = new Stopwatch();
-    const [a, b] = await Promise.all([
+    const [a, b] = await settlePair(
       this.prepareTimed(source, 'source', false),
       this.prepareTimed(target, 'target', request.allTargetFaces ?? false),
-    ]);
+    );
     const verdict = this.compare(a.prepared, b.prepared, request);
     for (const stage of STAGES) clock.laps[stage] = Math.max(a.laps[stage], b.laps[stage]);
     return { ...verdict, timings: clock.finish() };
@@ -342,7 +323,7 @@ export class FaceEngine {
 
   private async prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean) {
     const clock = new Stopwatch();
-    const image = await this.decode(bytes);
+    const image = await this.decodeAs(bytes, role);
     clock.lap('decode');
     const faces = await this.pairFaces(image, role, everyFace);
     clock.lap('detect');
@@ -353,7 +334,8 @@ export class FaceEngine {
 
   /**
    * verify's verdict on two prepared images: the source's face against the target's (or each of them),
-   * decided on the exact similarity at the threshold for the pair's pose; rounded only for the answer.
+   * decided, and the best of several target faces chosen, on the exact similarity at the threshold for
+   * the pair's pose; rounded only for the answer.
    */
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
     const sourceFace = source.faces[0] as PairFace;
@@ -368,10 +350,10 @@ export class FaceEngine {
         match: isMatch(similarity, applied),
         far: far.length ? roundFar(estimateFar(similarity, far)) : Number.NaN,
       };
-      return { answer, pose, threshold: applied };
+      return { answer, similarity, pose, threshold: applied };
     });
     const best = request.allTargetFaces
-      ? compared.reduce((a, b) => (b.answer.similarity > a.answer.similarity ? b : a))
+      ? compared.reduce((a, b) => (b.similarity > a.similarity ? b : a))
       : (compared[0] as (typeof compared)[0]);
     const result: VerifyResult = {
       match: best.answer.match,
@@ -388,6 +370,65 @@ export class FaceEngine {
     }
     return result;
   }
+}
+
+/** The manifest entries an engine of `config` loads: one detector, the landmark model, the embedders. */
+interface ModelPlan {
+  detector: EntryOf<'detector'>;
+  landmarks: EntryOf<'landmarks'> | undefined;
+  /** The embedder's name: a single one, or a fusion's. */
+  embedder: string;
+  embedders: { spec: EntryOf<'embedder'>; weight: number }[];
+  fusion: Fusion | undefined;
+}
+
+function planModels(manifest: Manifest, config: EngineConfig): ModelPlan {
+  const landmarks = config.landmarks === undefined ? DEFAULT_MODELS.landmarks : config.landmarks;
+  const embedder = config.embedder ?? DEFAULT_MODELS.embedder;
+  const fusion = manifest.fusions?.find((f) => f.name === embedder);
+  const parts = fusion?.embedders ?? [{ name: embedder, weight: 1 }];
+  return {
+    detector: findModel(manifest, config.detector ?? DEFAULT_MODELS.detector, 'detector'),
+    landmarks: landmarks ? findModel(manifest, landmarks, 'landmarks') : undefined,
+    embedder,
+    embedders: parts.map(({ name, weight }) => ({ spec: findModel(manifest, name, 'embedder'), weight })),
+    fusion,
+  };
+}
+
+function modelInfos(plan: ModelPlan): ModelInfo[] {
+  const info = (spec: ManifestEntry, weight?: number): ModelInfo => ({
+    name: spec.name,
+    role: spec.role,
+    version: spec.source.version,
+    sha256: spec.sha256,
+    ...(weight === undefined ? {} : { weight }),
+  });
+  return [
+    info(plan.detector),
+    ...(plan.landmarks ? [info(plan.landmarks)] : []),
+    ...plan.embedders.map(({ spec, weight }) => info(spec, plan.fusion ? weight : undefined)),
+  ];
+}
+
+/**
+ * The models FaceEngine.load(config) loads, read from the manifest without loading them: what the
+ * model-free `meta` function reports for the functions that load them.
+ */
+export async function engineModels(config: EngineConfig = {}): Promise<ModelInfo[]> {
+  return modelInfos(planModels(await loadManifest(config.modelsDir ?? DEFAULT_MODELS_DIR), config));
+}
+
+/**
+ * Both images' results, or one error for the pair, the same whichever failed first: an image that
+ * cannot be used (unreadable, too small, too large…) before a missing face, the source before the target.
+ */
+export async function settlePair<S, T>(source: Promise<S>, target: Promise<T>): Promise<[S, T]> {
+  const [s, t] = await Promise.allSettled([source, target]);
+  if (s.status === 'fulfilled' && t.status === 'fulfilled') return [s.value, t.value];
+  const failures = [s, t].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const noFace = (e: unknown) => e instanceof FaceVerifyError && e.code === 'NoFaceDetected';
+  throw failures.find((e) => !noFace(e)) ?? failures[0];
 }
 
 /** The public shape of a face, without what only the engine uses. */

@@ -29,6 +29,14 @@ export class FaceVerifyError extends Error {
     if (options?.details) this.details = options.details;
   }
 
+  /** The same error with more details, e.g. which image of a pair it concerns. */
+  withDetails(details: ErrorDetails): FaceVerifyError {
+    return new FaceVerifyError(this.code, this.message, {
+      cause: this.cause,
+      details: { ...this.details, ...details },
+    });
+  }
+
   get status(): number {
     return ERROR_STATUS[this.code];
   }

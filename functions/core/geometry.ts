@@ -114,40 +114,6 @@ export function weightedNonMaxSuppression(
   });
 }
 
-/** How an image was scaled (aspect kept) and centred with padding into a dstSize × dstSize model input. */
-export interface Letterbox {
-  scale: number;
-  /** Size of the resized image inside the square, in whole pixels. */
-  width: number;
-  height: number;
-  /** Padding on the left and top, in whole pixels. */
-  padX: number;
-  padY: number;
-}
-
-export function letterbox(srcW: number, srcH: number, dstSize: number): Letterbox {
-  const scale = dstSize / Math.max(srcW, srcH);
-  const width = Math.min(dstSize, Math.round(srcW * scale));
-  const height = Math.min(dstSize, Math.round(srcH * scale));
-  return {
-    scale,
-    width,
-    height,
-    padX: Math.floor((dstSize - width) / 2),
-    padY: Math.floor((dstSize - height) / 2),
-  };
-}
-
-/** Maps a point in model-input pixels back to source-image pixels. */
-export function unletterboxPoint([x, y]: Point, lb: Letterbox): Point {
-  return [(x - lb.padX) / lb.scale, (y - lb.padY) / lb.scale];
-}
-
-export function unletterboxBox(box: Box, lb: Letterbox): Box {
-  const [x, y] = unletterboxPoint([box.x, box.y], lb);
-  return { x, y, width: box.width / lb.scale, height: box.height / lb.scale };
-}
-
 /**
  * Least-squares similarity (rotation, uniform scale, translation) mapping src onto dst: Umeyama (1991).
  * In 2-D the linear part of a similarity is [[a, -b], [b, a]], so the fit is linear in (a, b) and has

@@ -3,10 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import type { Calibration, Manifest, ManifestEntry } from '../../layers/models/src/build.ts';
-import type { InputSpec } from '../../layers/models/src/catalog.ts';
-
-export type { Calibration, Manifest, ManifestEntry };
+import type { EntryOf, InputSpec, Manifest, ManifestEntry, Role } from './manifest.ts';
 
 // onnxruntime's telemetry, started with the first session, parses /proc/self/cmdline recursively
 // in native code: a command line of some 20–30 KB (`faceverify detect photos/*.jpg` over a few
@@ -14,15 +11,17 @@ export type { Calibration, Manifest, ManifestEntry };
 // Off unless the operator sets it; it would also write to ~/.cache and try to upload.
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
-/** `FACEVERIFY_MODELS_DIR`, else the converter's build folder in this checkout. */
-export function modelsDir(): string {
-  return (
-    process.env.FACEVERIFY_MODELS_DIR ??
-    join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'layers', 'models', 'build')
-  );
-}
+/** The converter's build folder in this checkout: where the engine looks unless told otherwise. */
+export const DEFAULT_MODELS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'layers',
+  'models',
+  'build',
+);
 
-export async function loadManifest(dir = modelsDir()): Promise<Manifest> {
+export async function loadManifest(dir = DEFAULT_MODELS_DIR): Promise<Manifest> {
   try {
     return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   } catch (error) {
@@ -30,17 +29,19 @@ export async function loadManifest(dir = modelsDir()): Promise<Manifest> {
   }
 }
 
-export function findModel(manifest: Manifest, name: string): ManifestEntry {
+/** The entry of model `name`, checked to have `role` when one is asked. */
+export function findModel<R extends Role = Role>(manifest: Manifest, name: string, role?: R): EntryOf<R> {
   const entry = manifest.models.find((m) => m.name === name);
   if (!entry)
     throw new Error(
       `model ${name} is not in the manifest (${manifest.models.map((m) => m.name).join(', ')})`,
     );
-  return entry;
+  if (role !== undefined && entry.role !== role) throw new Error(`${name} is not a ${role}`);
+  return entry as EntryOf<R>;
 }
 
-export interface LoadedModel {
-  spec: ManifestEntry;
+export interface LoadedModel<E extends ManifestEntry = ManifestEntry> {
+  spec: E;
   session: ort.InferenceSession;
 }
 
@@ -52,8 +53,8 @@ export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
 };
 
-export async function openModel(manifest: Manifest, name: string, dir = modelsDir()): Promise<LoadedModel> {
-  const spec = findModel(manifest, name);
+/** An onnxruntime session for a manifest entry's file in `dir`. */
+export async function openModel<E extends ManifestEntry>(spec: E, dir: string): Promise<LoadedModel<E>> {
   const session = await ort.InferenceSession.create(join(dir, spec.file), SESSION_OPTIONS);
   return { spec, session };
 }

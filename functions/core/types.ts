@@ -10,7 +10,7 @@ export interface Box {
 }
 
 /**
- * The seed's MTCNN five, in pixels of the upright image. "Left" means the image's left side (the subject's right
+ * The five landmarks of MTCNN, in pixels of the upright image. "Left" means the image's left side (the subject's right
  * eye and mouth corner), the order of InsightFace's alignment template.
  */
 export interface Landmarks {

@@ -4,10 +4,10 @@
  * DROP_QUEUE.maxReceiveCount deliveries, parks it in the dead-letter queue.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DROP_QUEUE } from '../../infra/handlers.ts';
+import { DROP_QUEUE } from '../shared/contract.ts';
 import { invocationMetrics, logger, MetricUnit } from '../shared/observability.ts';
 import { objectsCreated } from './events.ts';
-import { type DropDeps, type Outcome, processObject } from './process.ts';
+import { type DropDeps, type DropOutcome, processObject } from './process.ts';
 
 export interface DropHandlerDeps extends DropDeps {
   /** The drop bucket: the store's, and the only one whose events are accepted. */
@@ -19,7 +19,7 @@ export type DropHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 export function dropHandler(deps: DropHandlerDeps): DropHandler {
   return async (event) => {
     const metrics = invocationMetrics({ handler: 'drop' });
-    const count = (outcome: Outcome | 'Failed') => metrics.addMetric(outcome, MetricUnit.Count, 1);
+    const count = (outcome: DropOutcome | 'Failed') => metrics.addMetric(outcome, MetricUnit.Count, 1);
     const batchItemFailures: SQSBatchItemFailure[] = [];
     // One message at a time: a verification takes the function's one vCPU whole.
     for (const record of event.Records) {
@@ -40,7 +40,11 @@ export function dropHandler(deps: DropHandlerDeps): DropHandler {
   };
 }
 
-async function handleMessage(deps: DropHandlerDeps, record: SQSRecord, count: (outcome: Outcome) => void) {
+async function handleMessage(
+  deps: DropHandlerDeps,
+  record: SQSRecord,
+  count: (outcome: DropOutcome) => void,
+) {
   const attempt = { count: receiveCount(record), last: receiveCount(record) >= DROP_QUEUE.maxReceiveCount };
   for (const object of objectsCreated(record.body)) {
     if (object.bucket !== deps.bucket) {

@@ -9,7 +9,7 @@
  * Keys ending in `/` are the zero-byte "folder" markers consoles create: not files, never judged.
  */
 
-export const DROP_PREFIXES = { incoming: 'incoming/', results: 'results/' } as const;
+import { DROP_PREFIXES } from '../shared/contract.ts';
 
 /** The one folder name under `incoming/` that holds detect jobs, never a pair. */
 export const DETECT_FOLDER = 'detect';

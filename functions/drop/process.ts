@@ -15,6 +15,7 @@
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import type { FaceEngine } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { imageSizeError } from '../core/image-size.ts';
 import { summarizeModels } from '../shared/models.ts';
 import type { ObjectCreated } from './events.ts';
 import {
@@ -26,7 +27,7 @@ import {
   rejectedResultKey,
 } from './keys.ts';
 import {
-  type DetectResult,
+  type DetectJobResult,
   type DropError,
   type DropResult,
   type PairResult,
@@ -37,9 +38,16 @@ import {
   summarizeResult,
   uploaderError,
 } from './results.ts';
-import { type DropStore, type StoredObject, sameVersion, unquoteETag, type WriteCondition } from './store.ts';
+import {
+  type DropStore,
+  type StoredJson,
+  type StoredObject,
+  sameVersion,
+  unquoteETag,
+  type WriteCondition,
+} from './store.ts';
 
-export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'decode' | 'models'>;
+export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'models'>;
 
 export interface DropDeps {
   store: DropStore;
@@ -52,7 +60,8 @@ export interface Attempt {
   last: boolean;
 }
 
-export type Outcome =
+/** What handling one event did, counted as a metric of that name (docs/observability.md). */
+export type DropOutcome =
   /** This event wrote the object's result. */
   | 'Written'
   /** The first file of a pair: nothing to do until the second arrives. */
@@ -75,7 +84,7 @@ export async function processObject(
   deps: DropDeps,
   event: ObjectCreated,
   attempt: Attempt,
-): Promise<Outcome> {
+): Promise<DropOutcome> {
   const target = parseDropKey(event.key);
   switch (target.kind) {
     case 'ignored':
@@ -100,9 +109,9 @@ async function processPairFile(
   pairId: string,
   event: ObjectCreated,
   attempt: Attempt,
-): Promise<Outcome> {
+): Promise<DropOutcome> {
   const resultKey = pairResultKey(pairId);
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  return writeOnce(deps.store, resultKey, attempt, async () => {
     const files = (await deps.store.list(pairPrefix(pairId))).filter((file) => !isFolderMarker(file.key));
     const self = current(files, event);
     if (!self) return 'Stale';
@@ -119,23 +128,13 @@ async function processPairFile(
       return 'Duplicate';
     }
     if (files.length < 2) return 'Waiting';
-    const condition = writeCondition(existing);
-    const parked: PairResult = {
-      pairId,
-      ...resultInputs(files.slice(0, 2)),
-      error: processingFailed(attempt.count),
+    return {
+      existing,
+      listed: files,
+      parked: { pairId, ...resultInputs(files.slice(0, 2)), error: processingFailed(attempt.count) },
+      judge: () => judgePair(deps, pairId, files),
     };
-    const result = await parkOnLastAttempt(
-      attempt,
-      () => judgePair(deps, pairId, files),
-      () => deps.store.writeJson(resultKey, parked, condition),
-    );
-    if (await deps.store.writeJson(resultKey, result, condition)) {
-      await deleteSettled(deps.store, files, summarizeResult(result));
-      return 'Written';
-    }
-  }
-  throw new Error(`${resultKey} kept changing while it was being written`);
+  });
 }
 
 /** The first two files in key order, or every file when there are more than two. */
@@ -147,46 +146,27 @@ async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]):
     };
     return { pairId, ...resultInputs(files), error };
   }
-  const pair = files as [StoredObject, StoredObject];
-  let bytes: Uint8Array[] = [];
+  const [source, target] = files as [StoredObject, StoredObject];
   try {
-    bytes = await Promise.all([
-      readImage(deps.store, pair[0], 'source'),
-      readImage(deps.store, pair[1], 'target'),
+    const bytes = await Promise.all([
+      readImage(deps.store, source, 'source'),
+      readImage(deps.store, target, 'target'),
     ]);
-    const verified = await deps.engine.verify(bytes[0] as Uint8Array, bytes[1] as Uint8Array);
-    return { pairId, ...resultInputs(pair), ...verified, model: summarizeModels(deps.engine.models) };
+    const verified = await deps.engine.verify(...bytes);
+    return { pairId, ...resultInputs(files), ...verified, model: summarizeModels(deps.engine.models) };
   } catch (error) {
-    const failure = uploaderError(error, await blame(deps.engine, error, pair, bytes));
+    // Every uploader error about one image of the pair names it, the engine's as the reads'.
+    const image = error instanceof FaceVerifyError ? error.details?.image : undefined;
+    const failure = uploaderError(
+      error,
+      image === 'source' ? source : image === 'target' ? target : undefined,
+    );
     if (!failure) throw error;
-    return { pairId, ...resultInputs(pair), error: failure };
+    return { pairId, ...resultInputs(files), error: failure };
   }
 }
 
-/**
- * The file of the pair an uploader error is about. The engine names the image when it found no face;
- * a decoding error names none, so the source is decoded alone to tell.
- */
-async function blame(
-  engine: DropEngine,
-  error: unknown,
-  pair: [StoredObject, StoredObject],
-  bytes: Uint8Array[],
-): Promise<StoredObject | undefined> {
-  if (!(error instanceof FaceVerifyError)) return undefined;
-  const image = error.details?.image;
-  if (image === 'source') return pair[0];
-  if (image === 'target') return pair[1];
-  const source = bytes[0];
-  if (!source) return undefined;
-  const sourceDecodes = await engine.decode(source).then(
-    () => true,
-    () => false,
-  );
-  return sourceDecodes ? pair[1] : pair[0];
-}
-
-async function detect(deps: DropDeps, object: StoredObject): Promise<DetectResult> {
+async function detect(deps: DropDeps, object: StoredObject): Promise<DetectJobResult> {
   try {
     const detected = await deps.engine.detect(await readImage(deps.store, object, 'image'));
     return { ...resultInputs([object]), ...detected, model: summarizeModels(deps.engine.models) };
@@ -203,7 +183,7 @@ async function reject(
   event: ObjectCreated,
   attempt: Attempt,
   error: DropError,
-): Promise<Outcome> {
+): Promise<DropOutcome> {
   const outcome = await processSingle(deps, event, rejectedResultKey(event.key), attempt, async (object) => {
     const result: RejectedResult = { ...resultInputs([object]), error: { ...error, key: object.key } };
     return result;
@@ -221,8 +201,8 @@ async function processSingle(
   resultKey: string,
   attempt: Attempt,
   make: (object: StoredObject) => Promise<DropResult>,
-): Promise<Outcome> {
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+): Promise<DropOutcome> {
+  return writeOnce(deps.store, resultKey, attempt, async () => {
     const self = current(await deps.store.list(event.key), event);
     if (!self) return 'Stale';
     const existing = await deps.store.readJson(resultKey);
@@ -230,15 +210,44 @@ async function processSingle(
       await deps.store.delete([self.key]);
       return 'Duplicate';
     }
-    const condition = writeCondition(existing);
-    const parked = { ...resultInputs([self]), error: processingFailed(attempt.count) };
-    const result = await parkOnLastAttempt(
-      attempt,
-      () => make(self),
-      () => deps.store.writeJson(resultKey, parked, condition),
+    return {
+      existing,
+      listed: [self],
+      parked: { ...resultInputs([self]), error: processingFailed(attempt.count) },
+      judge: () => make(self),
+    };
+  });
+}
+
+/** What a round found to write: the result's current version, the uploads listed, and the job. */
+interface Judgement {
+  existing: StoredJson | undefined;
+  /** Deleted once the result is written, those of them it accounts for. */
+  listed: readonly StoredObject[];
+  /** Written instead when the job fails on the event's last attempt. */
+  parked: DropResult;
+  judge(): Promise<DropResult>;
+}
+
+/**
+ * Writes a result once: each round looks afresh (and may find nothing to do), then writes on
+ * condition that the result is still the version it read; a round that loses that race starts over.
+ */
+async function writeOnce(
+  store: DropStore,
+  resultKey: string,
+  attempt: Attempt,
+  look: () => Promise<DropOutcome | Judgement>,
+): Promise<DropOutcome> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const found = await look();
+    if (typeof found === 'string') return found;
+    const condition = writeCondition(found.existing);
+    const result = await parkOnLastAttempt(attempt, found.judge, () =>
+      store.writeJson(resultKey, found.parked, condition),
     );
-    if (await deps.store.writeJson(resultKey, result, condition)) {
-      await deps.store.delete([self.key]);
+    if (await store.writeJson(resultKey, result, condition)) {
+      await deleteSettled(store, found.listed, summarizeResult(result));
       return 'Written';
     }
   }
@@ -271,14 +280,8 @@ async function parkOnLastAttempt<T>(
 }
 
 async function readImage(store: DropStore, object: StoredObject, image: string): Promise<Uint8Array> {
-  const { maxBytes } = DEFAULT_DECODE_LIMITS;
-  if (object.size > maxBytes) {
-    throw new FaceVerifyError(
-      'ImageTooLarge',
-      `${object.key} is ${object.size} bytes; the limit is ${maxBytes} bytes.`,
-      { details: { image } },
-    );
-  }
+  const tooLarge = imageSizeError(object.key, object.size, DEFAULT_DECODE_LIMITS.maxBytes, { image });
+  if (tooLarge) throw tooLarge;
   const read = await store.read(object.key);
   if (!read || read.eTag !== object.eTag) {
     throw new Error(`${object.key} changed while it was being processed`);

@@ -32,9 +32,9 @@ export interface ResultInputs {
 type Answer<T> = T & { model: ModelSummary };
 
 export type PairResult = ResultInputs & { pairId: string } & (Answer<VerifyResponse> | { error: DropError });
-export type DetectResult = ResultInputs & (Answer<DetectResponse> | { error: DropError });
+export type DetectJobResult = ResultInputs & (Answer<DetectResponse> | { error: DropError });
 export type RejectedResult = ResultInputs & { error: DropError };
-export type DropResult = PairResult | DetectResult | RejectedResult;
+export type DropResult = PairResult | DetectJobResult | RejectedResult;
 
 export function resultInputs(objects: readonly StoredObject[]): ResultInputs {
   return {

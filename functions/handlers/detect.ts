@@ -1,5 +1,5 @@
 /** POST /detect: every face of one image, with landmarks and, on request, aligned crops. */
-import { DEFAULT_DETECT_OPTIONS } from '../core/detector.ts';
+import { DETECT_OPTION_RANGES } from '../core/detector.ts';
 import { httpHandler } from '../http/handler.ts';
 import { readImageRequest } from '../http/inputs.ts';
 import { readOptions } from '../http/options.ts';
@@ -11,8 +11,8 @@ const resolveImage = uploadedImageResolver();
 const model = summarizeModels(engine.models);
 
 const OPTIONS = {
-  minScore: { type: 'number', min: 0.05, max: 1 },
-  maxFaces: { type: 'number', min: 1, max: DEFAULT_DETECT_OPTIONS.maxFaces, integer: true },
+  minScore: { type: 'number', ...DETECT_OPTION_RANGES.minScore },
+  maxFaces: { type: 'number', ...DETECT_OPTION_RANGES.maxFaces },
   crops: { type: 'boolean' },
 } as const;
 

@@ -1,7 +1,7 @@
 /** Lambda entry of the drop folder (infra/drop-folder.ts): the bucket from DROP_BUCKET, the shared engine and S3 client. */
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { dropHandler } from '../drop/handler.ts';
 import { s3DropStore } from '../drop/s3-store.ts';
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { engine } from '../shared/engine.ts';
 import { createS3Client } from '../shared/s3.ts';
 

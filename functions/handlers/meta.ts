@@ -1,9 +1,13 @@
 /** GET /health and GET /openapi.json: no model is loaded here, so both answer fast and cheap. */
+import { engineModels } from '../core/engine.ts';
 import { httpHandler } from '../http/handler.ts';
 import openapi from '../http/openapi.json' with { type: 'json' };
-import { defaultModels, summarizeModels } from '../shared/models.ts';
+import { engineConfig } from '../shared/engine-config.ts';
+import { summarizeModels } from '../shared/models.ts';
 
-const models = summarizeModels(await defaultModels());
+// The models the image functions load with the same environment, read from the manifest: loading them
+// here would cost this small function the engine's memory and start-up.
+const models = summarizeModels(await engineModels(engineConfig()));
 
 export const handler = httpHandler({
   'GET /health': async () => ({ body: { status: 'ok', models } }),

@@ -6,11 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { imageSizeError } from '../core/image-size.ts';
 import { httpHandler } from '../http/handler.ts';
 import { parseJson } from '../http/request.ts';
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { createS3Client } from '../shared/s3.ts';
 
 export const UPLOAD_LIMITS = {
@@ -88,12 +89,8 @@ function readFiles(value: unknown): FileRequest[] {
         `\`files[${n}].contentType\` must be an image/* type.`,
       );
     }
-    if ((contentLength as number) > UPLOAD_LIMITS.bytes) {
-      throw new FaceVerifyError(
-        'ImageTooLarge',
-        `\`files[${n}]\` is ${contentLength} bytes; the limit is ${UPLOAD_LIMITS.bytes} bytes.`,
-      );
-    }
+    const tooLarge = imageSizeError(`\`files[${n}]\``, contentLength as number, UPLOAD_LIMITS.bytes);
+    if (tooLarge) throw tooLarge;
     return { contentType, contentLength: contentLength as number };
   });
 }

@@ -1,4 +1,5 @@
 /** POST /verify: is the source image's face the same person as the target image's (or one of its faces)? */
+import { SIMILARITY_RANGE } from '../core/compare.ts';
 import { httpHandler } from '../http/handler.ts';
 import { readImageRequest } from '../http/inputs.ts';
 import { readOptions } from '../http/options.ts';
@@ -10,8 +11,7 @@ const resolveImage = uploadedImageResolver();
 const model = summarizeModels(engine.models);
 
 const OPTIONS = {
-  // Cosine similarity's range.
-  threshold: { type: 'number', min: -1, max: 1 },
+  threshold: { type: 'number', ...SIMILARITY_RANGE },
   allTargetFaces: { type: 'boolean' },
 } as const;
 

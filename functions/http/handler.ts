@@ -31,7 +31,8 @@ export type HttpHandler = ((
   readonly routes: readonly RouteKey[];
 };
 
-interface Outcome {
+/** A request answered: the proxy result, and the facts for its log line. */
+interface Handled {
   result: APIGatewayProxyStructuredResultV2;
   log: LogFacts;
 }
@@ -43,7 +44,7 @@ export function httpHandler(routes: Partial<Record<RouteKey, Route>>): HttpHandl
     const request = toHttpRequest(event);
     const key = `${request.method} ${request.path}` as RouteKey;
     const route = routes[key] ? key : 'unmatched';
-    let outcome: Outcome;
+    let outcome: Handled;
     try {
       outcome = await dispatch(request, key, routes);
     } catch (error) {
@@ -72,7 +73,7 @@ async function dispatch(
   request: HttpRequest,
   key: RouteKey,
   routes: Partial<Record<RouteKey, Route>>,
-): Promise<Outcome> {
+): Promise<Handled> {
   const route = routes[key];
   if (route) {
     const { status = 200, body, headers, log = {} } = await route(request);

@@ -1,10 +1,11 @@
 /** JSON proxy results with the API's common headers, for answers and errors alike. */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { describeError } from '../shared/errors.ts';
 
-/** The web page's origin when it is not the API's own (`CORS_ORIGIN`); same-origin needs no header. */
+/** The web page's origin when it is not the API's own (ENVIRONMENT.corsOrigin); same-origin needs no header. */
 export function corsHeaders(): Record<string, string> {
-  const origin = process.env.CORS_ORIGIN;
+  const origin = process.env[ENVIRONMENT.corsOrigin];
   return origin ? { 'access-control-allow-origin': origin, vary: 'origin' } : {};
 }
 

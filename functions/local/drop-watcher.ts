@@ -8,9 +8,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { S3Event, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DROP_QUEUE } from '../../infra/handlers.ts';
 import { objectCreatedRecord } from '../drop/events.ts';
-import { DROP_PREFIXES } from '../drop/keys.ts';
+import { DROP_PREFIXES, DROP_QUEUE } from '../shared/contract.ts';
 import { logger } from '../shared/observability.ts';
 
 /** s3rver's notification: AWS's shape, with the key not encoded and no ETag on copies. */

@@ -8,6 +8,7 @@
  * (default 3002) with one user (FACEVERIFY_DEV_USER, FACEVERIFY_DEV_PASSWORD), and bearer tokens required
  * on the image routes. Without it the API is open, for a one-command quick start.
  */
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
 import type { LimiterOptions } from './limiter.ts';
 import { LOCAL_BUCKETS } from './s3.ts';
@@ -16,10 +17,12 @@ import { startServer } from './server.ts';
 const AUTH_MODES = ['none', 'jwt'] as const;
 
 function authMode(): (typeof AUTH_MODES)[number] {
-  const value = process.env.FACEVERIFY_AUTH || 'none';
+  const value = process.env[ENVIRONMENT.auth] || 'none';
   const mode = AUTH_MODES.find((m) => m === value);
   if (!mode)
-    throw new Error(`FACEVERIFY_AUTH must be one of ${AUTH_MODES.join(', ')}, not ${JSON.stringify(value)}`);
+    throw new Error(
+      `${ENVIRONMENT.auth} must be one of ${AUTH_MODES.join(', ')}, not ${JSON.stringify(value)}`,
+    );
   return mode;
 }
 
@@ -38,9 +41,9 @@ function wholeNumber(name: string, min: number, max: number): number | undefined
 }
 
 const limits: Partial<LimiterOptions> = {};
-const concurrency = wholeNumber('FACEVERIFY_MAX_IN_FLIGHT', 1, 1024);
-const queue = wholeNumber('FACEVERIFY_QUEUE', 0, 100_000);
-const queueTimeoutMs = wholeNumber('FACEVERIFY_QUEUE_TIMEOUT_MS', 0, 600_000);
+const concurrency = wholeNumber(ENVIRONMENT.maxInFlight, 1, 1024);
+const queue = wholeNumber(ENVIRONMENT.queue, 0, 100_000);
+const queueTimeoutMs = wholeNumber(ENVIRONMENT.queueTimeoutMs, 0, 600_000);
 if (concurrency !== undefined) limits.concurrency = concurrency;
 if (queue !== undefined) limits.queue = queue;
 if (queueTimeoutMs !== undefined) limits.queueTimeoutMs = queueTimeoutMs;
@@ -48,10 +51,14 @@ if (queueTimeoutMs !== undefined) limits.queueTimeoutMs = queueTimeoutMs;
 // CloudWatch reads metrics from Lambda's log stream; here they would only clutter the terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const ports = { port: port('PORT', 3000), s3Port: port('S3_PORT', 4569), idpPort: port('IDP_PORT', 3002) };
+const ports = {
+  port: port(ENVIRONMENT.port, 3000),
+  s3Port: port(ENVIRONMENT.s3Port, 4569),
+  idpPort: port(ENVIRONMENT.idpPort, 3002),
+};
 const user = {
-  email: process.env.FACEVERIFY_DEV_USER || DEFAULT_DEV_USER.email,
-  password: process.env.FACEVERIFY_DEV_PASSWORD || DEFAULT_DEV_USER.password,
+  email: process.env[ENVIRONMENT.devUser] || DEFAULT_DEV_USER.email,
+  password: process.env[ENVIRONMENT.devPassword] || DEFAULT_DEV_USER.password,
 };
 const auth =
   authMode() === 'jwt'

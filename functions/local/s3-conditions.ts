@@ -7,6 +7,7 @@
  *   listing waits for the writes in flight that it would see.
  * Path-style requests only (`/<bucket>/<key>`): what the local S3 clients send.
  */
+import { unquoteETag } from '../drop/store.ts';
 
 /** The part of a Koa context this middleware reads and writes. */
 export interface S3rverContext {
@@ -94,7 +95,7 @@ async function checkConditions(
   if (ifMatch) {
     if (!exists) return s3Error(404, 'NoSuchKey', 'If-Match');
     const { etag } = await server.store.getMetadata(bucket, key);
-    if (unquote(etag) !== unquote(ifMatch)) return s3Error(412, 'PreconditionFailed', 'If-Match');
+    if (unquoteETag(etag) !== unquoteETag(ifMatch)) return s3Error(412, 'PreconditionFailed', 'If-Match');
   }
   return undefined;
 }
@@ -109,8 +110,4 @@ function s3Error(status: number, code: string, condition: string) {
     type: 'application/xml',
     body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><Condition>${condition}</Condition></Error>`,
   };
-}
-
-function unquote(eTag: string): string {
-  return eTag.replace(/^"|"$/g, '');
 }

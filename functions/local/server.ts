@@ -6,14 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../../web/src/config.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { HttpHandler } from '../http/handler.ts';
 import { errorResult, jsonResult } from '../http/responses.ts';
 import { isPublicRoute } from '../http/routes.ts';
+import { ENVIRONMENT } from '../shared/contract.ts';
 import { describeError } from '../shared/errors.ts';
-import { LOCAL_S3_ENDPOINT_ENV } from '../shared/s3.ts';
 import { toEvent, writeResult } from './adapter.ts';
 import type { ServerAuth } from './dev-auth.ts';
 import { startDropWatcher } from './drop-watcher.ts';
@@ -55,7 +54,7 @@ export async function startServer({
   const limiter = new WorkLimiter(limits);
   const s3 = await startLocalS3({ port: s3Port, host });
   try {
-    process.env[LOCAL_S3_ENDPOINT_ENV] = s3.endpoint;
+    process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
     process.env[ENVIRONMENT.uploadBucket] = LOCAL_BUCKETS.uploads;
     process.env[ENVIRONMENT.dropBucket] = LOCAL_BUCKETS.drop;
     const routes = routeTable(await importHandlers());

@@ -3,9 +3,10 @@
  * base64 text (optionally a data: URL), or `{ s3: { bucket, key } }` in the one bucket the caller allows.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { imageSizeError } from '../core/image-size.ts';
+import { ENVIRONMENT } from './contract.ts';
 import { createS3Client } from './s3.ts';
 
 export interface S3Location {
@@ -75,13 +76,10 @@ async function readS3Image(location: S3Location, options: ResolveImageOptions): 
         : cause;
     });
   const maxBytes = options.maxBytes ?? DEFAULT_DECODE_LIMITS.maxBytes;
-  if ((object.ContentLength ?? 0) > maxBytes) {
+  const tooLarge = imageSizeError(location.key, object.ContentLength ?? 0, maxBytes, details);
+  if (tooLarge) {
     await object.Body?.transformToWebStream().cancel(); // frees the connection unread
-    throw new FaceVerifyError(
-      'ImageTooLarge',
-      `${location.key} is ${object.ContentLength} bytes; the limit is ${maxBytes} bytes.`,
-      { details },
-    );
+    throw tooLarge;
   }
   return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
 }

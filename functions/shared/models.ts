@@ -1,6 +1,5 @@
 /** The models behind the answers, as the API reports them: `{ detector: { name, version }, … }`. */
-import { DEFAULT_MODELS, detectorName, type ModelInfo } from '../core/engine.ts';
-import { findModel, loadManifest } from '../core/models.ts';
+import type { ModelInfo } from '../core/engine.ts';
 
 export type ModelRole = ModelInfo['role'];
 
@@ -28,22 +27,4 @@ export function summarizeModels(models: readonly ModelInfo[]): ModelSummary {
           };
   }
   return summary;
-}
-
-/**
- * The models the engine loads by default (FACEVERIFY_DETECTOR included), read from the manifest
- * without loading them: what the model-free `meta` function reports for the functions that do.
- */
-export async function defaultModels(): Promise<ModelInfo[]> {
-  const manifest = await loadManifest();
-  const info = (name: string, weight?: number): ModelInfo => {
-    const { role, source, sha256 } = findModel(manifest, name);
-    return { name, role, version: source.version, sha256, ...(weight === undefined ? {} : { weight }) };
-  };
-  const fusion = manifest.fusions?.find((f) => f.name === DEFAULT_MODELS.embedder);
-  return [
-    info(detectorName()),
-    info(DEFAULT_MODELS.landmarks),
-    ...(fusion ? fusion.embedders.map((e) => info(e.name, e.weight)) : [info(DEFAULT_MODELS.embedder)]),
-  ];
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FaceEngine, ImageRole, PreparedImage } from '../core/engine.ts';
+import { FaceVerifyError } from '../core/errors.ts';
 
 export const DEFAULT_CACHED_IMAGES = 8192;
 
@@ -33,12 +34,15 @@ export class PreparedImageCache {
       // Most recently used last: Map keeps insertion order.
       this.entries.delete(key);
       this.entries.set(key, cached);
-      return cached;
+      // Still pending, it may fail naming the role it was first asked for.
+      return cached.catch((error: unknown) => {
+        throw error instanceof FaceVerifyError ? error.withDetails({ image: role }) : error;
+      });
     }
     this.misses++;
     const pending = this.engine.prepare(bytes, role, everyFace);
     this.entries.set(key, pending);
-    // A failure (its message names the role) is not kept: the next pair asks again.
+    // A failure is not kept: the next pair asks again.
     pending.catch(() => {
       if (this.entries.get(key) === pending) this.entries.delete(key);
     });

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { engineConfig } from '../../functions/shared/engine-config.ts';
 import { cpuMs, maxRssMb, report } from './child.ts';
 
 report('script');
@@ -19,7 +20,7 @@ if (!a || !b) throw new Error('cold.ts needs two photos');
 
 const { FaceEngine } = await import('../../functions/core/engine.ts');
 report('imported');
-const engine = await FaceEngine.load();
+const engine = await FaceEngine.load(engineConfig());
 report('ready');
 const first = await engine.verify(a, b);
 report('answer', { timings: first.timings, similarity: first.similarity });

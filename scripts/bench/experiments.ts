@@ -14,8 +14,9 @@ import { cosineSimilarity } from '../../functions/core/compare.ts';
 import { decodeImage } from '../../functions/core/decode.ts';
 import { Embedder } from '../../functions/core/embedder.ts';
 import { FaceEngine } from '../../functions/core/engine.ts';
-import { findModel, loadManifest, modelsDir, SESSION_OPTIONS } from '../../functions/core/models.ts';
+import { DEFAULT_MODELS_DIR, findModel, loadManifest, SESSION_OPTIONS } from '../../functions/core/models.ts';
 import type { Face, RgbImage } from '../../functions/core/types.ts';
+import { engineConfig } from '../../functions/shared/engine-config.ts';
 import { loadPhotos } from './photos.ts';
 import { table } from './report.ts';
 import { LoadMeter, type Summary, summarise, time } from './stats.ts';
@@ -74,7 +75,8 @@ async function compare(
 
 const photos = await loadPhotos();
 const [a, b] = photos.large;
-const engine = await FaceEngine.load();
+const config = engineConfig();
+const engine = await FaceEngine.load(config);
 
 // --- A. Decoding a ~1920 px JPEG -------------------------------------------------------------
 function rawImage(data: Buffer, info: OutputInfo): RgbImage {
@@ -159,10 +161,10 @@ verifyResults.results.forEach((r, i) => {
 
 // --- C. onnxruntime threads for the embedder -----------------------------------------------------
 progress('C. onnxruntime thread settings (embedder)…');
-const dir = modelsDir();
+const dir = config.modelsDir ?? DEFAULT_MODELS_DIR;
 // The first (or only) embedder the engine fuses.
 const firstEmbedder = engine.models.find((m) => m.role === 'embedder')?.name ?? '';
-const spec = findModel(await loadManifest(dir), firstEmbedder);
+const spec = findModel(await loadManifest(dir), firstEmbedder, 'embedder');
 async function embedderWith(options: ort.InferenceSession.SessionOptions): Promise<Embedder> {
   const session = await ort.InferenceSession.create(join(dir, spec.file), { ...SESSION_OPTIONS, ...options });
   return new Embedder({ spec, session });

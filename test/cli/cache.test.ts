@@ -35,6 +35,16 @@ describe('PreparedImageCache', () => {
     return { calls, engine };
   }
 
+  it('names the asking role in a failure shared by a source and a target', async () => {
+    const cache = new PreparedImageCache(fake().engine);
+    const [source, target] = await Promise.allSettled([
+      cache.prepare(bytes('bad'), 'source'),
+      cache.prepare(bytes('bad'), 'target'),
+    ]);
+    expect(source.status === 'rejected' && source.reason.details).toBeUndefined();
+    expect(target.status === 'rejected' && target.reason.details).toEqual({ image: 'target' });
+  });
+
   it('prepares each content once, shares a computation in flight, and keeps no failure', async () => {
     const { calls, engine } = fake();
     const cache = new PreparedImageCache(engine);

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FACES, parseCommand, parseNumber, USAGE, UsageError } from '../../functions/cli/args.ts';
+import { parseCommand, parseNumber, USAGE, UsageError } from '../../functions/cli/args.ts';
 import {
   detectJson,
   errorJson,
@@ -20,8 +20,7 @@ import {
 import { isPair, parsePairs } from '../../functions/cli/pairs.ts';
 import { type Engine, runCli } from '../../functions/cli/run.ts';
 import { mapOrdered } from '../../functions/cli/stream.ts';
-import { DEFAULT_DETECT_OPTIONS } from '../../functions/core/detector.ts';
-import type { DetectResponse, VerifyResponse } from '../../functions/core/engine.ts';
+import type { DetectResponse, ImageRole, VerifyResponse } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import type { Face } from '../../functions/core/types.ts';
 
@@ -116,7 +115,9 @@ describe('parseCommand', () => {
   });
 
   it('keeps the HTTP API limits', () => {
-    expect(MAX_FACES).toBe(DEFAULT_DETECT_OPTIONS.maxFaces);
+    expect(USAGE).toContain('from 0.05 to 1 (default 0.7)');
+    expect(USAGE).toContain('a whole number from 1 to 100 (default 100)');
+    expect(USAGE).toContain('from -1 to 1 (default:');
     expect(parseCommand(['detect', 'a', '--min-score', '0.05', '--max-faces', '100'])).toMatchObject({
       minScore: 0.05,
       maxFaces: 100,
@@ -349,11 +350,18 @@ describe('runCli over a fake engine', () => {
     prepare: [],
   };
 
-  const parse = (bytes: Uint8Array) => {
+  /** As the engine: an image of a pair (`role`) is named in its errors. */
+  const parse = (bytes: Uint8Array, role?: ImageRole) => {
     const text = Buffer.from(bytes).toString();
     if (text === 'noface') return 0;
     const m = /^faces (\d+)$/.exec(text);
-    if (!m) throw new FaceVerifyError('InvalidImage', 'The data is not an image.');
+    if (!m) {
+      throw new FaceVerifyError(
+        'InvalidImage',
+        'The data is not an image.',
+        role && { details: { image: role } },
+      );
+    }
     return Number(m[1]);
   };
   const engine: Engine = {
@@ -370,7 +378,7 @@ describe('runCli over a fake engine', () => {
     // One image's side: its face count stands in for the embedding.
     prepare: async (bytes, role) => {
       calls.prepare.push(role);
-      const n = parse(bytes);
+      const n = parse(bytes, role);
       if (n === 0) {
         throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
           details: { image: role },
@@ -486,7 +494,6 @@ describe('runCli over a fake engine', () => {
       'InvalidRequest undefined',
       'NotFound target',
       'NoFaceDetected source',
-      // The fake's decode error says nothing of the image: the CLI knows which one it was preparing.
       'InvalidImage target',
       false,
     ]);

@@ -1,17 +1,24 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Embedder, flipHorizontal } from '../../functions/core/embedder.ts';
-import { type LoadedModel, loadManifest, openModel } from '../../functions/core/models.ts';
+import type { EntryOf } from '../../functions/core/manifest.ts';
+import {
+  DEFAULT_MODELS_DIR,
+  findModel,
+  type LoadedModel,
+  loadManifest,
+  openModel,
+} from '../../functions/core/models.ts';
 import type { RgbImage } from '../../functions/core/types.ts';
 import { noiseBytes } from './fixtures.ts';
 
-let dlib: LoadedModel;
-let mobilefacenet: LoadedModel;
+let dlib: LoadedModel<EntryOf<'embedder'>>;
+let mobilefacenet: LoadedModel<EntryOf<'embedder'>>;
 
 beforeAll(async () => {
   const manifest = await loadManifest();
   [dlib, mobilefacenet] = await Promise.all([
-    openModel(manifest, 'dlib-resnet'),
-    openModel(manifest, 'mobilefacenet'),
+    openModel(findModel(manifest, 'dlib-resnet', 'embedder'), DEFAULT_MODELS_DIR),
+    openModel(findModel(manifest, 'mobilefacenet', 'embedder'), DEFAULT_MODELS_DIR),
   ]);
 });
 

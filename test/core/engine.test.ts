@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MODELS, DETECTOR_ENV, FaceEngine } from '../../functions/core/engine.ts';
+import { DEFAULT_MODELS, engineModels, FaceEngine } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box, Face } from '../../functions/core/types.ts';
-import { defaultModels } from '../../functions/shared/models.ts';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
+import { engineConfig } from '../../functions/shared/engine-config.ts';
 import { noiseBytes } from './fixtures.ts';
 
 const DEMO = 'node_modules/@vladmandic/face-api/demo';
@@ -117,6 +118,53 @@ describe('FaceEngine', () => {
     expect((error as FaceVerifyError).toJSON()).toMatchObject({ code: 'NoFaceDetected', image: 'target' });
   });
 
+  it('decides, and picks the best target face, on the exact similarity, rounded only in the answer', () => {
+    const landmarks: Face['landmarks'] = {
+      leftEye: [30, 40],
+      rightEye: [70, 40],
+      nose: [50, 60],
+      mouthLeft: [35, 80],
+      mouthRight: [65, 80],
+    };
+    const face = (x: number) => ({
+      box: { x, y: 0, width: 100, height: 100 },
+      score: 0.99,
+      landmarks,
+      detected: landmarks,
+    });
+    const unit = (cos: number) => Float32Array.of(cos, Math.sqrt(1 - cos * cos));
+    const source = { faces: [face(0)], embeddings: [unit(1)] };
+    const target = { faces: [face(0), face(200)], embeddings: [unit(0.49996), unit(0.49998)] };
+    const result = engine.compare(source, target, { threshold: 0.5, allTargetFaces: true });
+    expect(result).toMatchObject({ match: false, similarity: 0.5, threshold: 0.5 });
+    expect(result.target.box.x).toBe(200);
+  });
+
+  it('names the image of a pair that cannot be decoded, the source first when neither can', async () => {
+    const broken = noiseBytes(4096);
+    const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => expect.unreachable(),
+        (e: FaceVerifyError) => e.toJSON(),
+      );
+    expect(await failure(engine.verify(broken, group))).toMatchObject({
+      code: 'InvalidImage',
+      image: 'source',
+    });
+    expect(await failure(engine.verify(group, tiny))).toMatchObject({
+      code: 'ImageTooSmall',
+      image: 'target',
+    });
+    expect(await failure(engine.verify(tiny, broken))).toMatchObject({
+      code: 'ImageTooSmall',
+      image: 'source',
+    });
+    expect(await failure(engine.prepare(broken, 'target'))).toMatchObject({ image: 'target' });
+  });
+
   it.skipIf(!hasCfp)(
     'finds a tilted profile by turning the photo, with its landmarks on the upright photo',
     async () => {
@@ -168,19 +216,23 @@ describe('FaceEngine', () => {
   it('loads the detector FACEVERIFY_DETECTOR names, and refuses a model that is not a detector', async () => {
     const detectorOf = (e: FaceEngine) => e.models.find((m) => m.role === 'detector')?.name;
     expect(detectorOf(engine)).toBe(DEFAULT_MODELS.detector);
-    process.env[DETECTOR_ENV] = 'facemesh-detection-full';
+    const config = engineConfig({ [ENVIRONMENT.detector]: 'facemesh-detection-full' });
+    const other = await FaceEngine.load(config);
+    expect(detectorOf(other)).toBe('facemesh-detection-full');
+    // What /health reports without loading any model: the same list.
+    expect(await engineModels(config)).toEqual(other.models);
+    expect((await other.detect(group)).faces.length).toBeGreaterThan(0);
+    await expect(FaceEngine.load({ detector: 'dlib-resnet' })).rejects.toThrow(
+      'dlib-resnet is not a detector',
+    );
+  });
+
+  it('reads no environment: the default engine whatever FACEVERIFY_DETECTOR says', async () => {
+    process.env[ENVIRONMENT.detector] = 'dlib-resnet';
     try {
-      const other = await FaceEngine.load();
-      expect(detectorOf(other)).toBe('facemesh-detection-full');
-      // What /health reports without loading any model.
-      expect((await defaultModels()).find((m) => m.role === 'detector')?.name).toBe(
-        'facemesh-detection-full',
-      );
-      expect((await other.detect(group)).faces.length).toBeGreaterThan(0);
-      process.env[DETECTOR_ENV] = 'dlib-resnet';
-      await expect(FaceEngine.load()).rejects.toThrow('dlib-resnet is not a detector');
+      expect((await engineModels()).find((m) => m.role === 'detector')?.name).toBe(DEFAULT_MODELS.detector);
     } finally {
-      delete process.env[DETECTOR_ENV];
+      delete process.env[ENVIRONMENT.detector];
     }
   });
 });
@@ -188,14 +240,9 @@ describe('FaceEngine', () => {
 describe('MTCNN as the detector', () => {
   let mtcnn: FaceEngine;
   beforeAll(async () => {
-    process.env[DETECTOR_ENV] = 'mtcnn';
-    try {
-      mtcnn = await FaceEngine.load();
-      // What /health reports without loading any model.
-      expect((await defaultModels()).find((m) => m.role === 'detector')?.name).toBe('mtcnn');
-    } finally {
-      delete process.env[DETECTOR_ENV];
-    }
+    mtcnn = await FaceEngine.load({ detector: 'mtcnn' });
+    // What /health reports without loading any model.
+    expect(await engineModels({ detector: 'mtcnn' })).toEqual(mtcnn.models);
   });
 
   it('loads by the name mtcnn, its three nets behind one detector entry', () => {

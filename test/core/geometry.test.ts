@@ -8,7 +8,6 @@ import {
   intersectionOverMin,
   invertAffine,
   iou,
-  letterbox,
   nmsClusters,
   nonMaxSuppression,
   rotationOnto,
@@ -16,8 +15,6 @@ import {
   sortLargestFirst,
   subjectFace,
   touchesEdge,
-  unletterboxBox,
-  unletterboxPoint,
   weightedNonMaxSuppression,
 } from '../../functions/core/geometry.ts';
 import type { Box, Point } from '../../functions/core/types.ts';
@@ -174,40 +171,6 @@ describe('non-maximum suppression', () => {
       [8, 4],
     ]);
     expect(weighted[1]).toEqual({ box: box(100, 100, 10, 10), score: 0.5, points: [[0, 0]] });
-  });
-});
-
-describe('letterbox', () => {
-  it('fits a landscape image and centres it vertically', () => {
-    expect(letterbox(640, 480, 128)).toEqual({ scale: 0.2, width: 128, height: 96, padX: 0, padY: 16 });
-  });
-
-  it('fits a portrait image and centres it horizontally', () => {
-    const lb = letterbox(300, 1000, 640);
-    expect(lb).toMatchObject({ scale: 0.64, width: 192, height: 640, padX: 224, padY: 0 });
-  });
-
-  it('maps model coordinates back to the image (round trip)', () => {
-    for (const [w, h] of [
-      [1920, 1080],
-      [757, 1333],
-      [64, 64],
-    ] as const) {
-      const lb = letterbox(w, h, 640);
-      const toModel = ([x, y]: Point): Point => [x * lb.scale + lb.padX, y * lb.scale + lb.padY];
-      for (const p of [
-        [0, 0],
-        [w, h],
-        [w * 0.3, h * 0.7],
-      ] as Point[]) {
-        expectPointClose(unletterboxPoint(toModel(p), lb), p);
-      }
-      const [x, y] = toModel([w * 0.25, h * 0.5]);
-      const modelBox = { x, y, width: w * 0.1 * lb.scale, height: h * 0.2 * lb.scale };
-      const back = unletterboxBox(modelBox, lb);
-      expectPointClose([back.x, back.y], [w * 0.25, h * 0.5]);
-      expectPointClose([back.width, back.height], [w * 0.1, h * 0.2]);
-    }
   });
 });
 

@@ -1,7 +1,7 @@
 /** The model input the engine makes from RGB pixels: channel order and normalisation per the manifest. */
 import { describe, expect, it } from 'vitest';
+import type { InputSpec } from '../../functions/core/manifest.ts';
 import { findModel, loadManifest, normaliseInto, toInputTensor } from '../../functions/core/models.ts';
-import type { InputSpec } from '../../layers/models/src/catalog.ts';
 
 const PIXELS = Uint8Array.from([10, 20, 30, 200, 100, 0]);
 

@@ -17,10 +17,9 @@ import { objectCreatedRecord } from '../../functions/drop/events.ts';
 import type { DropHandler } from '../../functions/drop/handler.ts';
 import { type DropWatcher, startDropWatcher } from '../../functions/local/drop-watcher.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from '../../functions/local/s3.ts';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { summarizeModels } from '../../functions/shared/models.ts';
 import { logger } from '../../functions/shared/observability.ts';
-import { LOCAL_S3_ENDPOINT_ENV } from '../../functions/shared/s3.ts';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { demoPhoto, gradientPng } from '../http/photos.ts';
 
 const BUCKET = LOCAL_BUCKETS.drop;
@@ -42,7 +41,7 @@ beforeAll(async () => {
   logger.setLogLevel('WARN');
   s3 = await startLocalS3({ port: 0 });
   client = s3.client();
-  process.env[LOCAL_S3_ENDPOINT_ENV] = s3.endpoint;
+  process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
   process.env[ENVIRONMENT.dropBucket] = BUCKET;
   const { handler } = (await import('../../functions/handlers/drop.ts')) as { handler: DropHandler };
   ({ engine } = await import('../../functions/shared/engine.ts'));
@@ -213,7 +212,7 @@ describe('files that cannot be judged', () => {
       keys: [a.key, b.key],
       eTags: [a.eTag, b.eTag],
       completedAt: AT,
-      error: { ...(decoding as FaceVerifyError).toJSON(), key: a.key },
+      error: { ...(decoding as FaceVerifyError).toJSON(), image: 'source', key: a.key },
     });
     expect(await keys('incoming/')).toEqual([]);
   });
@@ -280,7 +279,7 @@ describe('files that cannot be judged', () => {
       completedAt: AT,
       error: {
         code: 'ImageTooLarge',
-        message: 'incoming/detect/huge.jpg is 22020096 bytes; the limit is 20971520 bytes.',
+        message: 'incoming/detect/huge.jpg is 21.0 MiB; the limit is 20.0 MiB.',
         image: 'image',
         key: big.key,
       },

@@ -1,6 +1,6 @@
 /** The drop folder's ports in memory: a bucket with S3's conditional writes, and an engine that reads text "images". */
 import { createHash } from 'node:crypto';
-import type { DetectResponse, ModelInfo, VerifyResponse } from '../../functions/core/engine.ts';
+import type { DetectResponse, ImageRole, ModelInfo, VerifyResponse } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import type { Face, RgbImage } from '../../functions/core/types.ts';
 import type { ObjectCreated } from '../../functions/drop/events.ts';
@@ -88,16 +88,21 @@ export class TextEngine implements DropEngine {
   readonly threshold = 0.5;
   readonly models: ModelInfo[] = [{ name: 'text-embedder', role: 'embedder', version: '1', sha256: '0' }];
 
-  async decode(bytes: Uint8Array): Promise<RgbImage> {
+  private async decode(bytes: Uint8Array, image?: ImageRole): Promise<RgbImage> {
     const text = new TextDecoder().decode(bytes);
     if (!text.startsWith('face:') && text !== 'blank') {
-      throw new FaceVerifyError('UnsupportedMediaType', 'The upload is not an image.');
+      throw new FaceVerifyError('UnsupportedMediaType', 'The upload is not an image.', {
+        ...(image && { details: { image } }),
+      });
     }
     return { data: bytes, width: 64, height: 64 };
   }
 
+  /** As FaceEngine.verify: both images decoded first, every error naming its image, the source's first. */
   async verify(source: Uint8Array, target: Uint8Array): Promise<VerifyResponse> {
-    const [a, b] = [await this.person(source, 'source'), await this.person(target, 'target')];
+    await this.decode(source, 'source');
+    await this.decode(target, 'target');
+    const [a, b] = [this.person(source, 'source'), this.person(target, 'target')];
     const similarity = a === b ? 0.9 : 0.1;
     return {
       match: a === b,
@@ -117,8 +122,7 @@ export class TextEngine implements DropEngine {
     return { width: 64, height: 64, faces, timings: TIMINGS };
   }
 
-  private async person(bytes: Uint8Array, image: 'source' | 'target'): Promise<string> {
-    await this.decode(bytes);
+  private person(bytes: Uint8Array, image: ImageRole): string {
     const text = new TextDecoder().decode(bytes);
     if (text === 'blank') {
       throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${image} image.`, {

@@ -170,9 +170,25 @@ describe('a pair', () => {
       keys: [a.key, b.key],
       eTags: [a.eTag, b.eTag],
       completedAt: AT,
-      error: { code: 'UnsupportedMediaType', message: 'The upload is not an image.', key: b.key },
+      error: {
+        code: 'UnsupportedMediaType',
+        message: 'The upload is not an image.',
+        image: 'target',
+        key: b.key,
+      },
     });
     expect(store.keys()).toEqual(['results/p1.json']);
+  });
+
+  it('names the source when it is not an image, and when neither is', async () => {
+    const a = store.upload('incoming/p1/a.txt', 'hello');
+    const b = store.upload('incoming/p1/b.jpg', 'face:ann');
+    await run(b);
+    expect(store.json('results/p1.json')).toMatchObject({ error: { image: 'source', key: a.key } });
+    const c = store.upload('incoming/p2/c.txt', 'hello');
+    store.upload('incoming/p2/d.txt', 'world');
+    await run(c);
+    expect(store.json('results/p2.json')).toMatchObject({ error: { image: 'source', key: c.key } });
   });
 
   it('names the image without a face', async () => {
@@ -198,7 +214,7 @@ describe('a pair', () => {
     expect(store.json('results/p1.json')).toMatchObject({
       error: {
         code: 'ImageTooLarge',
-        message: 'incoming/p1/b.jpg is 22020096 bytes; the limit is 20971520 bytes.',
+        message: 'incoming/p1/b.jpg is 21.0 MiB; the limit is 20.0 MiB.',
         image: 'target',
         key: big.key,
       },

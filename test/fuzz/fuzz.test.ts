@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpHandler } from '../../functions/http/handler.ts';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { logger } from '../../functions/shared/observability.ts';
-import { ENVIRONMENT } from '../../infra/handlers.ts';
 import { decodeTarget, httpTarget, pairsTarget, runTarget } from './targets.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS) || 150;

@@ -299,6 +299,20 @@ const ERRORS: {
     },
   },
   {
+    status: 400,
+    code: 'InvalidImage',
+    cases: {
+      'a source that is not an image': [
+        () => json('/verify', { source: base64(Buffer.from('not a photo')), target: base64(group) }),
+        'source',
+      ],
+      'a target that is not an image': [
+        () => json('/verify', { source: base64(group), target: base64(Buffer.from('not a photo')) }),
+        'target',
+      ],
+    },
+  },
+  {
     status: 422,
     code: 'NoFaceDetected',
     cases: {

@@ -14,7 +14,7 @@ import {
   folderSize,
   SIZE_BUDGET_BYTES,
 } from '../../infra/build-lambda.ts';
-import { TARGET } from '../../infra/handlers.ts';
+import { TARGET } from '../../infra/functions.ts';
 import { invokeBundle, lambdaEnvironment } from './bundle-runner.ts';
 import { scratchDir } from './helpers.ts';
 
@@ -55,7 +55,7 @@ describe('buildLambda', () => {
     });
     await expect(build).rejects.toThrow(BuildLambdaError);
     await expect(build).rejects.toThrow(
-      /detect: functions\/handlers\/no-such-detect\.ts\n {2}drop: functions\/handlers\/no-such-drop\.ts[\s\S]*infra\/handlers\.ts/,
+      /detect: functions\/handlers\/no-such-detect\.ts\n {2}drop: functions\/handlers\/no-such-drop\.ts[\s\S]*infra\/functions\.ts/,
     );
   });
 

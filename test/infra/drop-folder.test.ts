@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DROP_PREFIXES } from '../../infra/drop-folder.ts';
-import { DROP_QUEUE, HANDLERS } from '../../infra/handlers.ts';
+import { DROP_PREFIXES, DROP_QUEUE } from '../../functions/shared/contract.ts';
+import { FUNCTIONS } from '../../infra/functions.ts';
 import { logicalId, synth } from './helpers.ts';
 
 describe('DropFolder', () => {
@@ -39,7 +39,7 @@ describe('DropFolder', () => {
   it('parks poison messages in an encrypted dead-letter queue', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: 6 * HANDLERS.drop.timeoutSeconds,
+      VisibilityTimeout: 6 * FUNCTIONS.drop.timeoutSeconds,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.dropFolder.deadLetterQueue), 'Arn'] },
         maxReceiveCount: DROP_QUEUE.maxReceiveCount,

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DETECTOR_ENV } from '../../functions/core/engine.ts';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
+import { engineConfig } from '../../functions/shared/engine-config.ts';
 import { CONTEXT_KEYS, DEFAULT_CONFIG } from '../../infra/config.ts';
-import { ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../infra/functions.ts';
 import { logicalId, type Synthesized, synth } from './helpers.ts';
 
 describe('FaceFunctions', () => {
@@ -12,7 +13,7 @@ describe('FaceFunctions', () => {
     synthesized = synth();
   });
 
-  const functionProps = (name: HandlerName) => {
+  const functionProps = (name: FunctionName) => {
     const { stack, template } = synthesized;
     const resources = template.findResources('AWS::Lambda::Function');
     const fn = resources[logicalId(stack.functions.functions[name])];
@@ -20,17 +21,17 @@ describe('FaceFunctions', () => {
     return fn.Properties;
   };
 
-  it.each(HANDLER_NAMES)('runs %s from the shared image with its own CMD, memory and timeout', (name) => {
+  it.each(FUNCTION_NAMES)('runs %s from the shared image with its own CMD, memory and timeout', (name) => {
     const props = functionProps(name);
     expect(props.PackageType).toBe('Image');
     expect(props.ImageConfig).toEqual({ Command: [`${name}.handler`] });
-    expect(props.MemorySize).toBe(HANDLERS[name].memoryMiB);
-    expect(props.Timeout).toBe(HANDLERS[name].timeoutSeconds);
+    expect(props.MemorySize).toBe(FUNCTIONS[name].memoryMiB);
+    expect(props.Timeout).toBe(FUNCTIONS[name].timeoutSeconds);
     expect(props.Architectures).toEqual(['x86_64']);
   });
 
   it('uses one image for every handler', () => {
-    const uris = new Set(HANDLER_NAMES.map((name) => JSON.stringify(functionProps(name).Code)));
+    const uris = new Set(FUNCTION_NAMES.map((name) => JSON.stringify(functionProps(name).Code)));
     expect(uris.size).toBe(1);
     const manifest = JSON.parse(
       readFileSync(join(synthesized.outdir, `${synthesized.stack.stackName}.assets.json`), 'utf8'),
@@ -51,14 +52,14 @@ describe('FaceFunctions', () => {
   });
 
   it('tells every function which detector to load, by the name the engine reads', () => {
-    expect(ENVIRONMENT.detector).toBe(DETECTOR_ENV);
+    expect(engineConfig({ [ENVIRONMENT.detector]: 'mtcnn' }).detector).toBe('mtcnn');
     const mediapipe = synth({ [CONTEXT_KEYS.detector]: 'facemesh-detection-full' });
     for (const [{ stack, template }, detector] of [
       [synthesized, DEFAULT_CONFIG.detector],
       [mediapipe, 'facemesh-detection-full'],
     ] as const) {
       const functions = template.findResources('AWS::Lambda::Function');
-      for (const name of HANDLER_NAMES) {
+      for (const name of FUNCTION_NAMES) {
         expect(functions[logicalId(stack.functions.functions[name])]?.Properties.Environment).toMatchObject({
           Variables: { [ENVIRONMENT.detector]: detector },
         });
@@ -80,7 +81,7 @@ describe('FaceFunctions', () => {
   it('gives each function its own log group with a retention, and a role with no managed policy', () => {
     const { stack, template } = synthesized;
     const roles = template.findResources('AWS::IAM::Role');
-    for (const name of HANDLER_NAMES) {
+    for (const name of FUNCTION_NAMES) {
       const fn = stack.functions.functions[name];
       expect(functionProps(name).LoggingConfig).toEqual({
         LogGroup: { Ref: expect.stringMatching(`${name}Logs`) },

@@ -4,26 +4,27 @@
  * once with the event its trigger delivers: an API Gateway HTTP API payload 2.0, or, for the drop
  * handler, an SQS batch wrapping an S3 notification. No AWS call leaves the machine (see bundle-runner).
  *
- * Skipped, with the reason printed, until every HANDLERS entry exists.
+ * Skipped, with the reason printed, until every FUNCTIONS entry exists.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { type BuildLambdaResult, buildLambda } from '../../infra/build-lambda.ts';
-import { BUNDLE, ENVIRONMENT, HANDLER_NAMES, HANDLERS, type HandlerName } from '../../infra/handlers.ts';
+import { BUNDLE, FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../infra/functions.ts';
 import { invokeBundle, lambdaEnvironment } from './bundle-runner.ts';
 import { REPO_ROOT, scratchDir } from './helpers.ts';
 
 const EVENTS = join(REPO_ROOT, 'test', 'fixtures', 'events');
-const missing = HANDLER_NAMES.filter((name) => !existsSync(join(REPO_ROOT, HANDLERS[name].entry)));
+const missing = FUNCTION_NAMES.filter((name) => !existsSync(join(REPO_ROOT, FUNCTIONS[name].entry)));
 if (missing.length > 0) {
   console.warn(
-    `lambda-bundle.test.ts skipped: handler entries not written yet: ${missing.map((n) => HANDLERS[n].entry).join(', ')}`,
+    `lambda-bundle.test.ts skipped: handler entries not written yet: ${missing.map((n) => FUNCTIONS[n].entry).join(', ')}`,
   );
 }
 
-const HTTP_CASES: readonly { handler: HandlerName; event: string }[] = [
+const HTTP_CASES: readonly { handler: FunctionName; event: string }[] = [
   { handler: 'meta', event: 'http-api-v2-get-health.json' },
   { handler: 'meta', event: 'http-api-v2-get-openapi.json' },
   { handler: 'detect', event: 'http-api-v2-post-detect.json' },
@@ -34,7 +35,7 @@ const HTTP_CASES: readonly { handler: HandlerName; event: string }[] = [
 describe.skipIf(missing.length > 0)('bundled handlers, started with plain node from the build folder', () => {
   let built: BuildLambdaResult;
   let env: NodeJS.ProcessEnv;
-  const invoke = <T>(handler: HandlerName, event: string) =>
+  const invoke = <T>(handler: FunctionName, event: string) =>
     invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), join(EVENTS, event), env);
 
   beforeAll(async () => {

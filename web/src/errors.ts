@@ -1,18 +1,11 @@
 /** Everything that can go wrong in a call, and the sentence the page shows for it. */
+import { type ErrorCode as EngineCode, ERROR_STATUS } from '../../functions/core/errors.ts';
 
 /** The API's own codes, plus what can fail before or around it. */
 export type ErrorCode =
-  | 'InvalidRequest'
-  | 'InvalidImage'
-  | 'ImageTooSmall'
-  | 'ImageTooLarge'
-  | 'UnsupportedMediaType'
-  | 'NoFaceDetected'
+  | EngineCode
   | 'Unauthorized'
-  | 'Forbidden'
-  | 'NotFound'
   | 'TooManyRequests'
-  | 'Busy'
   | 'ServerError'
   | 'NetworkError'
   | 'HttpError';
@@ -35,17 +28,8 @@ export class ApiError extends Error {
   }
 }
 
-const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'InvalidRequest',
-  'InvalidImage',
-  'ImageTooSmall',
-  'ImageTooLarge',
-  'UnsupportedMediaType',
-  'NoFaceDetected',
-  'Forbidden',
-  'NotFound',
-  'Busy',
-]);
+/** The codes an API error body may carry that the page tells apart (the engine's). */
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(ERROR_STATUS));
 
 /** The code for a status when the body is not the API's JSON error (a gateway's, a proxy's). */
 function codeForStatus(status: number): ErrorCode {

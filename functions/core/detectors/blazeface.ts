@@ -2,14 +2,10 @@
 import type * as ort from 'onnxruntime-node';
 import type { ViewModel } from '../detector.ts';
 import type { Candidate } from '../geometry.ts';
+import type { AnchorLayer, DetectorDetails } from '../manifest.ts';
 import type { LoadedModel } from '../models.ts';
 import type { Landmarks, Point } from '../types.ts';
 import { item, runBatch } from './batch.ts';
-
-export interface AnchorLayer {
-  stride: number;
-  perCell: number;
-}
 
 /** Anchor centres in input pixels, layer by layer, row-major, `perCell` repeats per cell. */
 export function anchorCentres(inputSize: number, layers: readonly AnchorLayer[]): Point[] {
@@ -83,11 +79,13 @@ export class BlazeFaceModel implements ViewModel {
   private readonly anchors: Point[];
   private readonly outputs: { logits: string; regressors: string }[];
 
-  constructor(private readonly model: LoadedModel) {
+  constructor(
+    private readonly model: LoadedModel,
+    details: Extract<DetectorDetails, { family: 'blazeface' }>,
+  ) {
     const { spec } = model;
     this.name = spec.name;
     this.inputSize = spec.input.shape[1] as number;
-    const details = spec.details as { anchors: AnchorLayer[]; outputPairs: [string, string][] };
     this.anchors = anchorCentres(this.inputSize, details.anchors);
     this.outputs = details.outputPairs.map(([logits, regressors]) => ({ logits, regressors }));
   }

@@ -10,22 +10,10 @@
 import type * as ort from 'onnxruntime-node';
 import type { ViewModel } from '../detector.ts';
 import { type Candidate, intersectionOverMin, nonMaxSuppression, type Overlap } from '../geometry.ts';
+import type { MtcnnDetails } from '../manifest.ts';
 import { type LoadedModel, toInputTensor } from '../models.ts';
 import { resampleBox, scaleImage } from '../resample.ts';
 import type { Box, Landmarks, Point, RgbImage } from '../types.ts';
-
-/**
- * The cascade's settings, from the detector entry's details (layers/models/src/catalog.ts): pnet's
- * window (12 px at a stride of 2), the pyramid's step (0.709 ≈ 1/√2), the stage thresholds (pnet keeps
- * score > 0.6, rnet and onet ≥ 0.7), the entries of rnet and onet, and the largest whole view.
- */
-export interface MtcnnDetails {
-  window: { size: number; stride: number };
-  pyramidFactor: number;
-  thresholds: readonly [pnet: number, rnet: number, onet: number];
-  stages: { refine: string; output: string };
-  maxSide: number;
-}
 
 /** Bounding-box regression: offsets of the corners (x1, y1, x2, y2) in units of the box's size. */
 export type Regression = readonly [dx1: number, dy1: number, dx2: number, dy2: number];
@@ -194,8 +182,11 @@ export class MtcnnModel implements ViewModel {
   }
 
   /** pnet is the manifest entry that names the detector; its details name the rnet and onet entries. */
-  static async open(pnet: LoadedModel, open: (name: string) => Promise<LoadedModel>): Promise<MtcnnModel> {
-    const details = pnet.spec.details as unknown as MtcnnDetails;
+  static async open(
+    pnet: LoadedModel,
+    details: MtcnnDetails,
+    open: (name: string) => Promise<LoadedModel>,
+  ): Promise<MtcnnModel> {
     const [rnet, onet] = await Promise.all([open(details.stages.refine), open(details.stages.output)]);
     return new MtcnnModel(pnet, rnet, onet, details);
   }

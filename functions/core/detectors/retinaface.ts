@@ -2,17 +2,10 @@
 import type * as ort from 'onnxruntime-node';
 import type { ViewModel } from '../detector.ts';
 import type { Candidate } from '../geometry.ts';
+import type { DetectorDetails, RetinaFaceLevel } from '../manifest.ts';
 import type { LoadedModel } from '../models.ts';
 import type { Landmarks, Point } from '../types.ts';
 import { item, runBatch } from './batch.ts';
-
-/** One RetinaFace head: its stride, its anchor sizes and the names of its outputs. */
-export interface RetinaFaceLevel {
-  stride: number;
-  /** Anchor sizes (px, square) at every cell, in output channel order. */
-  anchors: number[];
-  outputs: { scores: string; boxes: string; landmarks: string };
-}
 
 /** One head's outputs for one image: NCHW planes over a `cells × cells` grid. */
 export interface RetinaFaceOutputs {
@@ -69,10 +62,13 @@ export class RetinaFaceModel implements ViewModel {
   readonly zoomOut = false;
   private readonly levels: RetinaFaceLevel[];
 
-  constructor(private readonly model: LoadedModel) {
+  constructor(
+    private readonly model: LoadedModel,
+    { levels }: Extract<DetectorDetails, { family: 'retinaface' }>,
+  ) {
     this.name = model.spec.name;
     this.inputSize = model.spec.input.shape[1] as number;
-    this.levels = (model.spec.details as { levels: RetinaFaceLevel[] }).levels;
+    this.levels = levels;
   }
 
   landmarks({ points = [] }: Candidate): Landmarks {

@@ -8,45 +8,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { FarPoint } from '../../../functions/core/compare.ts';
-import { CATALOG, type CatalogEntry, packageVersion } from './catalog.ts';
+import type { Calibration, Fusion, Manifest, ManifestEntry } from '../../../functions/core/manifest.ts';
+import { CATALOG, packageVersion } from './catalog.ts';
 
 const MODELS_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_BUILD_DIR = join(MODELS_ROOT, 'build');
 /** Thresholds and false-accept curves fitted by `npm run eval -- --calibrate`, committed beside the converter. */
 export const CALIBRATION_FILE = join(MODELS_ROOT, 'calibration.json');
-
-export interface ManifestEntry extends Omit<CatalogEntry, 'build' | 'source'> {
-  file: string;
-  bytes: number;
-  sha256: string;
-  source: CatalogEntry['source'] & { version: string };
-  calibration?: Calibration;
-}
-
-export interface Calibration {
-  /** For pairs of frontal faces. */
-  threshold: number;
-  /** Impostor similarities' false-accept curve, similarity ascending (see estimateFar). */
-  far: FarPoint[];
-  /** For pairs in which either face is seen from the side (pose.ts). */
-  profile?: { threshold: number; far: FarPoint[] };
-  fittedOn: string;
-  [key: string]: unknown;
-}
-
-/** Several embedders used as one (FusedEmbedder), under a name of its own: `a+b`. */
-export interface Fusion {
-  name: string;
-  /** Each embedder's weight in the fused cosine, in order. */
-  embedders: { name: string; weight: number }[];
-  calibration: Calibration;
-}
-
-export interface Manifest {
-  models: ManifestEntry[];
-  fusions: Fusion[];
-}
 
 /** calibration.json: per embedder, and per fusion of embedders. */
 export interface CalibrationFile {

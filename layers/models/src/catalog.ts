@@ -2,7 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ARCFACE_TEMPLATE_112 } from '../../../functions/core/align.ts';
+import { type AlignTemplate, ARCFACE_TEMPLATE_112 } from '../../../functions/core/align.ts';
+import type {
+  EmbedderDetails,
+  GraphNormalisation,
+  InputSpec,
+  ModelSource,
+  ModelSpec,
+  OutputSpec,
+} from '../../../functions/core/manifest.ts';
 import type { Point } from '../../../functions/core/types.ts';
 import { loadDlibFaceRecognitionWeights } from './dlib-dat.ts';
 import { buildFaceApiModel, FACEAPI_MODELS, type FaceApiModel, faceApiGraph } from './faceapi.ts';
@@ -11,44 +19,11 @@ import { convertTfjsGraph, type GraphOutput, loadTfjsGraph } from './tfjs-graph.
 import { convertTflite } from './tflite.ts';
 import { readTflite } from './tflite-schema.ts';
 
-/** `stage`: a network that only runs inside a detector's cascade, on that detector's candidates. */
-export type Role = 'detector' | 'embedder' | 'landmarks' | 'stage';
+/** A model of the manifest (functions/core/manifest.ts), and how to build its ONNX file. */
+export type CatalogEntry = ModelSpec & { build(): Promise<Uint8Array> };
 
-export interface InputSpec {
-  name: 'input';
-  /** NHWC; `-1` is dynamic: any batch, or any height and width for a fully convolutional network. */
-  shape: number[];
-  layout: 'NHWC';
-  /** The model's channel order: the caller swaps its RGB pixels for a BGR model. */
-  colour: 'RGB' | 'BGR';
-  /**
-   * The model sees `pixel * scale + offset` for pixels in 0–255, in its channel order (applied by the
-   * caller); a list of three offsets is one per channel.
-   */
-  normalisation: { scale: number; offset: number | [number, number, number] };
-}
-
-export interface OutputSpec {
-  name: string;
-  meaning: string;
-}
-
-export interface ModelSource {
-  package: string;
-  file: string;
-  licence: string;
-}
-
-export interface CatalogEntry {
-  name: string;
-  role: Role;
-  source: ModelSource;
-  input: InputSpec;
-  outputs: OutputSpec[];
-  /** Free-form facts the engine needs (anchors, templates, output size...). */
-  details?: Record<string, unknown>;
-  build(): Promise<Uint8Array>;
-}
+/** A catalogue entry without `K`, member by member, so each role keeps its own details. */
+type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const require = createRequire(import.meta.url);
 
@@ -62,7 +37,7 @@ export function packageFile(pkg: string, file: string): string {
 
 /** A TensorFlow.js graph model from a package, converted by tfjs-graph. */
 function tfjsGraphModel(
-  spec: Omit<CatalogEntry, 'build' | 'outputs'> & { outputs: (OutputSpec & { tf: string })[] },
+  spec: Without<ModelSpec, 'outputs'> & { outputs: (OutputSpec & { tf: string })[] },
 ): CatalogEntry {
   const outputs: GraphOutput[] = spec.outputs.map((o) => ({ tf: o.tf, onnx: o.name }));
   return {
@@ -77,7 +52,7 @@ function tfjsGraphModel(
 
 /** A float TensorFlow Lite model from a package, converted by tflite.ts. */
 function tfliteModel(
-  spec: Omit<CatalogEntry, 'build' | 'outputs'> & {
+  spec: Without<ModelSpec, 'outputs'> & {
     outputs: (OutputSpec & { tflite: string })[];
     /** See TfliteConvertOptions.transposed. */
     transposed?: boolean;
@@ -108,7 +83,7 @@ const PIXELS = { scale: 1, offset: 0 };
 function faceApiSpec(model: FaceApiModel): {
   input: InputSpec;
   outputs: OutputSpec[];
-  details: Record<string, unknown>;
+  details: Required<GraphNormalisation>;
 } {
   const spec = FACEAPI_MODELS[model];
   const size = spec.input.shape[1] as number;
@@ -120,7 +95,7 @@ function faceApiSpec(model: FaceApiModel): {
 }
 
 /** dlib's face chip (get_face_chip_details, 150 px, padding 0.25) for our five landmarks, from dlib's mean face. */
-const DLIB_CHIP_150 = {
+const DLIB_CHIP_150: AlignTemplate = {
   size: [150, 150],
   points: [
     [47.549, 46.599],
@@ -132,7 +107,7 @@ const DLIB_CHIP_150 = {
 };
 
 /** ArcFace's template scaled to `size`, zoomed out by `zoom` < 1 to show more of the head. */
-function arcfaceTemplate(size: number, zoom = 1) {
+function arcfaceTemplate(size: number, zoom = 1): EmbedderDetails['template'] {
   const scale = (size / 112) * zoom;
   return {
     size: [size, size],

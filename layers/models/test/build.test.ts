@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildModels, DEFAULT_BUILD_DIR, type Manifest, type ManifestEntry } from '../src/build.ts';
+import type { Manifest, ManifestEntry } from '../../../functions/core/manifest.ts';
+import { buildModels, DEFAULT_BUILD_DIR } from '../src/build.ts';
 import { CATALOG, packageFile, packageVersion } from '../src/catalog.ts';
 
 /**

@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import type { InputSpec } from '../../../functions/core/manifest.ts';
 import { normaliseInto } from '../../../functions/core/models.ts';
-import type { InputSpec } from '../src/catalog.ts';
 
 const FACE_API = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
 export const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => join(FACE_API, 'demo', `sample${i}.jpg`));

@@ -1,7 +1,7 @@
 /**
- * The one list of Lambda handlers, shared by `build-lambda.ts` (what to bundle) and `FaceFunctions`
- * (what to deploy), so the image and the stack cannot disagree. Free of CDK imports on purpose:
- * the build script loads it without loading aws-cdk-lib.
+ * The one list of Lambda functions (each a handler module, its memory and its timeout), shared by
+ * `build-lambda.ts` (what to bundle) and `FaceFunctions` (what to deploy), so the image and the stack
+ * cannot disagree. Free of CDK imports on purpose: the build script loads it without aws-cdk-lib.
  *
  * Sizing from `npm run bench` (docs/benchmarks.md): a verification of two ~1920 px photos costs
  * ≈0.23 CPU-seconds, a tiled detection of one ≈0.33 s; models load in ≈0.33 s and a cold bundled
@@ -12,7 +12,7 @@
  * - 512 MB for the routes that load no model: enough CPU to start the AWS SDK quickly.
  * - Timeouts stay under the HTTP API's 30 s integration limit and bound a pathological image's cost.
  * - No reserved or provisioned concurrency: a new account's 10-execution quota cannot reserve any,
- *   and provisioned instances cost money idle. The API stage throttle and DROP_QUEUE.maxConcurrency
+ *   and provisioned instances cost money idle. The API stage throttle and DROP_QUEUE.maxConcurrency (functions/shared/contract.ts)
  *   bound concurrency instead.
  */
 
@@ -25,48 +25,24 @@
  */
 export const TARGET = { platform: 'linux', arch: 'x64', libc: 'glibc', node: 'node20' } as const;
 
-export interface HandlerSpec {
+export interface FunctionSpec {
   /** Module under the repository root whose `handler` export Lambda calls. */
   readonly entry: string;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
 }
 
-export const HANDLERS = {
+export const FUNCTIONS = {
   detect: { entry: 'functions/handlers/detect.ts', memoryMiB: 2048, timeoutSeconds: 15 },
   verify: { entry: 'functions/handlers/verify.ts', memoryMiB: 2048, timeoutSeconds: 20 },
   uploads: { entry: 'functions/handlers/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
   meta: { entry: 'functions/handlers/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
   // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
   drop: { entry: 'functions/handlers/drop.ts', memoryMiB: 2048, timeoutSeconds: 60 },
-} as const satisfies Record<string, HandlerSpec>;
+} as const satisfies Record<string, FunctionSpec>;
 
-export type HandlerName = keyof typeof HANDLERS;
-export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
-
-/** Environment variables the handlers read. */
-export const ENVIRONMENT = {
-  /** The drop folder's bucket (drop). */
-  dropBucket: 'DROP_BUCKET',
-  /** The presigned-upload bucket (uploads writes, detect and verify read). */
-  uploadBucket: 'UPLOAD_BUCKET',
-  /** Folder of the ONNX models; the Dockerfile sets it to the image's models/. */
-  modelsDir: 'FACEVERIFY_MODELS_DIR',
-  /** The face detector every function loads (the `detector` context switch). */
-  detector: 'FACEVERIFY_DETECTOR',
-} as const;
-
-/** How the drop handler drains its queue. */
-export const DROP_QUEUE = {
-  /** Small batches: one failed pair is retried alone (reportBatchItemFailures) and a batch fits the timeout. */
-  batchSize: 4,
-  /** Caps the drop folder's share of the account's concurrency, so a bulk drop cannot starve the API. */
-  maxConcurrency: 5,
-  /** A pair that failed this often is a poison message: park it in the dead-letter queue. */
-  maxReceiveCount: 3,
-  /** How long a parked message, and so the `incoming/` object it names, stays redrivable. */
-  retentionDays: 7,
-} as const;
+export type FunctionName = keyof typeof FUNCTIONS;
+export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 /** Layout of the folder `build-lambda.ts` writes and the Dockerfile copies. */
 export const BUNDLE = {
@@ -78,6 +54,6 @@ export const BUNDLE = {
 } as const;
 
 /** The image CMD that selects one handler: Lambda resolves `<file>.handler` in the task root. */
-export function imageCommand(name: HandlerName): string[] {
+export function imageCommand(name: FunctionName): string[] {
   return [`${name}.handler`];
 }

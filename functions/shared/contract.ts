@@ -1,0 +1,63 @@
+/**
+ * What the runtime and its deployment agree on: the environment variables the functions, the local
+ * server and the CLI read, and the settings both sides build on. `infra/` imports this module; nothing
+ * under `functions/` imports `infra/`, so no CDK code can reach a Lambda bundle.
+ */
+
+/** Environment variable names, by what they set. */
+export const ENVIRONMENT = {
+  /** The drop folder's bucket (drop handler); set by infra/drop-folder.ts, and by the local server. */
+  dropBucket: 'DROP_BUCKET',
+  /** The presigned-upload bucket (uploads writes, detect and verify read); set by infra/upload-bucket.ts. */
+  uploadBucket: 'UPLOAD_BUCKET',
+  /** Folder of the built models; the Lambda image's Dockerfile sets it. Default: this checkout's build. */
+  modelsDir: 'FACEVERIFY_MODELS_DIR',
+  /** The face detector the engine loads (the deployment's `detector` context switch). */
+  detector: 'FACEVERIFY_DETECTOR',
+  /** The local S3 endpoint, set by the local server; unset on AWS. */
+  s3Endpoint: 'FACEVERIFY_S3_ENDPOINT',
+  /** The web page's origin when it is not the API's own. */
+  corsOrigin: 'CORS_ORIGIN',
+  /** The CLI: images or pairs processed at once. */
+  concurrency: 'FACEVERIFY_CONCURRENCY',
+  /** The local server (functions/local/main.ts): sign-in mode, its user, ports and work bounds. */
+  auth: 'FACEVERIFY_AUTH',
+  devUser: 'FACEVERIFY_DEV_USER',
+  devPassword: 'FACEVERIFY_DEV_PASSWORD',
+  maxInFlight: 'FACEVERIFY_MAX_IN_FLIGHT',
+  queue: 'FACEVERIFY_QUEUE',
+  queueTimeoutMs: 'FACEVERIFY_QUEUE_TIMEOUT_MS',
+  port: 'PORT',
+  s3Port: 'S3_PORT',
+  idpPort: 'IDP_PORT',
+  /** Read by Powertools itself: see powertoolsEnvironment. */
+  powertoolsService: 'POWERTOOLS_SERVICE_NAME',
+  powertoolsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/**
+ * Powertools' service name (the log field and metric dimension `service`) and metric namespace for one
+ * Lambda function (`faceverify-detect`), or for a process that serves them all (`faceverify`). The CDK
+ * sets them on each function; observability.ts fills them in where they are unset.
+ */
+export function powertoolsEnvironment(functionName?: string): Record<string, string> {
+  return {
+    [ENVIRONMENT.powertoolsService]: functionName ? `faceverify-${functionName}` : 'faceverify',
+    [ENVIRONMENT.powertoolsNamespace]: 'FaceVerify',
+  };
+}
+
+/** The drop folder's two top-level folders: uploads arrive in one, answers are written to the other. */
+export const DROP_PREFIXES = { incoming: 'incoming/', results: 'results/' } as const;
+
+/** How the drop handler drains its queue (the SQS event source on AWS, the drop watcher locally). */
+export const DROP_QUEUE = {
+  /** Small batches: one failed pair is retried alone (reportBatchItemFailures) and a batch fits the timeout. */
+  batchSize: 4,
+  /** Caps the drop folder's share of the account's concurrency, so a bulk drop cannot starve the API. */
+  maxConcurrency: 5,
+  /** A pair that failed this often is a poison message: park it in the dead-letter queue. */
+  maxReceiveCount: 3,
+  /** How long a parked message, and so the `incoming/` object it names, stays redrivable. */
+  retentionDays: 7,
+} as const;
