@@ -195,13 +195,6 @@ export class FaceEngine {
     return decodeImage(bytes, this.config.decodeLimits);
   }
 
-  /** One image of a pair, decoded: its errors name it (`details.image`), as the face search's do. */
-  private decodeAs(bytes: Uint8Array, role: ImageRole): Promise<RgbImage> {
-    return this.decode(bytes).catch((error: unknown) => {
-      throw error instanceof FaceVerifyError ? error.withDetails({ image: role }) : error;
-    });
-  }
-
   async detect(bytes: Uint8Array, request: DetectRequest = {}): Promise<DetectResponse> {
     const clock = new Stopwatch();
     const image = await this.decode(bytes);
@@ -323,7 +316,8 @@ export class FaceEngine {
 
   private async prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean) {
     const clock = new Stopwatch();
-    const image = await this.decodeAs(bytes, role);
+    // Its decoding errors name the image, as the face search's do.
+    const image = await namingImage(this.decode(bytes), role);
     clock.lap('decode');
     const faces = await this.pairFaces(image, role, everyFace);
     clock.lap('detect');
@@ -429,6 +423,13 @@ export async function settlePair<S, T>(source: Promise<S>, target: Promise<T>): 
   const failures = [s, t].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   const noFace = (e: unknown) => e instanceof FaceVerifyError && e.code === 'NoFaceDetected';
   throw failures.find((e) => !noFace(e)) ?? failures[0];
+}
+
+/** The same work, its FaceVerifyErrors naming the image of the pair they concern (`details.image`). */
+export function namingImage<T>(work: Promise<T>, role: ImageRole): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw error instanceof FaceVerifyError ? error.withDetails({ image: role }) : error;
+  });
 }
 
 /** The public shape of a face, without what only the engine uses. */

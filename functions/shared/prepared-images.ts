@@ -5,8 +5,7 @@
  * Only successes are kept; concurrent requests for the same image share one computation.
  */
 import { createHash } from 'node:crypto';
-import type { FaceEngine, ImageRole, PreparedImage } from '../core/engine.ts';
-import { FaceVerifyError } from '../core/errors.ts';
+import { type FaceEngine, type ImageRole, namingImage, type PreparedImage } from '../core/engine.ts';
 
 export const DEFAULT_CACHED_IMAGES = 8192;
 
@@ -35,9 +34,7 @@ export class PreparedImageCache {
       this.entries.delete(key);
       this.entries.set(key, cached);
       // Still pending, it may fail naming the role it was first asked for.
-      return cached.catch((error: unknown) => {
-        throw error instanceof FaceVerifyError ? error.withDetails({ image: role }) : error;
-      });
+      return namingImage(cached, role);
     }
     this.misses++;
     const pending = this.engine.prepare(bytes, role, everyFace);
