@@ -74,11 +74,12 @@ function readCurve(view: DataView, at: number): Curve | undefined {
       const gamma = view.getUint16(at + 12) / 256;
       return (v) => v ** gamma;
     }
-    const table = Array.from({ length: count }, (_, i) => view.getUint16(at + 12 + 2 * i) / 65535);
+    // Read at the sampled points only: a table has 1,024 entries or more, per channel.
+    const entry = (i: number) => view.getUint16(at + 12 + 2 * i) / 65535;
     return (v) => {
       const x = v * (count - 1);
       const i = Math.min(Math.floor(x), count - 2);
-      return (table[i] as number) + (x - i) * ((table[i + 1] as number) - (table[i] as number));
+      return entry(i) + (x - i) * (entry(i + 1) - entry(i));
     };
   }
   if (type === 'para') {
