@@ -9,6 +9,10 @@ export const ERROR_STATUS = {
   NoFaceDetected: 422,
   Forbidden: 403,
   NotFound: 404,
+  CollectionNotFound: 404,
+  FaceNotFound: 404,
+  /** A collection filled by another embedder: its people must be enrolled again from their photos. */
+  ModelMismatch: 409,
   /** The local server's bounded queue is full or its wait timed out (functions/local/limiter.ts). */
   Busy: 503,
 } as const;

@@ -12,6 +12,8 @@ export const ENVIRONMENT = {
   uploadBucket: 'UPLOAD_BUCKET',
   /** Folder of the built models; the Lambda image's Dockerfile sets it. Default: this checkout's build. */
   modelsDir: 'FACEVERIFY_MODELS_DIR',
+  /** Where `npm start` and the CLI keep their data: the collections database, the local S3's objects. */
+  dataDir: 'FACEVERIFY_DATA_DIR',
   /** The face detector the engine loads (the deployment's `detector` context switch). */
   detector: 'FACEVERIFY_DETECTOR',
   /** The local S3 endpoint, set by the local server; unset on AWS. */
