@@ -4,9 +4,10 @@
  * the CLI and the drop folder; ids are checked here, so a store sees only valid ones.
  */
 import { randomUUID } from 'node:crypto';
+import { roundFar, roundSimilarity } from '../core/compare.ts';
 import type { FaceEngine, Timings } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
-import { fpirOf, type PoseCalibration, searchThreshold } from '../core/matcher.ts';
+import { decide, fpirOfFar, searchThresholds } from '../core/match.ts';
 import type { Box, EmbeddedFace, Face, Pose } from '../core/types.ts';
 import { COLLECTION_LIMITS, collectionId, externalId, faceId } from './ids.ts';
 import type {
@@ -19,7 +20,9 @@ import type {
 } from './store.ts';
 
 /** What collections need of the engine. */
-export type CollectionEngine = Pick<FaceEngine, 'embedImage' | 'calibrationFor' | 'embedder'>;
+export type CollectionEngine = Pick<FaceEngine, 'embedImage' | 'calibration'> & {
+  embedder: Pick<FaceEngine['embedder'], 'dimension'>;
+};
 
 export type UnindexedReason = 'ExceedsMaxFaces';
 
@@ -152,26 +155,31 @@ export class Collections {
     if (!probe) throw noFace();
     const maxResults = request.maxResults ?? COLLECTION_LIMITS.maxResults.default;
     const neighbours = await this.store.search(owner, id, probe.embedding, maxResults);
-    const maxFpir = request.maxFpir ?? COLLECTION_LIMITS.maxFpir.default;
-    const matches = neighbours.map(({ face, similarity }): SearchMatch & { exactFar: number } => {
-      const calibration = this.engine.calibrationFor(probe.pose, face.pose);
-      const threshold = request.threshold ?? searchThreshold(calibration, maxFpir, collection.faceCount);
-      const far = estimate(calibration, similarity);
-      return {
-        externalId: face.externalId,
-        faceId: face.faceId,
-        similarity: round4(similarity),
-        threshold: round4(threshold),
-        far: roundFar(far),
-        match: similarity >= threshold,
-        exactFar: far,
-      };
-    });
+    const thresholds =
+      request.threshold ??
+      searchThresholds(
+        this.engine.calibration,
+        request.maxFpir ?? COLLECTION_LIMITS.maxFpir.default,
+        collection.faceCount,
+      );
+    const matches = neighbours.map(({ face, similarity }) => ({
+      face,
+      ...decide(this.engine.calibration, similarity, [probe.pose, face.pose], thresholds),
+    }));
     const top = matches[0];
     return {
       searchedFace: publicFace(probe),
-      matches: matches.map(({ exactFar: _, ...match }) => match),
-      fpir: top ? roundFar(fpirOf(top.exactFar, collection.faceCount)) : 0,
+      matches: matches.map(
+        ({ face, similarity, threshold, far, match }): SearchMatch => ({
+          externalId: face.externalId,
+          faceId: face.faceId,
+          similarity: roundSimilarity(similarity),
+          threshold: roundSimilarity(threshold),
+          far: roundFar(far),
+          match,
+        }),
+      ),
+      fpir: top ? roundFar(fpirOfFar(top.far, collection.faceCount)) : 0,
       faceCount: collection.faceCount,
       timings,
     };
@@ -211,10 +219,6 @@ export function faceView({ faceId, externalId, box, createdAt }: FaceRecord) {
 
 function publicFace({ box, score, landmarks, pose }: EmbeddedFace): Face & { pose: Pose } {
   return { box, score, landmarks, pose };
-}
-
-function estimate(calibration: PoseCalibration, similarity: number): number {
-  return calibration.far.length ? estimateFar(similarity, calibration.far) : Number.NaN;
 }
 
 function notFound(id: string): FaceVerifyError {

@@ -18,6 +18,16 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
 /** Cosine similarity's range, so the range of a threshold a caller may set. */
 export const SIMILARITY_RANGE = { min: -1, max: 1 } as const;
 
+/** Similarities and thresholds are answered to 4 decimals: more would be noise. */
+export function roundSimilarity(similarity: number): number {
+  return Math.round(similarity * 1e4) / 1e4;
+}
+
+/** A false-accept rate to two significant digits: the curve is an estimate from a sample. */
+export function roundFar(far: number): number {
+  return Number(far.toPrecision(2));
+}
+
 /** A pair matches when its similarity reaches the threshold. */
 export function isMatch(similarity: number, threshold: number): boolean {
   return similarity >= threshold;

@@ -3,6 +3,7 @@
  * decode → detect → align → embed → compare. Models load once, in parallel, and stay warm.
  */
 import { turnImage } from './align.ts';
+import { roundFar, roundSimilarity } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
 import {
   createDetector,
@@ -392,7 +393,7 @@ export class FaceEngine {
       ...decision,
       answer: {
         face: asFace(target.faces[decision.index] as PairFace),
-        similarity: round4(decision.similarity),
+        similarity: roundSimilarity(decision.similarity),
         match: decision.match,
         far: roundFar(decision.far),
       } satisfies FaceMatch,
@@ -500,13 +501,4 @@ function poseOf(face: PairFace): Pose {
 /** The public shape of a face, without what only the engine uses. */
 function asFace({ box, score, landmarks }: Face): Face {
   return { box, score, landmarks };
-}
-
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
-}
-
-/** Two significant digits: the curve is an estimate from a sample. */
-function roundFar(far: number): number {
-  return Number(far.toPrecision(2));
 }
