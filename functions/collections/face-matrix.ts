@@ -3,15 +3,17 @@
  * for each probe (cosine similarity), best face per person, the top people kept. Measured faster than
  * sqlite-vec's scan of the same rows (docs/collections.md); a store keeps it in step with its rows.
  */
-import type { FaceRecord, Neighbour } from './store.ts';
-
-export class FaceMatrix {
+/**
+ * `F` is whatever the store keeps per face (handed back for the faces found, so a store can defer
+ * building its records until then).
+ */
+export class FaceMatrix<F> {
   private rows = new Float32Array(0);
   /** 1 / |row|, so a stored vector that is not quite unit still gives the exact cosine. */
   private inverseNorms = new Float32Array(0);
   /** Per face: the index of its person in `people`. */
   private personOf = new Int32Array(0);
-  private readonly faces: FaceRecord[] = [];
+  private readonly faces: F[] = [];
   private readonly people: string[] = [];
   private readonly personIndex = new Map<string, number>();
 
@@ -21,7 +23,7 @@ export class FaceMatrix {
     return this.faces.length;
   }
 
-  append(face: FaceRecord, embedding: Float32Array): void {
+  append(externalId: string, face: F, embedding: Float32Array): void {
     if (embedding.length !== this.dimension) {
       throw new RangeError(`embedding of length ${embedding.length}, expected ${this.dimension}`);
     }
@@ -29,18 +31,18 @@ export class FaceMatrix {
     if (n === this.personOf.length) this.grow(Math.max(64, n * 2));
     this.rows.set(embedding, n * this.dimension);
     this.inverseNorms[n] = 1 / Math.sqrt(dot(embedding, 0, embedding, this.dimension));
-    let person = this.personIndex.get(face.externalId);
+    let person = this.personIndex.get(externalId);
     if (person === undefined) {
       person = this.people.length;
-      this.people.push(face.externalId);
-      this.personIndex.set(face.externalId, person);
+      this.people.push(externalId);
+      this.personIndex.set(externalId, person);
     }
     this.personOf[n] = person;
     this.faces.push(face);
   }
 
   /** The `maxResults` people most similar to the probe, each by their best face, similarity descending. */
-  nearestPeople(probe: Float32Array, maxResults: number): Neighbour[] {
+  nearestPeople(probe: Float32Array, maxResults: number): { face: F; similarity: number }[] {
     if (probe.length !== this.dimension) {
       throw new RangeError(`probe of length ${probe.length}, expected ${this.dimension}`);
     }
@@ -58,7 +60,7 @@ export class FaceMatrix {
       }
     }
     return topPeople(best, Math.min(maxResults, this.people.length)).map((person) => ({
-      face: this.faces[bestFace[person] as number] as FaceRecord,
+      face: this.faces[bestFace[person] as number] as F,
       similarity: best[person] as number,
     }));
   }
@@ -76,7 +78,7 @@ export class FaceMatrix {
   }
 }
 
-/** Dot product of `a[offset … offset + n)` and `b[0 … n)`, unrolled by four (a third faster in V8). */
+/** Dot product of `a[offset … offset + n)` and `b[0 … n)`, unrolled by four: 25–40 % less CPU in V8. */
 function dot(a: Float32Array, offset: number, b: Float32Array, n: number): number {
   let s0 = 0;
   let s1 = 0;

@@ -81,7 +81,6 @@ interface CollectionRow {
 }
 
 interface FaceRow {
-  seq: number;
   face_id: string;
   external_id: string;
   box_x: number;
@@ -92,15 +91,18 @@ interface FaceRow {
   created_at: string;
 }
 
+/** A face's columns in FACE_COLUMNS order, as read for the search matrix (arrays are cheaper than objects). */
+type RawFace = [string, string, number, number, number, number, Pose, string];
+
 /** One collection's embeddings in memory, as of the collection row's `version`. */
 interface Cached {
   id: number;
   version: number;
   lastSeq: number;
-  matrix: FaceMatrix;
+  matrix: FaceMatrix<RawFace>;
 }
 
-const FACE_COLUMNS = 'seq, face_id, external_id, box_x, box_y, box_width, box_height, pose, created_at';
+const FACE_COLUMNS = 'face_id, external_id, box_x, box_y, box_width, box_height, pose, created_at';
 
 export class SqliteCollectionStore implements CollectionStore {
   private readonly db: Database.Database;
@@ -236,7 +238,9 @@ export class SqliteCollectionStore implements CollectionStore {
   }
 
   async search(owner: string, collectionId: string, probe: Float32Array, maxResults: number) {
-    return this.matrix(owner, collectionId).nearestPeople(probe, maxResults);
+    return this.matrix(owner, collectionId)
+      .nearestPeople(probe, maxResults)
+      .map(({ face, similarity }) => ({ face: fromRaw(face), similarity }));
   }
 
   async close(): Promise<void> {
@@ -259,13 +263,13 @@ export class SqliteCollectionStore implements CollectionStore {
    * The collection's embeddings in memory, caught up with the file in one read transaction: rows added
    * since (by this process or another) are appended; after a delete the matrix is read again in full.
    */
-  private matrix(owner: string, collectionId: string): FaceMatrix {
+  private matrix(owner: string, collectionId: string): FaceMatrix<RawFace> {
     return this.db.transaction(() => {
       const collection = this.existing(owner, collectionId);
       const key = cacheKey(owner, collectionId);
       const known = this.cache.get(key);
       if (known?.id === collection.id && known.version === collection.version) return known.matrix;
-      const fresh = () => ({
+      const fresh = (): Cached => ({
         id: collection.id,
         version: 0,
         lastSeq: 0,
@@ -284,11 +288,14 @@ export class SqliteCollectionStore implements CollectionStore {
   }
 
   private appendSince(cached: Cached): void {
-    for (const row of this.statements.facesSince.iterate(cached.id, cached.lastSeq) as Iterable<
-      FaceRow & { embedding: Buffer }
-    >) {
-      cached.matrix.append(toFace(row), float32(row.embedding));
-      cached.lastSeq = row.seq;
+    const rows = this.statements.facesSince.iterate(cached.id, cached.lastSeq) as Iterable<
+      [...RawFace, Buffer, number]
+    >;
+    for (const row of rows) {
+      // The embedding is copied into the matrix: keep only the record's columns.
+      const face = row.slice(0, 8) as RawFace;
+      cached.matrix.append(face[1], face, float32(row[8]));
+      cached.lastSeq = row[9];
     }
   }
 
@@ -339,9 +346,11 @@ function prepare(db: Database.Database) {
       `SELECT ${FACE_COLUMNS} FROM faces WHERE collection = ? AND external_id = ? AND (created_at, face_id) > (?, ?)
        ORDER BY created_at, face_id LIMIT ?`,
     ),
-    facesSince: db.prepare(
-      `SELECT ${FACE_COLUMNS}, embedding FROM faces WHERE collection = ? AND seq > ? ORDER BY seq`,
-    ),
+    facesSince: db
+      .prepare(
+        `SELECT ${FACE_COLUMNS}, embedding, seq FROM faces WHERE collection = ? AND seq > ? ORDER BY seq`,
+      )
+      .raw(true),
     deleteFace: db.prepare('DELETE FROM faces WHERE collection = ? AND face_id = ? RETURNING external_id'),
     deleteSubject: db.prepare('DELETE FROM faces WHERE collection = ? AND external_id = ?'),
   };
@@ -370,6 +379,10 @@ function toFace(row: FaceRow): FaceRecord {
     pose: row.pose,
     createdAt: row.created_at,
   };
+}
+
+function fromRaw([faceId, externalId, x, y, width, height, pose, createdAt]: RawFace): FaceRecord {
+  return { faceId, externalId, box: { x, y, width, height }, pose, createdAt };
 }
 
 /** The stored bytes as floats (native byte order, as written), copied only when misaligned. */

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
-import { randomUnit, seededRandom } from './store-contract.ts';
+import { seededRandom } from '../seeded-random.ts';
+import { randomUnit } from './store-contract.ts';
 
 const [path, seed] = process.argv.slice(2);
 if (!path || !seed) throw new Error('usage: enrol-child.ts <database> <seed>');

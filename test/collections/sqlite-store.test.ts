@@ -7,7 +7,8 @@ import {
   defaultCollectionsDatabase,
   SqliteCollectionStore,
 } from '../../functions/collections/sqlite-store.ts';
-import { describeCollectionStore, newFace, randomUnit, seededRandom } from './store-contract.ts';
+import { seededRandom } from '../seeded-random.ts';
+import { describeCollectionStore, newFace, randomUnit } from './store-contract.ts';
 
 const MODEL = { name: 'm', version: '1' };
 
