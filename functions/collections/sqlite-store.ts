@@ -106,7 +106,7 @@ const FACE_COLUMNS = 'face_id, external_id, box_x, box_y, box_width, box_height,
 
 export class SqliteCollectionStore implements CollectionStore {
   private readonly db: Database.Database;
-  private readonly statements;
+  private readonly statements: ReturnType<typeof prepare>;
   private readonly cache = new Map<string, Cached>();
 
   /** Opens (creating it and its folder if needed) the database at `path`. */
