@@ -37,7 +37,7 @@ export const DEFAULT_MODELS = {
 } as const;
 
 /**
- * What an engine loads, resolved by its caller (functions/shared/engine-config.ts reads the
+ * What an engine loads, resolved by its caller (functions/shared/runtime-config.ts reads the
  * environment for the entry points); every field has a default here.
  */
 export interface EngineConfig {
