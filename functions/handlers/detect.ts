@@ -1,12 +1,10 @@
 /** POST /detect: every face of one image, with landmarks and, on request, aligned crops. */
 import { DETECT_OPTION_RANGES } from '../core/detector.ts';
 import type { Handlers } from '../http/dispatch.ts';
-import { imageFieldReader } from '../http/images.ts';
 import { readImageRequest } from '../http/inputs.ts';
 import { readOptions } from '../http/options.ts';
-import { summarizeModels } from '../shared/model-summary.ts';
-import { decodeLimits } from '../shared/read-image.ts';
 import type { Runtime } from '../shared/runtime.ts';
+import { imageWork } from './image-work.ts';
 
 const OPTIONS = {
   minScore: { type: 'number', ...DETECT_OPTION_RANGES.minScore },
@@ -15,13 +13,7 @@ const OPTIONS = {
 } as const;
 
 export async function detectHandlers(runtime: Runtime): Promise<Handlers<'detect'>> {
-  const engine = await runtime.engine();
-  const model = summarizeModels(engine.models);
-  const readImage = imageFieldReader({
-    s3: runtime.s3,
-    allowedBucket: runtime.config.uploadBucket,
-    limits: decodeLimits(runtime.config.engine),
-  });
+  const { engine, model, readImage } = await imageWork(runtime);
   return {
     detect: async (request) => {
       const { images, fields } = await readImageRequest(request, ['image']);

@@ -1,12 +1,10 @@
 /** POST /verify: is the source image's face the same person as the target image's (or one of its faces)? */
 import { SIMILARITY_RANGE } from '../core/compare.ts';
 import type { Handlers } from '../http/dispatch.ts';
-import { imageFieldReader } from '../http/images.ts';
 import { readImageRequest } from '../http/inputs.ts';
 import { readOptions } from '../http/options.ts';
-import { summarizeModels } from '../shared/model-summary.ts';
-import { decodeLimits } from '../shared/read-image.ts';
 import type { Runtime } from '../shared/runtime.ts';
+import { imageWork } from './image-work.ts';
 
 const OPTIONS = {
   threshold: { type: 'number', ...SIMILARITY_RANGE },
@@ -14,13 +12,7 @@ const OPTIONS = {
 } as const;
 
 export async function verifyHandlers(runtime: Runtime): Promise<Handlers<'verify'>> {
-  const engine = await runtime.engine();
-  const model = summarizeModels(engine.models);
-  const readImage = imageFieldReader({
-    s3: runtime.s3,
-    allowedBucket: runtime.config.uploadBucket,
-    limits: decodeLimits(runtime.config.engine),
-  });
+  const { engine, model, readImage } = await imageWork(runtime);
   return {
     verify: async (request) => {
       const { images, fields } = await readImageRequest(request, ['source', 'target']);
