@@ -39,7 +39,7 @@ export const DEFAULT_MODELS = {
 } as const;
 
 /**
- * What an engine loads, resolved by its caller (functions/shared/engine-config.ts reads the
+ * What an engine loads, resolved by its caller (functions/shared/runtime-config.ts reads the
  * environment for the entry points); every field has a default here.
  */
 export interface EngineConfig {
@@ -243,11 +243,11 @@ export class FaceEngine {
 
   /** Every face of a decoded image, largest first, with refined landmarks. */
   async findFaces(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
-    return (await this.refine(image, await this.detector.detect(image, options))).map(asFace);
+    return (await this.placeLandmarks(image, await this.detector.detect(image, options))).map(asFace);
   }
 
   /** The faces with landmarks from the landmark model, in one batched run, keeping the detector's. */
-  private async refine(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
+  private async placeLandmarks(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
     if (!this.landmarks || faces.length === 0) return faces.map((f) => ({ ...f, detected: f.landmarks }));
     const refined = await this.landmarks.refine(
       image,
@@ -282,9 +282,9 @@ export class FaceEngine {
     // Only the compared faces need the landmark model: the photo's subject, or every one.
     const subject = subjectFace(faces, image.width, image.height);
     if (subject && everyFace) {
-      return { compared: await this.refine(image, faces.slice(0, maxFaces)), rest: faces.slice(maxFaces) };
+      return { compared: await this.placeLandmarks(image, faces.slice(0, maxFaces)), rest: faces.slice(maxFaces) };
     }
-    if (subject) return { compared: await this.refine(image, [subject]), rest: [] };
+    if (subject) return { compared: await this.placeLandmarks(image, [subject]), rest: [] };
     return { compared: everyFace ? [] : await this.turnedFaces(image, minScore), rest: [] };
   }
 
@@ -299,7 +299,7 @@ export class FaceEngine {
     }
     if (!best) return [];
     const { toImage } = best.turned;
-    const [refined] = (await this.refine(best.turned.image, [best.face])) as [PairFace];
+    const [refined] = (await this.placeLandmarks(best.turned.image, [best.face])) as [PairFace];
     const back = (landmarks: Landmarks) =>
       faceBack({ ...refined, landmarks }, toImage, image.width, image.height);
     return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks }];

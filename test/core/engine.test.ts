@@ -9,7 +9,7 @@ import { iou } from '../../functions/core/geometry.ts';
 import { matchFaces } from '../../functions/core/match.ts';
 import type { Box, EmbeddedFace, Face } from '../../functions/core/types.ts';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
-import { engineConfig } from '../../functions/shared/engine-config.ts';
+import { engineConfig } from '../../functions/shared/runtime-config.ts';
 import { noiseBytes } from './fixtures.ts';
 
 const DEMO = 'node_modules/@vladmandic/face-api/demo';
