@@ -33,6 +33,11 @@ Options:
   --max-fpir P     Accepted chance that someone not enrolled matches someone (default ${COLLECTION_LIMITS.maxFpir.default}).
   --threshold T    A fixed similarity threshold instead of the one derived from --max-fpir.
   --json           One JSON line per answer (per photo for index and search), in the HTTP API's shapes.
+
+Exit status: 0 when the command ran (a photo that failed is reported on its line and counted); 1 when
+the collections or the face models cannot be opened; 2 for a usage error; 3 when the command was
+refused as a whole (no such collection, a collection of another model), said on stderr (with --json,
+as {"error":{"code","message"}} on stdout).
 `;
 
 export type CollectionCommand =

@@ -15,7 +15,6 @@ import { FaceVerifyError } from '../core/errors.ts';
 import type { CollectionCommand } from './collection-args.ts';
 import { errorLine, formatError } from './format.ts';
 import { Progress } from './progress.ts';
-import { readImage } from './run.ts';
 import { mapOrdered } from './stream.ts';
 
 /** The owner of what the CLI stores: the open server's shared namespace (auth=none). */
@@ -26,6 +25,8 @@ export interface CollectionCliContext {
   out: (line: string) => void | Promise<void>;
   stderr: { isTTY?: boolean; write(chunk: string): unknown };
   concurrency: number;
+  /** A file's bytes within the decode limit, or a FaceVerifyError naming it. */
+  read(path: string): Promise<Uint8Array>;
 }
 
 /** Photos a --dir walk enrols: what the decoder reads, by extension. */
@@ -82,8 +83,9 @@ export async function runCollectionCommand(
 
 async function indexPhotos(
   command: Extract<CollectionCommand, { kind: 'index' }>,
-  { collections, out, stderr, concurrency }: CollectionCliContext,
+  ctx: CollectionCliContext,
 ): Promise<void> {
+  const { collections, out, stderr, concurrency } = ctx;
   // Fails fast, before any photo is read, when the collection is missing or of another model.
   await collections.get(CLI_OWNER, command.collection);
   const photos =
@@ -104,7 +106,7 @@ async function indexPhotos(
           );
         }
         const request = { externalId, ...(command.maxFaces !== undefined && { maxFaces: command.maxFaces }) };
-        const result = await collections.index(CLI_OWNER, command.collection, await readImage(file), request);
+        const result = await collections.index(CLI_OWNER, command.collection, await ctx.read(file), request);
         return { ok: true as const, value: result };
       } catch (error) {
         if (error instanceof FaceVerifyError) return { ok: false as const, error };
@@ -141,8 +143,9 @@ async function indexPhotos(
 
 async function searchPhotos(
   command: Extract<CollectionCommand, { kind: 'search' }>,
-  { collections, out, concurrency }: CollectionCliContext,
+  ctx: CollectionCliContext,
 ): Promise<void> {
+  const { collections, out, concurrency } = ctx;
   await collections.get(CLI_OWNER, command.collection);
   const { maxResults, maxFpir, threshold } = command;
   const request = {
@@ -155,12 +158,7 @@ async function searchPhotos(
     concurrency,
     async (file) => {
       try {
-        const result = await collections.search(
-          CLI_OWNER,
-          command.collection,
-          await readImage(file),
-          request,
-        );
+        const result = await collections.search(CLI_OWNER, command.collection, await ctx.read(file), request);
         return { ok: true as const, value: result };
       } catch (error) {
         if (error instanceof FaceVerifyError) return { ok: false as const, error };

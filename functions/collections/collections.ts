@@ -9,6 +9,7 @@ import type { FaceEngine, Timings } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { decide, fpirOfFar, searchThresholds } from '../core/match.ts';
 import type { Box, EmbeddedFace, Face, Pose } from '../core/types.ts';
+import { summarizeModels } from '../shared/model-summary.ts';
 import { COLLECTION_LIMITS, collectionId, externalId, faceId } from './ids.ts';
 import type {
   CollectionRecord,
@@ -20,7 +21,7 @@ import type {
 } from './store.ts';
 
 /** What collections need of the engine. */
-export type CollectionEngine = Pick<FaceEngine, 'embedImage' | 'calibration'> & {
+export type CollectionEngine = Pick<FaceEngine, 'embedImage' | 'calibration' | 'models'> & {
   embedder: Pick<FaceEngine['embedder'], 'dimension'>;
 };
 
@@ -74,10 +75,16 @@ export class Collections {
   constructor(
     private readonly store: CollectionStore,
     private readonly engine: CollectionEngine,
-    model: EmbedderRef,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.model = { name: model.name, version: model.version };
+    const embedder = summarizeModels(engine.models).embedder;
+    if (!embedder) throw new Error('the engine has no embedder');
+    this.model = { name: embedder.name, version: embedder.version };
+  }
+
+  /** Closes the store (a CLI run's end, the server's stop). */
+  close(): Promise<void> {
+    return this.store.close();
   }
 
   create(owner: string, id: string): Promise<{ collection: CollectionRecord; created: boolean }> {

@@ -32,7 +32,8 @@ export function faceId(value: unknown): string {
 
 /** The chance `maxFpir`, strictly between 0 and 1. */
 export function maxFpir(value: unknown): number {
-  if (typeof value === 'number' && value > 0 && value < 1) return value;
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number === 'number' && number > 0 && number < 1) return number;
   throw new FaceVerifyError('InvalidRequest', '`maxFpir` must be a number between 0 and 1 (exclusive).');
 }
 

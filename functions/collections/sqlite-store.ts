@@ -10,11 +10,10 @@
  * WAL is truncated after deletes, so erased vectors do not linger in the file.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { Pose } from '../core/types.ts';
-import { dataDir } from '../shared/data-dir.ts';
 import { FaceMatrix } from './face-matrix.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import type {
@@ -26,11 +25,6 @@ import type {
   Page,
   PageRequest,
 } from './store.ts';
-
-/** The database `npm start` and the CLI share: `collections.db` in the data folder (see dataDir). */
-export function defaultCollectionsDatabase(env: NodeJS.ProcessEnv = process.env): string {
-  return join(dataDir(env), 'collections.db');
-}
 
 /** How long a write waits for another process's write to finish before failing. */
 const BUSY_TIMEOUT_MS = 10_000;

@@ -282,7 +282,10 @@ export class FaceEngine {
     // Only the compared faces need the landmark model: the photo's subject, or every one.
     const subject = subjectFace(faces, image.width, image.height);
     if (subject && everyFace) {
-      return { compared: await this.placeLandmarks(image, faces.slice(0, maxFaces)), rest: faces.slice(maxFaces) };
+      return {
+        compared: await this.placeLandmarks(image, faces.slice(0, maxFaces)),
+        rest: faces.slice(maxFaces),
+      };
     }
     if (subject) return { compared: await this.placeLandmarks(image, [subject]), rest: [] };
     return { compared: everyFace ? [] : await this.turnedFaces(image, minScore), rest: [] };

@@ -19,6 +19,7 @@ import { matchPath, ROUTES, routeKey } from '../http/routes.ts';
 import type { HttpFunctionName } from '../shared/contract.ts';
 import { decodeLimits } from '../shared/read-image.ts';
 import { createRuntime } from '../shared/runtime.ts';
+import { collectionsDatabase } from '../shared/runtime-config.ts';
 import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../shared/site-config.ts';
 import { type RouteContext, toEvent, writeResult } from './adapter.ts';
 import type { ServerAuth } from './dev-auth.ts';
@@ -42,6 +43,11 @@ export interface LocalServerOptions {
   auth?: (pageUrl: string) => Promise<ServerAuth>;
   /** Bounds on the image routes' work (default: one request per core, then a queue; limiter.ts). */
   limits?: Partial<LimiterOptions>;
+  /**
+   * FACEVERIFY_DATA_DIR, resolved by the caller: the collections database lives in it. Without it,
+   * collections are kept in memory and gone at stop.
+   */
+  dataDir?: string;
 }
 
 export interface LocalServer {
@@ -62,6 +68,7 @@ export async function startServer({
   engine = {},
   auth: startAuth,
   limits,
+  dataDir,
 }: LocalServerOptions = {}): Promise<LocalServer> {
   const limiter = new WorkLimiter(limits);
   const s3 = await startLocalS3({ port: s3Port, host });
@@ -72,6 +79,7 @@ export async function startServer({
       uploadBucket: LOCAL_BUCKETS.uploads,
       dropBucket: LOCAL_BUCKETS.drop,
       s3Endpoint: s3.endpoint,
+      collections: { store: 'sqlite', database: dataDir ? collectionsDatabase(dataDir) : ':memory:' },
     });
     const handlers = await httpHandlers(runtime);
     const drop = dropHandler({
@@ -114,6 +122,7 @@ export async function startServer({
         await close();
         watcher.stop();
         await auth?.stop();
+        await runtime.close();
         await s3.stop();
       },
     };
