@@ -68,7 +68,9 @@ async function startMain(): Promise<Running> {
   return { child, client: createS3Client(endpoint), exited };
 }
 
-async function stopMain(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+async function stopMain(
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const server = running;
   running = undefined;
   if (!server) throw new Error('no server running');
@@ -140,7 +142,11 @@ describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder',
       const files = await Promise.all(
         photos.map(async (photo, side) => {
           const key = `incoming/${pairId}/${side + 1}-${photo.split('/')[1]}`;
-          const put = new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await readFile(new URL(photo, LFW)) });
+          const put = new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: key,
+            Body: await readFile(new URL(photo, LFW)),
+          });
           const { ETag = '' } = await (running as Running).client.send(put);
           return `${key} ${ETag.replaceAll('"', '')}`;
         }),
@@ -150,7 +156,9 @@ describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder',
 
     // Killed once the first results are in, long before the 50th.
     const client = running.client;
-    await until('a first result', async () => ((await keys(client, 'results/')).length > 0 ? true : undefined));
+    await until('a first result', async () =>
+      (await keys(client, 'results/')).length > 0 ? true : undefined,
+    );
     const killed = await stopMain('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
 
