@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_BUCKETS } from '../../functions/local/s3.ts';
+import { LOCAL_BUCKETS, localS3Directory } from '../../functions/local/s3.ts';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { createS3Client } from '../../functions/shared/s3.ts';
 
@@ -100,6 +100,21 @@ async function readResults(client: S3Client): Promise<Map<string, string>> {
   return bodies;
 }
 
+/** The objects under a prefix of the drop bucket, read from the data folder: key → content. */
+async function objectsOnDisk(prefix: string): Promise<Map<string, string>> {
+  const bucket = join(localS3Directory(dataDir), BUCKET);
+  const suffix = '._S3rver_object';
+  const files = await readdir(join(bucket, prefix), { recursive: true }).catch(() => []);
+  const objects = new Map<string, string>();
+  for (const file of files.filter((name) => name.endsWith(suffix)).sort()) {
+    objects.set(
+      `${prefix}${file.slice(0, -suffix.length)}`,
+      await readFile(join(bucket, prefix, file), 'utf8'),
+    );
+  }
+  return objects;
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -136,43 +151,44 @@ afterAll(async () => {
 describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder', () => {
   it('started again on the same data: every pair has exactly one result, incoming/ is empty', async () => {
     running = await startMain();
-    const uploads = new Map<string, string[]>();
-    for (const [i, photos] of (await pairPhotos()).entries()) {
-      const pairId = `p${String(i).padStart(2, '0')}`;
-      const files = await Promise.all(
-        photos.map(async (photo, side) => {
-          const key = `incoming/${pairId}/${side + 1}-${photo.split('/')[1]}`;
-          const put = new PutObjectCommand({
-            Bucket: BUCKET,
-            Key: key,
-            Body: await readFile(new URL(photo, LFW)),
-          });
-          const { ETag = '' } = await (running as Running).client.send(put);
-          return `${key} ${ETag.replaceAll('"', '')}`;
-        }),
-      );
-      uploads.set(pairId, files);
-    }
-
-    // Killed once the first results are in, long before the 50th.
     const client = running.client;
+    // All at once, so that most pairs are still waiting when the first result is in.
+    const uploaded = await Promise.all(
+      (await pairPhotos()).map(async (photos, i) => {
+        const pairId = `p${String(i).padStart(2, '0')}`;
+        const files = await Promise.all(
+          photos.map(async (photo, side) => {
+            const key = `incoming/${pairId}/${side + 1}-${photo.split('/')[1]}`;
+            const body = await readFile(new URL(photo, LFW));
+            const { ETag = '' } = await client.send(
+              new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }),
+            );
+            return `${key} ${ETag.replaceAll('"', '')}`;
+          }),
+        );
+        return [pairId, files] as const;
+      }),
+    );
+    const uploads = new Map(uploaded);
+
     await until('a first result', async () =>
       (await keys(client, 'results/')).length > 0 ? true : undefined,
     );
     const killed = await stopMain('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
 
-    // The local S3 is down with the server: read what survived from the restarted one.
-    running = await startMain();
-    const restarted = running.client;
-    const beforeCrash = await readResults(restarted);
-    const waiting = await keys(restarted, 'incoming/');
+    // What the killed server left, read from its folder while no server runs.
+    const beforeCrash = await objectsOnDisk('results/');
+    const waiting = await objectsOnDisk('incoming/');
     console.log(
-      `at the kill: ${beforeCrash.size} of ${PAIRS} results written, ${waiting.length} uploads waiting`,
+      `at the kill: ${beforeCrash.size} of ${PAIRS} results written, ${waiting.size} uploads waiting`,
     );
     expect(beforeCrash.size).toBeGreaterThan(0);
     expect(beforeCrash.size).toBeLessThan(PAIRS);
+    expect(waiting.size).toBeGreaterThan(0);
 
+    running = await startMain();
+    const restarted = running.client;
     const results = await until('every result, and incoming/ empty', async () => {
       if ((await keys(restarted, 'incoming/')).length > 0) return undefined;
       const found = await readResults(restarted);
