@@ -18,7 +18,7 @@ import type { ServerAuth } from './dev-auth.ts';
 import { startDropWatcher } from './drop-watcher.ts';
 import { Unauthorized } from './jwt-authorizer.ts';
 import { type LimiterOptions, WorkLimiter } from './limiter.ts';
-import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
+import { LOCAL_BUCKETS, type LocalS3, localS3Directory, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
 
 export interface LocalServerOptions {
@@ -33,6 +33,11 @@ export interface LocalServerOptions {
   auth?: (pageUrl: string) => Promise<ServerAuth>;
   /** Bounds on the image routes' work (default: one request per core, then a queue; limiter.ts). */
   limits?: Partial<LimiterOptions>;
+  /**
+   * FACEVERIFY_DATA_DIR, resolved by the caller: the local S3 keeps its objects under it across restarts,
+   * and the drop folder resumes the jobs left waiting. Without it, a temporary folder deleted on stop.
+   */
+  dataDir?: string;
 }
 
 export interface LocalServer {
@@ -50,9 +55,14 @@ export async function startServer({
   host = '127.0.0.1',
   auth: startAuth,
   limits,
+  dataDir,
 }: LocalServerOptions = {}): Promise<LocalServer> {
   const limiter = new WorkLimiter(limits);
-  const s3 = await startLocalS3({ port: s3Port, host });
+  const s3 = await startLocalS3({
+    port: s3Port,
+    host,
+    ...(dataDir !== undefined && { directory: localS3Directory(dataDir) }),
+  });
   try {
     process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
     process.env[ENVIRONMENT.uploadBucket] = LOCAL_BUCKETS.uploads;
@@ -83,6 +93,12 @@ export async function startServer({
       throw error;
     }
     const drop = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: dropHandler });
+    await drop.resumed.catch(async (error: unknown) => {
+      drop.stop();
+      await close();
+      await auth?.stop();
+      throw error;
+    });
     return {
       url,
       s3,

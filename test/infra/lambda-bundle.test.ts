@@ -6,13 +6,14 @@
  *
  * Skipped, with the reason printed, until every FUNCTIONS entry exists.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { type BuildLambdaResult, buildLambda } from '../../infra/build-lambda.ts';
 import { BUNDLE, FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../infra/functions.ts';
+import { demoPhoto } from '../http/photos.ts';
 import { invokeBundle, lambdaEnvironment } from './bundle-runner.ts';
 import { REPO_ROOT, scratchDir } from './helpers.ts';
 
@@ -36,7 +37,7 @@ describe.skipIf(missing.length > 0)('bundled handlers, started with plain node f
   let built: BuildLambdaResult;
   let env: NodeJS.ProcessEnv;
   const invoke = <T>(handler: FunctionName, event: string) =>
-    invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), join(EVENTS, event), env);
+    invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), resolve(EVENTS, event), env);
 
   beforeAll(async () => {
     built = await buildLambda({ outDir: scratchDir('faceverify-lambda-') });
@@ -49,12 +50,30 @@ describe.skipIf(missing.length > 0)('bundled handlers, started with plain node f
   }, 300_000);
 
   it.each(HTTP_CASES)('$handler answers $event without a server error', async ({ handler, event }) => {
-    const { result, initMs, invokeMs } = await invoke<APIGatewayProxyStructuredResultV2>(handler, event);
+    const { result, initMs, invokeMs, node } = await invoke<APIGatewayProxyStructuredResultV2>(
+      handler,
+      event,
+    );
     console.log(
-      `${handler} ${event}: ${result.statusCode}, init ${initMs.toFixed(0)} ms, invoke ${invokeMs.toFixed(0)} ms`,
+      `${handler} ${event} on Node ${node}: ${result.statusCode}, init ${initMs.toFixed(0)} ms, invoke ${invokeMs.toFixed(0)} ms`,
     );
     expect(result.statusCode).toBeGreaterThanOrEqual(200);
     expect(result.statusCode).toBeLessThan(500);
+  });
+
+  it('detect finds the faces of a group photo: sharp and onnxruntime-node load and run here', async () => {
+    const fixture = JSON.parse(readFileSync(join(EVENTS, 'http-api-v2-post-detect.json'), 'utf8'));
+    const photo = await demoPhoto(1, 640);
+    const event = join(built.outDir, 'detect-group-photo.json');
+    const headers = { ...fixture.headers, 'content-length': String(photo.length) };
+    writeFileSync(event, JSON.stringify({ ...fixture, headers, body: photo.toString('base64') }));
+    const { result, node } = await invoke<APIGatewayProxyStructuredResultV2>('detect', event);
+    const body = JSON.parse(result.body ?? '{}');
+    console.log(`detect of a group photo on Node ${node}: ${body.faces?.length} faces`);
+    expect(result.statusCode).toBe(200);
+    expect(body.width).toBe(640);
+    expect(body.faces.length).toBeGreaterThanOrEqual(2);
+    expect(body.model.detector.name).toEqual(expect.any(String));
   });
 
   it('meta serves health and the OpenAPI document', async () => {
