@@ -27,7 +27,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaceEngine } from '../functions/core/engine.ts';
-import { engineConfig } from '../functions/shared/engine-config.ts';
+import { engineConfig } from '../functions/shared/runtime-config.ts';
 import { benchColdStart, type ColdStartResult, REPO_ROOT } from './bench/cold-start.ts';
 import { benchCollections, DEFAULT_DIMENSION, renderCollections } from './bench/collections.ts';
 import { type Budget, benchStages, benchThroughput, benchVerify } from './bench/engine-bench.ts';

@@ -23,6 +23,25 @@ export function isMatch(similarity: number, threshold: number): boolean {
   return similarity >= threshold;
 }
 
+/** The verdict in words, as the CLI prints it and the page shows it. */
+export function verdictLabel(match: boolean): string {
+  return match ? 'Same person' : 'Different people';
+}
+
+/**
+ * The decimals a verdict prints its two numbers with: two, unless that would print a tie that is not
+ * one (0.8999 against 0.9000). The one rounding of the CLI and the page.
+ */
+export function verdictDigits(similarity: number, threshold: number): number {
+  return similarity.toFixed(2) === threshold.toFixed(2) && similarity !== threshold ? 4 : 2;
+}
+
+/** `similarity 0.93 ≥ threshold 0.90`, or `<` when `match` is false. */
+export function describeComparison(similarity: number, threshold: number, match: boolean): string {
+  const digits = verdictDigits(similarity, threshold);
+  return `similarity ${similarity.toFixed(digits)} ${match ? '≥' : '<'} threshold ${threshold.toFixed(digits)}`;
+}
+
 /** One point of a calibration's false-accept curve: a share `far` of impostor pairs scored ≥ `similarity`. */
 export interface FarPoint {
   similarity: number;

@@ -74,9 +74,14 @@ async function prescale(image: RgbImage, landmarks: Landmarks, template: AlignTe
   const scaled = await scaleImage(cropImage(image, box), factor);
   const sx = scaled.width / box.width;
   const sy = scaled.height / box.height;
-  const moved = Object.fromEntries(
-    LANDMARK_NAMES.map((n) => [n, applyAffine([sx, 0, -box.x * sx, 0, sy, -box.y * sy], landmarks[n])]),
-  ) as unknown as Landmarks;
+  const move = (point: Point) => applyAffine([sx, 0, -box.x * sx, 0, sy, -box.y * sy], point);
+  const moved: Landmarks = {
+    leftEye: move(landmarks.leftEye),
+    rightEye: move(landmarks.rightEye),
+    nose: move(landmarks.nose),
+    mouthLeft: move(landmarks.mouthLeft),
+    mouthRight: move(landmarks.mouthRight),
+  };
   return { image: scaled, landmarks: moved };
 }
 

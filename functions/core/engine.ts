@@ -37,7 +37,7 @@ export const DEFAULT_MODELS = {
 } as const;
 
 /**
- * What an engine loads, resolved by its caller (functions/shared/engine-config.ts reads the
+ * What an engine loads, resolved by its caller (functions/shared/runtime-config.ts reads the
  * environment for the entry points); every field has a default here.
  */
 export interface EngineConfig {
@@ -227,11 +227,11 @@ export class FaceEngine {
 
   /** Every face of a decoded image, largest first, with refined landmarks. */
   async findFaces(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
-    return (await this.refine(image, await this.detector.detect(image, options))).map(asFace);
+    return (await this.placeLandmarks(image, await this.detector.detect(image, options))).map(asFace);
   }
 
   /** The faces with landmarks from the landmark model, in one batched run, keeping the detector's. */
-  private async refine(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
+  private async placeLandmarks(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
     if (!this.landmarks || faces.length === 0) return faces.map((f) => ({ ...f, detected: f.landmarks }));
     const refined = await this.landmarks.refine(
       image,
@@ -254,7 +254,7 @@ export class FaceEngine {
     const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
     // Only the compared faces need the landmark model: the photo's subject, or every one.
     const subject = subjectFace(faces, image.width, image.height);
-    if (subject) return this.refine(image, everyFace ? faces : [subject]);
+    if (subject) return this.placeLandmarks(image, everyFace ? faces : [subject]);
     const turned = everyFace ? [] : await this.turnedFaces(image, minScore);
     if (turned.length) return turned;
     throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
@@ -273,7 +273,7 @@ export class FaceEngine {
     }
     if (!best) return [];
     const { toImage } = best.turned;
-    const [refined] = (await this.refine(best.turned.image, [best.face])) as [PairFace];
+    const [refined] = (await this.placeLandmarks(best.turned.image, [best.face])) as [PairFace];
     const back = (landmarks: Landmarks) =>
       faceBack({ ...refined, landmarks }, toImage, image.width, image.height);
     return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks }];

@@ -12,21 +12,16 @@
  */
 import { ENVIRONMENT } from '../shared/contract.ts';
 import { dataDir as resolveDataDir } from '../shared/data-dir.ts';
+import { authMode, engineConfig } from '../shared/runtime-config.ts';
 import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
 import type { LimiterOptions } from './limiter.ts';
 import { LOCAL_BUCKETS } from './s3.ts';
 import { startServer } from './server.ts';
 
-const AUTH_MODES = ['none', 'jwt'] as const;
-
-function authMode(): (typeof AUTH_MODES)[number] {
-  const value = process.env[ENVIRONMENT.auth] || 'none';
-  const mode = AUTH_MODES.find((m) => m === value);
-  if (!mode)
-    throw new Error(
-      `${ENVIRONMENT.auth} must be one of ${AUTH_MODES.join(', ')}, not ${JSON.stringify(value)}`,
-    );
-  return mode;
+// Everything the server runs with is read here, once; the handlers read no environment.
+const mode = authMode(process.env);
+if (mode === 'iam') {
+  throw new Error(`${ENVIRONMENT.auth}=iam has no local stand-in: use none or jwt with npm start`);
 }
 
 function port(name: string, fallback: number): number {
@@ -64,19 +59,21 @@ const user = {
   password: process.env[ENVIRONMENT.devPassword] || DEFAULT_DEV_USER.password,
 };
 const auth =
-  authMode() === 'jwt'
-    ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort })
-    : undefined;
+  mode === 'jwt' ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort }) : undefined;
 const dataDir = resolveDataDir();
-const server = await startServer({ ...ports, auth, limits, dataDir }).catch(
-  (error: NodeJS.ErrnoException & { port?: number }) => {
-    if (error.code !== 'EADDRINUSE') throw error;
-    console.error(
-      `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}), S3_PORT=… (now ${ports.s3Port}) and IDP_PORT=… (now ${ports.idpPort}).`,
-    );
-    process.exit(1);
-  },
-);
+const server = await startServer({
+  ...ports,
+  engine: engineConfig(process.env),
+  auth,
+  limits,
+  dataDir,
+}).catch((error: NodeJS.ErrnoException & { port?: number }) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(
+    `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}), S3_PORT=… (now ${ports.s3Port}) and IDP_PORT=… (now ${ports.idpPort}).`,
+  );
+  process.exit(1);
+});
 const buckets = Object.values(LOCAL_BUCKETS).join(', ');
 console.log(
   `faceverify API and web page: ${server.url} · local S3: ${server.s3.endpoint} (buckets ${buckets})`,

@@ -7,7 +7,7 @@ import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box, Face } from '../../functions/core/types.ts';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
-import { engineConfig } from '../../functions/shared/engine-config.ts';
+import { engineConfig } from '../../functions/shared/runtime-config.ts';
 import { noiseBytes } from './fixtures.ts';
 
 const DEMO = 'node_modules/@vladmandic/face-api/demo';
