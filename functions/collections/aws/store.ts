@@ -24,6 +24,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { FaceVerifyError } from '../../core/errors.ts';
+import { decodePageToken, encodePageToken } from '../page-token.ts';
 import type {
   CollectionRecord,
   CollectionStore,
@@ -135,7 +136,7 @@ export class AwsCollectionStore implements CollectionStore {
         ExpressionAttributeValues: { ':pk': ownerKey(owner), ':prefix': collectionKey('') },
       },
       page,
-      (item) => ({ pk: item.pk, sk: item.sk }),
+      { attributes: ['pk', 'sk'], of: (item) => [item.pk, item.sk] },
     );
     return { items: items.map(toCollection), ...(nextToken && { nextToken }) };
   }
@@ -232,11 +233,10 @@ export class AwsCollectionStore implements CollectionStore {
             ExpressionAttributeValues: { ':pk': pk, ':prefix': `${page.externalId}#` },
           };
     const indexKey = page.externalId === undefined ? 'byTime' : 'bySubject';
-    const { items, nextToken } = await this.queryPage<FaceItem>(query, page, (item) => ({
-      pk: item.pk,
-      sk: item.sk,
-      [indexKey]: item[indexKey],
-    }));
+    const { items, nextToken } = await this.queryPage<FaceItem>(query, page, {
+      attributes: ['pk', 'sk', indexKey],
+      of: (item) => [item.pk, item.sk, item[indexKey]],
+    });
     return { items: items.map(toFace), ...(nextToken && { nextToken }) };
   }
 
@@ -452,13 +452,10 @@ export class AwsCollectionStore implements CollectionStore {
       ExpressionAttributeValues: Record<string, unknown>;
     },
     page: PageRequest,
-    keyOf: (item: T) => Record<string, unknown>,
+    keyOf: KeyOf<T>,
   ): Promise<{ items: T[]; nextToken?: string }> {
     const items: T[] = [];
-    let start =
-      page.nextToken === undefined
-        ? undefined
-        : decodeToken(page.nextToken, query.ExpressionAttributeValues[':pk']);
+    let start = page.nextToken === undefined ? undefined : startKey(page.nextToken, query, keyOf);
     do {
       const answer: QueryCommandOutput = await this.dynamo.send(
         new QueryCommand({
@@ -475,8 +472,27 @@ export class AwsCollectionStore implements CollectionStore {
     if (items.length <= page.limit) return { items };
     const shown = items.slice(0, page.limit);
     const last = shown[shown.length - 1] as T;
-    return { items: shown, nextToken: encodeToken(keyOf(last)) };
+    return { items: shown, nextToken: encodePageToken(keyOf.of(last)) };
   }
+}
+
+/** The key attributes that resume a query after an item, and their values for one item. */
+interface KeyOf<T> {
+  attributes: readonly string[];
+  of: (item: T) => string[];
+}
+
+/** The start key a page token names, if it belongs to this listing (another owner's is refused). */
+function startKey<T>(
+  token: string,
+  query: { ExpressionAttributeValues: Record<string, unknown> },
+  keyOf: KeyOf<T>,
+): Record<string, string> {
+  const values = decodePageToken(token, keyOf.attributes.length);
+  if (values[0] !== query.ExpressionAttributeValues[':pk']) {
+    throw new FaceVerifyError('InvalidRequest', 'nextToken is not one this service handed out');
+  }
+  return Object.fromEntries(keyOf.attributes.map((name, i) => [name, values[i] as string]));
 }
 
 function faceItem(pk: string, face: NewFace): FaceItem {
@@ -517,23 +533,6 @@ function toFace(item: FaceItem): FaceRecord {
 
 function notFound(collectionId: string): FaceVerifyError {
   return new FaceVerifyError('CollectionNotFound', `No collection named '${collectionId}'.`);
-}
-
-function encodeToken(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-/** The key a token names, if it belongs to this listing (another owner's or collection's is refused). */
-function decodeToken(token: string, pk: unknown): Record<string, unknown> {
-  try {
-    const key: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (key && typeof key === 'object' && (key as { pk?: unknown }).pk === pk) {
-      return key as Record<string, unknown>;
-    }
-  } catch {
-    // reported below
-  }
-  throw new FaceVerifyError('InvalidRequest', 'nextToken is not one this service gave out.');
 }
 
 /** Runs `work` over the items, at most PARALLEL_WRITES at once; the first failure rejects. */
