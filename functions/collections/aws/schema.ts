@@ -20,3 +20,6 @@ export const TABLE_INDEXES = {
   byTime: { name: 'byTime', sortKey: 'byTime' },
   bySubject: { name: 'bySubject', sortKey: 'bySubject' },
 } as const;
+
+/** Every collection index's name starts so (vectors.ts): the IAM policy grants these and no other index. */
+export const INDEX_NAME_PREFIX = 'fv-';

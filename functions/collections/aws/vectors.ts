@@ -17,6 +17,7 @@ import {
   type S3VectorsClient,
 } from '@aws-sdk/client-s3vectors';
 import { S3_VECTORS_LIMITS } from './limits.ts';
+import { INDEX_NAME_PREFIX } from './schema.ts';
 
 /** What names a collection's index: its owner and id, the embedder, and the collection's generation. */
 export interface IndexIdentity {
@@ -43,7 +44,7 @@ export function indexName(identity: IndexIdentity): string {
       ]),
     )
     .digest('hex');
-  return `fv-${hash.slice(0, 56)}`;
+  return `${INDEX_NAME_PREFIX}${hash.slice(0, 56)}`;
 }
 
 export interface VectorHit {
