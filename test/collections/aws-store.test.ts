@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { PutVectorsCommand, QueryVectorsCommand, ValidationException } from '@aws-sdk/client-s3vectors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCollectionStore } from '../../functions/collections/aws/from-env.ts';
 import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
+import { AwsCollectionStore } from '../../functions/collections/aws/store.ts';
 import { indexName } from '../../functions/collections/aws/vectors.ts';
 import type { NewFace } from '../../functions/collections/store.ts';
 import { type AwsBackends, startAwsBackends, VECTOR_BUCKET } from './aws-backends.ts';
@@ -230,6 +232,19 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     expect(found.map((n) => n.face.externalId)).toEqual(['kept']);
     client.destroy();
     await store.close();
+  });
+});
+
+describe('awsCollectionStore', () => {
+  it('builds the store from the table and bucket the CDK names, and refuses to start without them', async () => {
+    const store = awsCollectionStore({
+      COLLECTIONS_TABLE: 'table',
+      VECTOR_BUCKET: 'bucket',
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(store).toBeInstanceOf(AwsCollectionStore);
+    await store.close();
+    expect(() => awsCollectionStore({ COLLECTIONS_TABLE: 'table' })).toThrow(/VECTOR_BUCKET/);
   });
 });
 
