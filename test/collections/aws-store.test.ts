@@ -10,36 +10,22 @@ import { awsCollectionStore } from '../../functions/collections/aws/from-env.ts'
 import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
 import { AwsCollectionStore } from '../../functions/collections/aws/store.ts';
 import { indexName } from '../../functions/collections/aws/vectors.ts';
-import type { NewFace } from '../../functions/collections/store.ts';
+import { seededRandom } from '../seeded-random.ts';
 import { type AwsBackends, startAwsBackends, VECTOR_BUCKET } from './aws-backends.ts';
+import { newFace, randomUnit } from './store-contract.ts';
 
 const MODEL = { name: 'arcface-test', version: '1' };
 const DIMENSION = 16;
 
-/** Deterministic unit vectors: a seeded generator, so a failure replays. */
+/** Seeded unit vectors, anywhere or near a centre, so a failure replays. */
 function unitVectors(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32 - 0.5;
-  };
+  const random = seededRandom(seed);
   return (around?: Float32Array, spread = 0.05): Float32Array => {
-    const v = new Float32Array(DIMENSION).map(
-      (_, i) => (around ? (around[i] as number) : 0) + next() * spread * 20,
-    );
+    const step = randomUnit(random, DIMENSION);
+    if (!around) return step;
+    const v = around.map((x, i) => x + (step[i] as number) * spread * 20);
     const norm = Math.hypot(...v);
     return v.map((x) => x / norm);
-  };
-}
-
-function face(externalId: string, embedding: Float32Array, at = new Date()): NewFace {
-  return {
-    faceId: randomUUID(),
-    externalId,
-    box: { x: 1, y: 2, width: 30, height: 40 },
-    pose: 'frontal',
-    createdAt: at.toISOString(),
-    embedding,
   };
 }
 
@@ -80,7 +66,7 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
       distanceMetric: 'cosine',
     });
     expect(backends.vectors.indexNames()).toHaveLength(before + 1);
-    await store.addFaces('owner-a', 'door', [face('ann', unitVectors(1)())]);
+    await store.addFaces('owner-a', 'door', [newFace('ann', unitVectors(1)())]);
     expect(await store.deleteCollection('owner-a', 'door')).toBe(true);
     expect(backends.vectors.indexNames()).toHaveLength(before);
     expect(await store.getCollection('owner-a', 'door')).toBeUndefined();
@@ -93,7 +79,7 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
   it('stores the face id as the key, the externalId as metadata, and float32 values', async () => {
     const store = await backends.newStore();
     await store.createCollection('o', 'c', MODEL, DIMENSION);
-    const enrolled = face('person:1@example', unitVectors(2)());
+    const enrolled = newFace('person:1@example', unitVectors(2)());
     await store.addFaces('o', 'c', [enrolled]);
     const [put] = backends.vectors.callsOf('PutVectors').slice(-1);
     const [vector] = (put?.input.vectors ?? []) as {
@@ -111,7 +97,7 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     const store = await backends.newStore();
     await store.createCollection('o', 'big', MODEL, DIMENSION);
     const random = unitVectors(3);
-    const faces = Array.from({ length: 520 }, (_, n) => face(`p${n % 7}`, random()));
+    const faces = Array.from({ length: 520 }, (_, n) => newFace(`p${n % 7}`, random()));
     const callsBefore = backends.vectors.callsOf('PutVectors').length;
     await store.addFaces('o', 'big', faces);
     const sizes = backends.vectors
@@ -128,9 +114,9 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     await store.createCollection('o', 'erase', MODEL, DIMENSION);
     const random = unitVectors(4);
     const person = random();
-    const staying = face('staying', random());
+    const staying = newFace('staying', random());
     await store.addFaces('o', 'erase', [
-      ...Array.from({ length: 520 }, () => face('leaving', random(person))),
+      ...Array.from({ length: 520 }, () => newFace('leaving', random(person))),
       staying,
     ]);
     const callsBefore = backends.vectors.callsOf('DeleteVectors').length;
@@ -156,7 +142,7 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     // 30 people, 10 faces each, all near the probe: the first 100 neighbours hold only about 10 people.
     const faces = Array.from({ length: 30 }, (_, p) => {
       const centre = random(probe, 0.02);
-      return Array.from({ length: 10 }, () => face(`person-${p}`, random(centre, 0.005)));
+      return Array.from({ length: 10 }, () => newFace(`person-${p}`, random(centre, 0.005)));
     }).flat();
     await store.addFaces('o', 'crowd', faces);
     const queriesBefore = backends.vectors.callsOf('QueryVectors').length;
@@ -187,7 +173,10 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     await Promise.all(
       Array.from({ length: 16 }, async (_, n) => {
         const instance = backends.storeOn(table);
-        await instance.addFaces('o', 'busy', [face(`p${n % 5}`, random()), face(`p${n % 5}`, random())]);
+        await instance.addFaces('o', 'busy', [
+          newFace(`p${n % 5}`, random()),
+          newFace(`p${n % 5}`, random()),
+        ]);
         await instance.close();
       }),
     );
@@ -212,7 +201,7 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     await store.createCollection('o', 'stale', MODEL, DIMENSION);
     const random = unitVectors(7);
     const probe = random();
-    const kept = face('kept', random(probe, 0.01));
+    const kept = newFace('kept', random(probe, 0.01));
     await store.addFaces('o', 'stale', [kept]);
     // A vector with no record, as an interrupted enrolment could leave: never an answer.
     const [index] = backends.vectors

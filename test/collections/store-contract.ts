@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectionStore, FaceRecord, NewFace } from '../../functions/collections/store.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 export interface StoreUnderTest {
   store: CollectionStore;
@@ -17,18 +18,6 @@ const OWNER = 'owner-a';
 const OTHER = 'owner-b';
 const MODEL = { name: 'dlib-resnet+mobilefacenet', version: 'test-1' };
 const DIMENSION = 128;
-
-/** A seeded generator (mulberry32), so a failure reproduces. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomUnit(random: () => number, dimension: number): Float32Array {
   const v = new Float32Array(dimension);
