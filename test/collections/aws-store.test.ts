@@ -4,7 +4,12 @@
  * right under concurrency. The shared contract suite runs in aws-store-contract.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { PutVectorsCommand, QueryVectorsCommand, ValidationException } from '@aws-sdk/client-s3vectors';
+import {
+  DeleteIndexCommand,
+  PutVectorsCommand,
+  QueryVectorsCommand,
+  ValidationException,
+} from '@aws-sdk/client-s3vectors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCollectionStore } from '../../functions/collections/aws/from-env.ts';
 import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
@@ -194,6 +199,23 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     expect(erasures[2]).toBe(6);
     expect(await first.getCollection('o', 'busy')).toMatchObject({ faceCount: 18, subjectCount: 3 });
     await first.close();
+  });
+
+  it('makes the index at the first enrolment when the collection was created without one', async () => {
+    const store = await backends.newStore();
+    await store.createCollection('o', 'late', MODEL, DIMENSION);
+    const [index] = backends.vectors.callsOf('CreateIndex').slice(-1);
+    const name = index?.input.indexName as string;
+    // As if the creating process had died between the record and the index.
+    const client = backends.vectors.client();
+    await client.send(new DeleteIndexCommand({ vectorBucketName: VECTOR_BUCKET, indexName: name }));
+    expect(await store.search('o', 'late', unitVectors(8)(), 5)).toEqual([]);
+    const enrolled = newFace('ann', unitVectors(9)());
+    await store.addFaces('o', 'late', [enrolled]);
+    expect(backends.vectors.vectorKeys(name)).toEqual([enrolled.faceId]);
+    expect((await store.search('o', 'late', enrolled.embedding, 1))[0]?.face.faceId).toBe(enrolled.faceId);
+    client.destroy();
+    await store.close();
   });
 
   it('answers only with faces whose record exists', async () => {

@@ -157,6 +157,7 @@ export class CollectionVectors {
         throw error;
       }
       const vectors = answer.vectors ?? [];
+      const found = best.size;
       for (const vector of vectors) {
         const externalId = (vector.metadata as { externalId?: unknown } | undefined)?.externalId;
         if (!vector.key || typeof externalId !== 'string' || vector.distance === undefined) continue;
@@ -164,7 +165,8 @@ export class CollectionVectors {
         const known = best.get(externalId);
         if (!known || hit.similarity > known.similarity) best.set(externalId, hit);
       }
-      if (vectors.length < S3_VECTORS_LIMITS.topK) break; // the index holds no more
+      // The index holds no more (or, against the filter's promise, gave no one new: never loop on it).
+      if (vectors.length < S3_VECTORS_LIMITS.topK || best.size === found) break;
     }
     return [...best.values()].sort((a, b) => b.similarity - a.similarity).slice(0, people);
   }
