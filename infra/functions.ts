@@ -43,6 +43,8 @@ export const FUNCTIONS = {
   verify: { entry: 'functions/lambda/verify.ts', memoryMiB: 2048, timeoutSeconds: 20 },
   uploads: { entry: 'functions/lambda/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
   meta: { entry: 'functions/lambda/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
+  // Enrolment and search embed a photo as verify embeds one side, then call DynamoDB and S3 Vectors.
+  collections: { entry: 'functions/lambda/collections.ts', memoryMiB: 2048, timeoutSeconds: 20 },
   // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
   drop: { entry: 'functions/lambda/drop.ts', memoryMiB: 2048, timeoutSeconds: 60 },
 } as const satisfies Record<FunctionName, FunctionSpec>;

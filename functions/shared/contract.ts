@@ -32,6 +32,9 @@ export const ENVIRONMENT = {
   dataDir: 'FACEVERIFY_DATA_DIR',
   /** The face detector the engine loads (the deployment's `detector` context switch). */
   detector: 'FACEVERIFY_DETECTOR',
+  /** The collections table (DynamoDB) and vector bucket (Amazon S3 Vectors); set by infra/collections-store.ts. */
+  collectionsTable: 'COLLECTIONS_TABLE',
+  vectorBucket: 'VECTOR_BUCKET',
   /** The local S3 endpoint, set by the local server; unset on AWS. */
   s3Endpoint: 'FACEVERIFY_S3_ENDPOINT',
   /** The web page's origin when it is not the API's own. */
