@@ -1,6 +1,7 @@
 /** The CLI's commands over one loaded engine: read files, run, stream one line (or block) per input. */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { Collections } from '../collections/collections.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/decode.ts';
 import { type FaceEngine, type ImageRole, settlePair } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
@@ -9,6 +10,8 @@ import { ENVIRONMENT } from '../shared/contract.ts';
 import { PreparedImageCache } from '../shared/prepared-images.ts';
 import { fileError, readImage } from '../shared/read-image.ts';
 import { type Command, parseCommand, parseNumber, USAGE, UsageError } from './args.ts';
+import { runCollectionCommand } from './collection.ts';
+import { COLLECTION_USAGE, type CollectionCommand, parseCollectionCommand } from './collection-args.ts';
 import {
   detectJson,
   errorLine,
@@ -34,8 +37,10 @@ export interface Writer {
 
 export interface CliContext {
   stdout: Writer;
-  stderr: Writer;
+  stderr: Writer & { isTTY?: boolean };
   loadEngine(): Promise<Engine>;
+  /** The collections service over the local store, for `faceverify collection`. */
+  loadCollections?(): Promise<Collections>;
   env?: Record<string, string | undefined>;
   /** The loaded engine's decode limits: a larger file is refused unread (default DEFAULT_DECODE_LIMITS). */
   limits?: Pick<DecodeLimits, 'maxBytes'>;
@@ -46,13 +51,13 @@ export const DEFAULT_CONCURRENCY = 2;
 
 /** Runs one command line; resolves to the exit status (0 ran, 1 models failed to load, 2 usage). */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  if (argv[0] === 'collection') return runCollectionCli(argv.slice(1), ctx);
   let command: Command;
   let concurrency: number;
   let pairs: PairEntry[] = [];
   try {
     command = parseCommand(argv);
-    const fromEnv = ctx.env?.[ENVIRONMENT.concurrency];
-    concurrency = fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+    concurrency = concurrencyOf(ctx.env);
     if (command.kind === 'pairs') pairs = await readPairs(command.tsv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -87,6 +92,57 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       break;
   }
   return 0;
+}
+
+/** FACEVERIFY_CONCURRENCY, else DEFAULT_CONCURRENCY; a UsageError when it is not a whole number 1–64. */
+function concurrencyOf(env: CliContext['env']): number {
+  const fromEnv = env?.[ENVIRONMENT.concurrency];
+  return fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+}
+
+/** `faceverify collection …`: usage errors exit 2, a store or models that cannot load 1. */
+async function runCollectionCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv.includes('--help')) {
+    await write(argv.length === 0 ? ctx.stderr : ctx.stdout, COLLECTION_USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  let command: CollectionCommand;
+  let concurrency: number;
+  try {
+    command = parseCollectionCommand(argv);
+    concurrency = concurrencyOf(ctx.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    ctx.stderr.write(`faceverify: ${error.message}\n\n${COLLECTION_USAGE}`);
+    return 2;
+  }
+  let collections: Collections;
+  try {
+    if (!ctx.loadCollections) throw new Error('collections are not available here');
+    collections = await ctx.loadCollections();
+  } catch (error) {
+    ctx.stderr.write(`faceverify: cannot open the collections or load the face models: ${describe(error)}\n`);
+    return 1;
+  }
+  const limits = ctx.limits ?? DEFAULT_DECODE_LIMITS;
+  try {
+    await runCollectionCommand(command, {
+      collections,
+      out: (text) => write(ctx.stdout, `${text}\n`),
+      stderr: ctx.stderr,
+      concurrency,
+      read: (path) => readImage({ file: path }, { shown: path }, limits),
+    });
+    return 0;
+  } catch (error) {
+    // A collection that is missing, of another model…: the command's answer, not a crash.
+    if (!(error instanceof FaceVerifyError)) throw error;
+    if (command.json) await write(ctx.stdout, `${JSON.stringify({ error: error.toJSON() })}\n`);
+    else ctx.stderr.write(`faceverify: ${error.message}\n`);
+    return 3;
+  } finally {
+    await collections.close();
+  }
 }
 
 type Out = (text: string) => void | Promise<void>;

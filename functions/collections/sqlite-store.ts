@@ -10,11 +10,11 @@
  * WAL is truncated after deletes, so erased vectors do not linger in the file.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { Pose } from '../core/types.ts';
-import { dataDir } from '../shared/data-dir.ts';
+import type { CollectionsConfig } from '../shared/runtime-config.ts';
 import { FaceMatrix } from './face-matrix.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import type {
@@ -27,9 +27,11 @@ import type {
   PageRequest,
 } from './store.ts';
 
-/** The database `npm start` and the CLI share: `collections.db` in the data folder (see dataDir). */
-export function defaultCollectionsDatabase(env: NodeJS.ProcessEnv = process.env): string {
-  return join(dataDir(env), 'collections.db');
+/** The store of a `sqlite` configuration (the local server's and the CLI's). */
+export function openSqliteCollectionStore(config: CollectionsConfig): SqliteCollectionStore {
+  if (config.store !== 'sqlite')
+    throw new Error(`this process keeps collections in SQLite, not in ${config.store}`);
+  return new SqliteCollectionStore(config.database);
 }
 
 /** How long a write waits for another process's write to finish before failing. */

@@ -6,6 +6,7 @@
 import { type Handlers, type HttpHandler, httpHandler } from '../http/dispatch.ts';
 import type { HttpFunctionName } from '../shared/contract.ts';
 import type { Runtime } from '../shared/runtime.ts';
+import { collectionsHandlers } from './collections.ts';
 import { detectHandlers } from './detect.ts';
 import { metaHandlers } from './meta.ts';
 import { uploadsHandlers } from './uploads.ts';
@@ -18,11 +19,12 @@ export async function httpHandlers(
     name: F,
     handlers: (runtime: Runtime) => Promise<Handlers<F>>,
   ) => httpHandler(name, await handlers(runtime), runtime.config);
-  const [detect, verify, uploads, meta] = await Promise.all([
+  const [detect, verify, uploads, meta, collections] = await Promise.all([
     build('detect', detectHandlers),
     build('verify', verifyHandlers),
     build('uploads', uploadsHandlers),
     build('meta', metaHandlers),
+    build('collections', collectionsHandlers),
   ]);
-  return { detect, verify, uploads, meta };
+  return { detect, verify, uploads, meta, collections };
 }

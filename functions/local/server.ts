@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { openSqliteCollectionStore } from '../collections/sqlite-store.ts';
 import type { EngineConfig } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { dropHandler } from '../drop/queue.ts';
@@ -19,6 +20,7 @@ import { matchPath, ROUTES, routeKey } from '../http/routes.ts';
 import type { HttpFunctionName } from '../shared/contract.ts';
 import { decodeLimits } from '../shared/read-image.ts';
 import { createRuntime } from '../shared/runtime.ts';
+import { collectionsDatabase } from '../shared/runtime-config.ts';
 import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../shared/site-config.ts';
 import { type RouteContext, toEvent, writeResult } from './adapter.ts';
 import type { ServerAuth } from './dev-auth.ts';
@@ -44,7 +46,8 @@ export interface LocalServerOptions {
   limits?: Partial<LimiterOptions>;
   /**
    * FACEVERIFY_DATA_DIR, resolved by the caller: the local S3 keeps its objects under it across restarts,
-   * and the drop folder resumes the jobs left waiting. Without it, a temporary folder deleted on stop.
+   * the drop folder resumes the jobs left waiting, and the collections database lives in it. Without it,
+   * a temporary folder deleted on stop, and collections kept in memory.
    */
   dataDir?: string;
 }
@@ -76,13 +79,17 @@ export async function startServer({
     ...(dataDir !== undefined && { directory: localS3Directory(dataDir) }),
   });
   try {
-    const runtime = createRuntime({
-      engine,
-      auth: startAuth ? 'jwt' : 'none',
-      uploadBucket: LOCAL_BUCKETS.uploads,
-      dropBucket: LOCAL_BUCKETS.drop,
-      s3Endpoint: s3.endpoint,
-    });
+    const runtime = createRuntime(
+      {
+        engine,
+        auth: startAuth ? 'jwt' : 'none',
+        uploadBucket: LOCAL_BUCKETS.uploads,
+        dropBucket: LOCAL_BUCKETS.drop,
+        s3Endpoint: s3.endpoint,
+        collections: { store: 'sqlite', database: dataDir ? collectionsDatabase(dataDir) : ':memory:' },
+      },
+      { openCollections: openSqliteCollectionStore },
+    );
     const handlers = await httpHandlers(runtime);
     const drop = dropHandler({
       bucket: LOCAL_BUCKETS.drop,
@@ -130,6 +137,7 @@ export async function startServer({
         await close();
         watcher.stop();
         await auth?.stop();
+        await runtime.close();
         await s3.stop();
       },
     };

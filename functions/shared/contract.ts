@@ -8,7 +8,7 @@
  * The Lambda functions, by name: infra/functions.ts sizes each one, the route table
  * (functions/http/routes.ts) says which serves each route, and functions/lambda/<name>.ts is its entry.
  */
-export const FUNCTION_NAMES = ['detect', 'verify', 'uploads', 'meta', 'drop'] as const;
+export const FUNCTION_NAMES = ['detect', 'verify', 'uploads', 'meta', 'collections', 'drop'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 /** The functions behind the HTTP API; `drop` is fed by its queue. */
 export type HttpFunctionName = Exclude<FunctionName, 'drop'>;

@@ -3,8 +3,10 @@
  * under functions/lambda/, the local server's main, the CLI, the scripts) and handed down from there:
  * no module below an entry point reads the environment, and the engine reads none itself.
  */
+import { join } from 'node:path';
 import type { EngineConfig } from '../core/engine.ts';
 import { AUTH_MODES, type AuthMode, ENVIRONMENT } from './contract.ts';
+import { dataDir } from './data-dir.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -20,6 +22,33 @@ export interface RuntimeConfig {
   dropBucket: string | undefined;
   /** An S3 endpoint other than AWS's (the local S3 of `npm start`). */
   s3Endpoint: string | undefined;
+  /** Where collections live. */
+  collections: CollectionsConfig;
+}
+
+/**
+ * A deployment's DynamoDB table and S3 vector bucket (infra/collections-store.ts sets both), or else the
+ * SQLite database `npm start` and the CLI share, in the data folder.
+ */
+export type CollectionsConfig =
+  | { store: 'aws'; table: string; vectorBucket: string }
+  | { store: 'sqlite'; database: string };
+
+export function collectionsConfig(env: Environment = process.env): CollectionsConfig {
+  const table = env[ENVIRONMENT.collectionsTable];
+  const vectorBucket = env[ENVIRONMENT.vectorBucket];
+  if (table && vectorBucket) return { store: 'aws', table, vectorBucket };
+  if (table || vectorBucket) {
+    throw new Error(
+      `${ENVIRONMENT.collectionsTable} and ${ENVIRONMENT.vectorBucket} are set together or not at all`,
+    );
+  }
+  return { store: 'sqlite', database: collectionsDatabase(dataDir(env)) };
+}
+
+/** The SQLite database `npm start` and the CLI share, in the data folder. */
+export function collectionsDatabase(dataDir: string): string {
+  return join(dataDir, 'collections.db');
 }
 
 export function engineConfig(env: Environment = process.env): EngineConfig {
@@ -38,6 +67,7 @@ export function runtimeConfig(env: Environment = process.env): RuntimeConfig {
     uploadBucket: env[ENVIRONMENT.uploadBucket] || undefined,
     dropBucket: env[ENVIRONMENT.dropBucket] || undefined,
     s3Endpoint: env[ENVIRONMENT.s3Endpoint] || undefined,
+    collections: collectionsConfig(env),
   };
 }
 

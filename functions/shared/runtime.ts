@@ -4,19 +4,37 @@
  * once per process: at Lambda init for the functions that need them, once for all routes locally).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { CollectionStore } from '../collections/store.ts';
 import { FaceEngine } from '../core/engine.ts';
 import { logger } from './observability.ts';
-import type { RuntimeConfig } from './runtime-config.ts';
+import type { CollectionsConfig, RuntimeConfig } from './runtime-config.ts';
 import { createS3Client } from './s3.ts';
 
 export interface Runtime {
   readonly config: RuntimeConfig;
   readonly s3: S3Client;
   engine(): Promise<FaceEngine>;
+  /** The collections store, opened on first need. */
+  collections(): CollectionStore;
+  /** Closes what it opened (the local server's stop). */
+  close(): Promise<void>;
 }
 
-export function createRuntime(config: RuntimeConfig, s3 = createS3Client(config.s3Endpoint)): Runtime {
+/**
+ * Opens the store a configuration names. The entry point chooses it, so a Lambda bundle carries the
+ * AWS store only and the local server SQLite only.
+ */
+export type CollectionsOpener = (config: CollectionsConfig) => CollectionStore;
+
+export interface RuntimeParts {
+  s3?: S3Client;
+  openCollections?: CollectionsOpener;
+}
+
+export function createRuntime(config: RuntimeConfig, parts: RuntimeParts = {}): Runtime {
+  const { s3 = createS3Client(config.s3Endpoint), openCollections = noCollections } = parts;
   let loading: Promise<FaceEngine> | undefined;
+  let store: CollectionStore | undefined;
   return {
     config,
     s3,
@@ -24,7 +42,18 @@ export function createRuntime(config: RuntimeConfig, s3 = createS3Client(config.
       loading ??= loadEngine(config);
       return loading;
     },
+    collections() {
+      store ??= openCollections(config.collections);
+      return store;
+    },
+    async close() {
+      await store?.close();
+    },
   };
+}
+
+function noCollections(): never {
+  throw new Error('this process was started without a collections store');
 }
 
 async function loadEngine(config: RuntimeConfig): Promise<FaceEngine> {

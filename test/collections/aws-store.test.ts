@@ -11,8 +11,8 @@ import {
   ValidationException,
 } from '@aws-sdk/client-s3vectors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCollectionStore } from '../../functions/collections/aws/from-env.ts';
 import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
+import { openAwsCollectionStore } from '../../functions/collections/aws/open.ts';
 import { AwsCollectionStore } from '../../functions/collections/aws/store.ts';
 import { indexName } from '../../functions/collections/aws/vectors.ts';
 import { seededRandom } from '../seeded-random.ts';
@@ -246,16 +246,12 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
   });
 });
 
-describe('awsCollectionStore', () => {
-  it('builds the store from the table and bucket the CDK names, and refuses to start without them', async () => {
-    const store = awsCollectionStore({
-      COLLECTIONS_TABLE: 'table',
-      VECTOR_BUCKET: 'bucket',
-      AWS_REGION: 'eu-west-1',
-    });
+describe('openAwsCollectionStore', () => {
+  it('opens the store on the table and bucket the configuration names', async () => {
+    const store = openAwsCollectionStore({ store: 'aws', table: 'table', vectorBucket: 'bucket' });
     expect(store).toBeInstanceOf(AwsCollectionStore);
     await store.close();
-    expect(() => awsCollectionStore({ COLLECTIONS_TABLE: 'table' })).toThrow(/VECTOR_BUCKET/);
+    expect(() => openAwsCollectionStore({ store: 'sqlite', database: 'x.db' })).toThrow(/VECTOR_BUCKET/);
   });
 });
 

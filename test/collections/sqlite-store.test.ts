@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  defaultCollectionsDatabase,
-  SqliteCollectionStore,
-} from '../../functions/collections/sqlite-store.ts';
+import { SqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
+import { collectionsConfig } from '../../functions/shared/runtime-config.ts';
 import { seededRandom } from '../seeded-random.ts';
 import { describeCollectionStore, newFace, randomUnit } from './store-contract.ts';
 
@@ -30,9 +28,16 @@ describe('SqliteCollectionStore', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps the database under FACEVERIFY_DATA_DIR, else ./.faceverify/', () => {
-    expect(defaultCollectionsDatabase({ FACEVERIFY_DATA_DIR: '/srv/fv' })).toBe('/srv/fv/collections.db');
-    expect(defaultCollectionsDatabase({})).toBe(resolve('.faceverify', 'collections.db'));
+  it('keeps the database under FACEVERIFY_DATA_DIR, else ./.faceverify/, unless a deployment names its AWS store', () => {
+    const sqlite = (database: string) => ({ store: 'sqlite', database });
+    expect(collectionsConfig({ FACEVERIFY_DATA_DIR: '/srv/fv' })).toEqual(sqlite('/srv/fv/collections.db'));
+    expect(collectionsConfig({})).toEqual(sqlite(resolve('.faceverify', 'collections.db')));
+    expect(collectionsConfig({ COLLECTIONS_TABLE: 't', VECTOR_BUCKET: 'v' })).toEqual({
+      store: 'aws',
+      table: 't',
+      vectorBucket: 'v',
+    });
+    expect(() => collectionsConfig({ COLLECTIONS_TABLE: 't' })).toThrow(/set together/);
   });
 
   it('creates its folder and a WAL database at schema 1, and reopens it with the data kept', async () => {

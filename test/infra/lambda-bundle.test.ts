@@ -24,6 +24,7 @@ const HTTP_CASES: readonly { handler: FunctionName; event: string }[] = [
   { handler: 'detect', event: 'http-api-v2-post-detect.json' },
   { handler: 'verify', event: 'http-api-v2-post-verify.json' },
   { handler: 'uploads', event: 'http-api-v2-post-uploads.json' },
+  { handler: 'collections', event: 'http-api-v2-put-collection-bad-id.json' },
 ];
 
 describe('bundled handlers, started with plain node from the build folder', () => {
@@ -38,6 +39,8 @@ describe('bundled handlers, started with plain node from the build folder', () =
       [ENVIRONMENT.modelsDir]: join(built.outDir, BUNDLE.modelsDir),
       [ENVIRONMENT.dropBucket]: 'faceverify-dev-dropfolderbucket-example',
       [ENVIRONMENT.uploadBucket]: 'faceverify-dev-uploadsbucket-example',
+      [ENVIRONMENT.collectionsTable]: 'faceverify-dev-collections-example',
+      [ENVIRONMENT.vectorBucket]: 'faceverify-dev-vectors-example',
     });
     console.log(`build-lambda: ${(built.bytes / 1024 / 1024).toFixed(1)} MiB in ${built.outDir}`);
   }, 300_000);
