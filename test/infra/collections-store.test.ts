@@ -104,11 +104,41 @@ describe('CollectionsStore', () => {
         },
       }),
     ]);
-    // No other function may touch the collections.
+    // No other function may touch the collections, but the drop function's enrolments (below).
+    const dropRole = stack.functions.functions.drop.role;
+    if (!dropRole) throw new Error('drop has no role');
     const others = Object.values(template.findResources('AWS::IAM::Policy')).filter(
-      (policy) => !JSON.stringify(policy.Properties.Roles).includes(logicalId(role)),
+      (policy) =>
+        ![role, dropRole].some((r) => JSON.stringify(policy.Properties.Roles).includes(logicalId(r))),
     );
     expect(JSON.stringify(others)).not.toMatch(/s3vectors:|dynamodb:/);
+  });
+
+  it('grants the drop function what an enrolment calls and no more: no query, listing, search or index deletion', () => {
+    const role = stack.functions.functions.drop.role;
+    if (!role) throw new Error('drop has no role');
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(logicalId(role)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements.filter((s) => /dynamodb:|s3vectors:/.test(JSON.stringify(s.Action)))).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      }),
+      expect.objectContaining({
+        Action: ['s3vectors:CreateIndex', 's3vectors:DeleteVectors', 's3vectors:PutVectors'],
+        Resource: {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'VectorBucketArn'] }, `/index/${INDEX_NAME_PREFIX}*`]],
+        },
+      }),
+    ]);
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions.functions.drop)];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      [ENVIRONMENT.collectionsTable]: { Ref: tableId },
+      [ENVIRONMENT.vectorBucket]: {
+        'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': [bucketId, 'VectorBucketArn'] }] }],
+      },
+    });
   });
 
   it.each(AUTH_MODES)('is in the stack with auth=%s', (auth) => {
