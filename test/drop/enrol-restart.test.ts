@@ -12,6 +12,7 @@ import { LOCAL_BUCKETS, localS3Directory, startLocalS3 } from '../../functions/l
 import { type LocalServer, startServer } from '../../functions/local/server.ts';
 import { logger } from '../../functions/shared/observability.ts';
 import { demoPhoto } from '../http/photos.ts';
+import { until } from './until.ts';
 
 const BUCKET = LOCAL_BUCKETS.drop;
 const UPLOAD = 'enrol/team/ann/me.jpg';
@@ -36,16 +37,6 @@ async function keys(client: S3Client, prefix: string): Promise<string[]> {
   return (page.Contents ?? []).map((o) => o.Key ?? '');
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 it('a photo uploaded under enrol/ while the server was down is enrolled when it starts', async () => {
   server = await startServer({ port: 0, s3Port: 0, dataDir });
   const created = await fetch(new URL('collections/team', server.url), { method: 'PUT' });
@@ -62,15 +53,19 @@ it('a photo uploaded under enrol/ while the server was down is enrolled when it 
 
   server = await startServer({ port: 0, s3Port: 0, dataDir });
   const client = server.s3.client();
-  const result = await until('the enrolment result', async () => {
-    if ((await keys(client, RESULT)).length === 0) return undefined;
-    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: RESULT }));
-    return JSON.parse((await object.Body?.transformToString()) ?? '') as {
-      keys: string[];
-      eTags: string[];
-      faces: { faceId: string; externalId: string }[];
-    };
-  });
+  const result = await until(
+    'the enrolment result',
+    async () => {
+      if ((await keys(client, RESULT)).length === 0) return undefined;
+      const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: RESULT }));
+      return JSON.parse((await object.Body?.transformToString()) ?? '') as {
+        keys: string[];
+        eTags: string[];
+        faces: { faceId: string; externalId: string }[];
+      };
+    },
+    60_000,
+  );
   expect(result.keys).toEqual([UPLOAD]);
   expect(result.eTags).toEqual([ETag.replaceAll('"', '')]);
   expect(result.faces).toHaveLength(1);
