@@ -173,7 +173,7 @@ export function auc(scores: readonly LabelledScore[]): number {
  * impostors score at or above it, for k = 0, 1, … down to the rarest share the sample can show
  * (one pair in `impostors.length`). Similarity ascending, far descending, as estimateFar reads it.
  */
-export function farCurve(impostors: Float32Array | readonly number[], stepsPerDecade = 4): FarPoint[] {
+export function farCurve(impostors: ArrayLike<number>, stepsPerDecade = 4): FarPoint[] {
   const sorted = Float64Array.from(impostors).sort().reverse();
   if (sorted.length === 0) throw new RangeError('farCurve needs impostor similarities');
   const curve: FarPoint[] = [];
@@ -253,7 +253,7 @@ export interface TailOptions {
  * curve. A sample too small to reach `anchor` gives its own curve.
  */
 export function farCurveWithTail(
-  impostors: Float32Array | readonly number[],
+  impostors: ArrayLike<number>,
   options: TailOptions,
 ): FarPoint[] {
   const steps = options.stepsPerDecade ?? 4;

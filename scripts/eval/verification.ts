@@ -10,7 +10,22 @@ import { fuseEmbeddings } from '../../functions/core/embedder.ts';
 import { pairPose } from '../../functions/core/match.ts';
 import type { Pose } from '../../functions/core/types.ts';
 import type { Pair } from './datasets.ts';
-import { auc, farCurve, fitThreshold, type LabelledScore, tarAtFarOf } from './metrics.ts';
+import {
+  auc,
+  farCurveWithTail,
+  fitThreshold,
+  type LabelledScore,
+  type TailOptions,
+  tarAtFarOf,
+} from './metrics.ts';
+
+/**
+ * The false-accept curves' tail: the training impostors' own curve down to 1e-4 (about a thousand
+ * frontal pairs above), a fitted model below, down to 1e-10 so that search's rule reads a threshold
+ * for maxFpir 0.01 up to 10^8 faces. The model and window were chosen on the training impostors
+ * (docs/evaluation.md, "False-accept curve").
+ */
+export const FAR_TAIL: TailOptions = { model: 'gaussian', fitFrom: 1e-2, anchor: 1e-4, rarest: 1e-10 };
 
 export type Embeddings = Map<string, Float32Array>;
 
@@ -203,8 +218,8 @@ export function scoreProtocol(
     deepface: accuracy(sets.deepface),
     missed: [...files].filter((f) => !embeddings.has(f)).length,
     far: {
-      frontal: farCurve(trainImpostors.frontal),
-      profile: trainImpostors.profile.length ? farCurve(trainImpostors.profile) : [],
+      frontal: farCurveWithTail(trainImpostors.frontal, FAR_TAIL),
+      profile: trainImpostors.profile.length ? farCurveWithTail(trainImpostors.profile, FAR_TAIL) : [],
     },
   };
 }
