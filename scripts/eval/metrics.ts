@@ -252,10 +252,7 @@ export interface TailOptions {
  * sample's rare impostors (a handful of pairs, or one person filed under two names) no longer bend the
  * curve. A sample too small to reach `anchor` gives its own curve.
  */
-export function farCurveWithTail(
-  impostors: ArrayLike<number>,
-  options: TailOptions,
-): FarPoint[] {
+export function farCurveWithTail(impostors: ArrayLike<number>, options: TailOptions): FarPoint[] {
   const steps = options.stepsPerDecade ?? 4;
   const sample = farCurve(impostors, steps);
   const head = sample.filter((p) => p.far >= options.anchor * (1 - 1e-9));
