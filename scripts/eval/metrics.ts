@@ -255,11 +255,13 @@ export interface TailOptions {
 export function farCurveWithTail(impostors: ArrayLike<number>, options: TailOptions): FarPoint[] {
   const steps = options.stepsPerDecade ?? 4;
   const sample = farCurve(impostors, steps);
-  const head = sample.filter((p) => p.far >= options.anchor * (1 - 1e-9));
-  const fitted = head.filter((p) => p.far <= options.fitFrom * (1 + 1e-9));
+  // The sample's points lie near 10^(−k/steps) (a share of whole pairs): within half a step counts.
+  const halfStep = 10 ** (0.5 / steps);
+  const head = sample.filter((p) => p.far >= options.anchor / halfStep);
+  const fitted = head.filter((p) => p.far <= options.fitFrom * halfStep);
   const last = head[head.length - 1] as FarPoint;
   // A sample too small to reach the anchor (a --limit run) keeps its own curve.
-  if (last.far > options.anchor * 10 ** (1 / steps) || fitted.length < 2) return sample;
+  if (last.far > options.anchor * halfStep || fitted.length < 2) return sample;
   const scale = TAIL_MODELS[options.model];
   const xs = fitted.map((p) => scale(p.far));
   const ys = fitted.map((p) => p.similarity);
@@ -274,7 +276,7 @@ export function farCurveWithTail(impostors: ArrayLike<number>, options: TailOpti
   const slope = sxy / sxx;
   if (!(slope > 0)) throw new RangeError('farCurveWithTail: the sample does not fall with the similarity');
   const tail: FarPoint[] = [];
-  const firstK = Math.floor(-Math.log10(last.far) * steps + 1e-9) + 1;
+  const firstK = Math.round(-Math.log10(last.far) * steps) + 1;
   for (let k = firstK; 10 ** (-k / steps) >= options.rarest * (1 - 1e-9); k++) {
     const far = 10 ** (-k / steps);
     tail.push({ similarity: last.similarity + slope * (scale(far) - scale(last.far)), far });

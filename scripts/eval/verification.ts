@@ -25,7 +25,7 @@ import {
  * for maxFpir 0.01 up to 10^8 faces. The model and window were chosen on the training impostors
  * (docs/evaluation.md, "False-accept curve").
  */
-export const FAR_TAIL: TailOptions = { model: 'gaussian', fitFrom: 1e-2, anchor: 1e-4, rarest: 1e-10 };
+export const FAR_TAIL: TailOptions = { model: 'exponential', fitFrom: 1e-2, anchor: 1e-4, rarest: 1e-10 };
 
 export type Embeddings = Map<string, Float32Array>;
 

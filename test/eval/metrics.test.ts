@@ -210,7 +210,7 @@ describe('farCurveWithTail', () => {
   it("keeps the sample's own points down to the anchor and extends them to the rarest rate", () => {
     const curve = farCurveWithTail(gaussian, { ...options, model: 'gaussian' });
     const sample = farCurve(gaussian);
-    const head = sample.filter((p) => p.far >= 1e-4 * (1 - 1e-9));
+    const head = sample.filter((p) => p.far >= 1e-4 / 10 ** (0.5 / 4));
     expect(curve.slice(0, head.length)).toEqual(head);
     expect(curve[curve.length - 1]?.far).toBeCloseTo(1e-9, 20);
     for (let i = 1; i < curve.length; i++) {
