@@ -47,6 +47,7 @@ import {
 import { averagePrecision, type ImageResult } from './eval/metrics.ts';
 import {
   type Embeddings,
+  FAR_TAIL,
   fitWeights,
   fuse,
   type ProtocolSets,
@@ -395,7 +396,7 @@ console.log(report);
 
 if (args.calibrate) {
   const fittedOn = (r: VerificationRow) =>
-    `LFW View 1 DevTrain + CFP folds 6–8 (${sets.train.length} pairs; false-accept curve from the cross-person pairs of their ${sets.trainImages.length} images), detector ${r.detector}, flip test-time augmentation ${r.embedder
+    `LFW View 1 DevTrain + CFP folds 6–8 (${sets.train.length} pairs; false-accept curve from the cross-person pairs of their ${sets.trainImages.length} images, below ${FAR_TAIL.anchor} a${FAR_TAIL.model === 'exponential' ? 'n' : ''} ${FAR_TAIL.model} tail fitted from ${FAR_TAIL.fitFrom} to ${FAR_TAIL.anchor}), detector ${r.detector}, flip test-time augmentation ${r.embedder
       .split('+')
       .map((name, i) => `${r.flips[i] ? 'on' : 'off'} for ${name}`)
       .join(', ')}`;

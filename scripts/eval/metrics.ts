@@ -2,7 +2,7 @@
  * Evaluation metrics. Detection: average precision at an IoU threshold with WIDER-style ignored faces.
  * Verification: accuracy, the best threshold, TAR at a FAR, and the false-accept curve the engine ships.
  */
-import { type FarPoint, isMatch } from '../../functions/core/compare.ts';
+import { type FarPoint, isMatch, SIMILARITY_RANGE } from '../../functions/core/compare.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box } from '../../functions/core/types.ts';
 import type { GroundTruthFace } from './datasets.ts';
@@ -279,7 +279,10 @@ export function farCurveWithTail(impostors: ArrayLike<number>, options: TailOpti
   const firstK = Math.round(-Math.log10(last.far) * steps) + 1;
   for (let k = firstK; 10 ** (-k / steps) >= options.rarest * (1 - 1e-9); k++) {
     const far = 10 ** (-k / steps);
-    tail.push({ similarity: last.similarity + slope * (scale(far) - scale(last.far)), far });
+    const similarity = last.similarity + slope * (scale(far) - scale(last.far));
+    // A cosine is at most 1: the model's rates beyond it are never read.
+    if (similarity > SIMILARITY_RANGE.max) break;
+    tail.push({ similarity, far });
   }
   return [...head, ...tail];
 }

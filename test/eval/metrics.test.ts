@@ -199,12 +199,12 @@ describe('normalUpperQuantile', () => {
 
 describe('farCurveWithTail', () => {
   const random = seededRandom(11);
-  /** 400,000 draws of N(0.5, 0.1²) and of 0.5 + Exp(mean 0.05). */
+  /** 400,000 draws of N(0.3, 0.1²) and of 0.3 + Exp(mean 0.03). */
   const gaussian = Float64Array.from({ length: 400_000 }, () => {
     const u = 1 - random();
-    return 0.5 + 0.1 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    return 0.3 + 0.1 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   });
-  const exponential = Float64Array.from({ length: 400_000 }, () => 0.5 - 0.05 * Math.log(1 - random()));
+  const exponential = Float64Array.from({ length: 400_000 }, () => 0.3 - 0.03 * Math.log(1 - random()));
   const options = { fitFrom: 1e-2, anchor: 1e-4, rarest: 1e-9 } as const;
 
   it("keeps the sample's own points down to the anchor and extends them to the rarest rate", () => {
@@ -221,8 +221,8 @@ describe('farCurveWithTail', () => {
 
   it('finds the true tail of a Gaussian and of an exponential sample, far beyond its rarest pair', () => {
     // Where each distribution's true rate is 1e-8, the fitted curve reads it within a factor of 3.
-    const gaussianAt = 0.5 + 0.1 * normalUpperQuantile(1e-8);
-    const exponentialAt = 0.5 + 0.05 * Math.log(1e8);
+    const gaussianAt = 0.3 + 0.1 * normalUpperQuantile(1e-8);
+    const exponentialAt = 0.3 + 0.03 * Math.log(1e8);
     const g = estimateFar(gaussianAt, farCurveWithTail(gaussian, { ...options, model: 'gaussian' }));
     const e = estimateFar(exponentialAt, farCurveWithTail(exponential, { ...options, model: 'exponential' }));
     for (const far of [g, e]) {
@@ -232,6 +232,14 @@ describe('farCurveWithTail', () => {
     // An exponential tail is heavier: on a Gaussian sample it overstates the rare rates tenfold and more.
     const heavier = farCurveWithTail(gaussian, { ...options, model: 'exponential' });
     expect(estimateFar(gaussianAt, heavier)).toBeGreaterThan(1e-8 * 10);
+  });
+
+  it('stops at a similarity of 1, the largest a cosine can be', () => {
+    const shifted = gaussian.map((x) => x + 0.2);
+    expect(shifted.reduce((a, b) => Math.max(a, b))).toBeLessThan(1);
+    const curve = farCurveWithTail(shifted, { ...options, model: 'gaussian' });
+    expect(curve[curve.length - 1]?.similarity).toBeLessThanOrEqual(1);
+    expect(curve[curve.length - 1]?.far).toBeGreaterThan(1e-9);
   });
 
   it('gives a sample too small to reach the anchor its own curve', () => {
