@@ -18,7 +18,7 @@ import { LandmarkModel } from './landmarks.ts';
 import type { EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
 import { type MatchCalibration, matchFaces } from './match.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
-import { isProfile } from './pose.ts';
+import { poseOf } from './pose.ts';
 import type {
   DetectOptions,
   DetectResult,
@@ -26,7 +26,6 @@ import type {
   Face,
   FaceMatch,
   Landmarks,
-  Pose,
   RgbImage,
   VerifyResult,
 } from './types.ts';
@@ -354,7 +353,7 @@ export class FaceEngine {
       height: image.height,
       faces: compared.map((face, i) => ({
         ...asFace(face),
-        pose: poseOf(face),
+        pose: poseOf(face.detected),
         embedding: embeddings[i] as Float32Array,
       })),
       unembeddedFaces: rest.map(asFace),
@@ -386,10 +385,10 @@ export class FaceEngine {
    */
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
     const sourceFace = source.faces[0] as PairFace;
-    const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace) };
+    const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace.detected) };
     const candidates = target.faces.map((face, i) => ({
       embedding: target.embeddings[i] as Float32Array,
-      pose: poseOf(face),
+      pose: poseOf(face.detected),
     }));
     const ranked = matchFaces(this.calibration, probe, candidates, { threshold: request.threshold });
     const compared = ranked.map((decision) => ({
@@ -494,11 +493,6 @@ function noFaceIn(role: ImageRole): FaceVerifyError {
   return new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
     details: { image: role },
   });
-}
-
-/** A face's own pose, read from the detector's landmarks, on which pose.ts's bar was measured. */
-function poseOf(face: PairFace): Pose {
-  return isProfile(face.detected) ? 'profile' : 'frontal';
 }
 
 /** The public shape of a face, without what only the engine uses. */

@@ -49,8 +49,9 @@ export interface DetectResult {
 
 /**
  * `far`: the estimated false-accept rate of the similarity, how often two different people score at
- * least this high (0.0001: about once in 10,000), from the embedder's calibration; at the top of its
- * range it is the rarest rate the calibration measured, an upper bound.
+ * least this high (0.0001: about once in 10,000), from the embedder's calibration: measured on its
+ * training impostors down to about 1e-4, a fitted tail below; at the top of its range it is the
+ * curve's rarest rate, an upper bound.
  */
 export interface FaceMatch {
   face: Face;
