@@ -13,8 +13,9 @@ import {
 } from './detector.ts';
 import { Embedder, type FaceEmbedder, FusedEmbedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
+import { assessFace, type QualityModel, type QualitySignals, turnRoll } from './face-quality.ts';
 import { faceBack, subjectFace } from './geometry.ts';
-import { LandmarkModel } from './landmarks.ts';
+import { fiveFrom68, LandmarkModel } from './landmarks.ts';
 import type { Calibration, EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
 import { isProfile } from './pose.ts';
@@ -100,9 +101,13 @@ export interface VerifyResponse extends VerifyResult {
 
 export type ImageRole = 'source' | 'target';
 
-/** A face to compare: its refined landmarks, and the detector's own (a second alignment; the pose). */
+/**
+ * A face to compare: its refined landmarks, and the detector's own (a second alignment; the pose);
+ * what its quality score was computed from.
+ */
 export interface PairFace extends Face {
   detected: Landmarks;
+  signals?: QualitySignals;
 }
 
 /** What verify compares of one image (FaceEngine.prepare): its faces, largest first, and their embeddings. */
@@ -153,6 +158,8 @@ export class FaceEngine {
     readonly calibration: Pick<Calibration, 'threshold' | 'far' | 'profile'>,
     readonly models: ModelInfo[],
     private readonly config: EngineConfig,
+    /** The quality score's fitted model (undefined before one is fitted: scores are NaN). */
+    readonly qualityModel: QualityModel | undefined,
   ) {}
 
   static async load(config: EngineConfig = {}): Promise<FaceEngine> {
@@ -183,6 +190,7 @@ export class FaceEngine {
       calibration ?? { threshold: Number.NaN, far: [] },
       modelInfos(plan),
       config,
+      manifest.quality,
     );
   }
 
@@ -230,14 +238,30 @@ export class FaceEngine {
     return (await this.refine(image, await this.detector.detect(image, options))).map(asFace);
   }
 
-  /** The faces with landmarks from the landmark model, in one batched run, keeping the detector's. */
+  /**
+   * The faces with landmarks from the landmark model, in one batched run, keeping the detector's; each
+   * with its head pose and quality, read from its 68 points and pixels.
+   */
   private async refine(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
-    if (!this.landmarks || faces.length === 0) return faces.map((f) => ({ ...f, detected: f.landmarks }));
-    const refined = await this.landmarks.refine(
-      image,
-      faces.map((f) => f.box),
-    );
-    return faces.map((f, i) => ({ ...f, landmarks: refined[i] as Landmarks, detected: f.landmarks }));
+    const points =
+      this.landmarks && faces.length
+        ? await this.landmarks.points68(
+            image,
+            faces.map((f) => f.box),
+          )
+        : [];
+    return faces.map((f, i) => {
+      const face = { ...f, detected: f.landmarks, points: points[i] };
+      const { headPose, quality, signals } = assessFace(image, face, this.qualityModel);
+      return {
+        ...f,
+        landmarks: face.points ? fiveFrom68(face.points) : f.landmarks,
+        detected: f.landmarks,
+        headPose,
+        quality,
+        signals,
+      };
+    });
   }
 
   /**
@@ -265,18 +289,23 @@ export class FaceEngine {
   /** The largest face of the photo turned by each of TURNS, refined there and mapped back: the best-scoring turn's. */
   private async turnedFaces(image: RgbImage, minScore: number): Promise<PairFace[]> {
     const scale = Math.min(1, TURN_MAX_SIDE / Math.max(image.width, image.height));
-    let best: { face: Face; turned: ReturnType<typeof turnImage> } | undefined;
+    let best: { face: Face; turned: ReturnType<typeof turnImage>; degrees: number } | undefined;
     for (const degrees of TURNS) {
       const turned = turnImage(image, degrees, scale);
       const [face] = await this.detector.detect(turned.image, { tiles: false, minScore });
-      if (face && (!best || face.score > best.face.score)) best = { face, turned };
+      if (face && (!best || face.score > best.face.score)) best = { face, turned, degrees };
     }
     if (!best) return [];
     const { toImage } = best.turned;
     const [refined] = (await this.refine(best.turned.image, [best.face])) as [PairFace];
     const back = (landmarks: Landmarks) =>
       faceBack({ ...refined, landmarks }, toImage, image.width, image.height);
-    return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks }];
+    // The turned photo adds its turn to the face's tilt.
+    const headPose = refined.headPose && {
+      ...refined.headPose,
+      roll: turnRoll(refined.headPose.roll, -best.degrees),
+    };
+    return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks, headPose }];
   }
 
   /**
@@ -433,8 +462,8 @@ export function namingImage<T>(work: Promise<T>, role: ImageRole): Promise<T> {
 }
 
 /** The public shape of a face, without what only the engine uses. */
-function asFace({ box, score, landmarks }: Face): Face {
-  return { box, score, landmarks };
+function asFace({ box, score, landmarks, headPose, quality }: Face): Face {
+  return { box, score, landmarks, ...(headPose && quality ? { headPose, quality } : {}) };
 }
 
 function round4(x: number): number {

@@ -10,13 +10,10 @@
  * - roll > 0: the face tilted clockwise on the screen (its right-hand eye in the photo lower).
  * The model is rotated by yaw, then pitch, then roll: R = R_roll · R_pitch · R_yaw.
  */
-import type { Point } from './types.ts';
+import { isProfile } from './pose.ts';
+import { type HeadPose, LANDMARK_NAMES, type Landmarks, type Point } from './types.ts';
 
-export interface HeadPose {
-  yaw: number;
-  pitch: number;
-  roll: number;
-}
+export type { HeadPose };
 
 type Vec3 = readonly [x: number, y: number, z: number];
 
@@ -107,8 +104,17 @@ export const MEAN_FACE_68: readonly Vec3[] = (() => {
 
 /** The jaw line's weight in the fit (the other points weigh 1). */
 const JAW_WEIGHT = 0.5;
-const WEIGHTS = Float64Array.from(MEAN_FACE_68, (_, i) => (i <= 16 ? JAW_WEIGHT : 1));
-const MODEL = Float64Array.from(MEAN_FACE_68.flat());
+
+/** A 3-D model to fit: its points (x, y, z flat) and each one's weight. */
+export interface FaceModel {
+  points: Float64Array;
+  weights: Float64Array;
+}
+
+const MODEL_68: FaceModel = {
+  points: Float64Array.from(MEAN_FACE_68.flat()),
+  weights: Float64Array.from(MEAN_FACE_68, (_, i) => (i <= 16 ? JAW_WEIGHT : 1)),
+};
 
 const RAD = Math.PI / 180;
 
@@ -116,14 +122,14 @@ const RAD = Math.PI / 180;
  * The model rotated by the pose, seen from the camera (x right, y down, before scale and shift),
  * written into `out` as x0, y0, x1, y1…
  */
-function rotateInto(pose: HeadPose, out: Float64Array): Float64Array {
+function rotateInto(pose: HeadPose, model: Float64Array, out: Float64Array): Float64Array {
   const [cy, sy] = [Math.cos(pose.yaw * RAD), Math.sin(pose.yaw * RAD)];
   const [cp, sp] = [Math.cos(pose.pitch * RAD), Math.sin(pose.pitch * RAD)];
   const [cr, sr] = [Math.cos(pose.roll * RAD), Math.sin(pose.roll * RAD)];
   for (let i = 0, k = 0; i < out.length; i += 2, k += 3) {
-    const x = MODEL[k] as number;
-    const y = MODEL[k + 1] as number;
-    const z = MODEL[k + 2] as number;
+    const x = model[k] as number;
+    const y = model[k + 1] as number;
+    const z = model[k + 2] as number;
     // Yaw about the vertical axis (the nose goes left for yaw > 0), pitch about the horizontal one
     // (the nose goes up for pitch > 0), then roll in the picture's plane (clockwise on screen).
     const x1 = x * cy - z * sy;
@@ -137,7 +143,7 @@ function rotateInto(pose: HeadPose, out: Float64Array): Float64Array {
 
 /** The model at this pose, scale (pixels per mm) and position, projected into the photo. */
 export function projectFace(pose: HeadPose, scale: number, centre: Point): Point[] {
-  const view = rotateInto(pose, new Float64Array(MEAN_FACE_68.length * 2));
+  const view = rotateInto(pose, MODEL_68.points, new Float64Array(MEAN_FACE_68.length * 2));
   return MEAN_FACE_68.map((_, i) => [
     centre[0] + scale * (view[2 * i] as number),
     centre[1] + scale * (view[2 * i + 1] as number),
@@ -149,14 +155,14 @@ export function projectFace(pose: HeadPose, scale: number, centre: Point): Point
  * of the model: that similarity is linear in the points, so it is solved in closed form and only the
  * three angles are searched. `points` and `view` are flat x, y arrays.
  */
-function residuals(view: Float64Array, points: Float64Array, r: Float64Array): number {
+function residuals(view: Float64Array, points: Float64Array, weights: Float64Array, r: Float64Array): number {
   let wsum = 0;
   let vx = 0;
   let vy = 0;
   let px = 0;
   let py = 0;
-  for (let i = 0; i < WEIGHTS.length; i++) {
-    const w = WEIGHTS[i] as number;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] as number;
     wsum += w;
     vx += w * (view[2 * i] as number);
     vy += w * (view[2 * i + 1] as number);
@@ -169,8 +175,8 @@ function residuals(view: Float64Array, points: Float64Array, r: Float64Array): n
   py /= wsum;
   let num = 0;
   let den = 0;
-  for (let i = 0; i < WEIGHTS.length; i++) {
-    const w = WEIGHTS[i] as number;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] as number;
     const dx = (view[2 * i] as number) - vx;
     const dy = (view[2 * i + 1] as number) - vy;
     num += w * (dx * ((points[2 * i] as number) - px) + dy * ((points[2 * i + 1] as number) - py));
@@ -178,8 +184,8 @@ function residuals(view: Float64Array, points: Float64Array, r: Float64Array): n
   }
   const scale = den > 0 ? num / den : 0;
   let cost = 0;
-  for (let i = 0; i < WEIGHTS.length; i++) {
-    const sw = Math.sqrt(WEIGHTS[i] as number);
+  for (let i = 0; i < weights.length; i++) {
+    const sw = Math.sqrt(weights[i] as number);
     const rx = sw * (px + scale * ((view[2 * i] as number) - vx) - (points[2 * i] as number));
     const ry = sw * (py + scale * ((view[2 * i + 1] as number) - vy) - (points[2 * i + 1] as number));
     r[2 * i] = rx;
@@ -195,18 +201,23 @@ const H = 1e-3;
 const SETTLED = 1e-3;
 
 /** Levenberg–Marquardt over the three angles from one start, numeric derivatives. */
-function refine(points: Float64Array, start: HeadPose): { pose: HeadPose; cost: number } {
+function refine(model: FaceModel, points: Float64Array, start: HeadPose): { pose: HeadPose; cost: number } {
   const n = points.length;
   const view = new Float64Array(n);
   let r = new Float64Array(n);
   let trial = new Float64Array(n);
   const jacobian = ANGLES.map(() => new Float64Array(n));
   let pose = { ...start };
-  let cost = residuals(rotateInto(pose, view), points, r);
+  let cost = residuals(rotateInto(pose, model.points, view), points, model.weights, r);
   let lambda = 1e-3;
   for (let iteration = 0; iteration < 100; iteration++) {
     ANGLES.forEach((angle, a) => {
-      residuals(rotateInto({ ...pose, [angle]: pose[angle] + H }, view), points, trial);
+      residuals(
+        rotateInto({ ...pose, [angle]: pose[angle] + H }, model.points, view),
+        points,
+        model.weights,
+        trial,
+      );
       const column = jacobian[a] as Float64Array;
       for (let k = 0; k < n; k++) column[k] = ((trial[k] as number) - (r[k] as number)) / H;
     });
@@ -223,7 +234,7 @@ function refine(points: Float64Array, start: HeadPose): { pose: HeadPose; cost: 
         pitch: pose.pitch + step[1],
         roll: pose.roll + step[2],
       };
-      const tried = residuals(rotateInto(next, view), points, trial);
+      const tried = residuals(rotateInto(next, model.points, view), points, model.weights, trial);
       if (tried < cost) {
         pose = next;
         cost = tried;
@@ -264,6 +275,26 @@ function solve3(m: number[][], b: number[]): [number, number, number] {
 /** Starting yaws: the fit has a local minimum on the far side of a profile, so it starts from both. */
 const START_YAWS = [-60, 0, 60];
 
+/** The model's five landmarks (eye centres, nose tip, mouth corners), in LANDMARK_NAMES order. */
+const MODEL_5: FaceModel = (() => {
+  const centre = (from: number) =>
+    [0, 1, 2].map(
+      (axis) => MEAN_FACE_68.slice(from, from + 6).reduce((sum, p) => sum + (p[axis] as number), 0) / 6,
+    );
+  const points = [centre(36), centre(42), MEAN_FACE_68[30], MEAN_FACE_68[48], MEAN_FACE_68[54]] as number[][];
+  return { points: Float64Array.from(points.flat()), weights: new Float64Array(5).fill(1) };
+})();
+
+/** The best of the fits from each start: its angles, and its residual per point in units of the face's size. */
+function fitPose(model: FaceModel, points: readonly Point[], left: Point, right: Point): HeadPose {
+  const roll = Math.atan2(right[1] - left[1], right[0] - left[0]) / RAD;
+  const flat = Float64Array.from(points.flat());
+  const best = START_YAWS.map((yaw) => refine(model, flat, { yaw, pitch: 0, roll })).reduce((a, b) =>
+    b.cost < a.cost ? b : a,
+  );
+  return canonical(best.pose);
+}
+
 /**
  * The pose of the generic face that best explains the 68 points (in image pixels, iBUG order), each
  * angle in degrees, rounded to 0.1°: yaw in [−90, 90], pitch and roll in (−180, 180].
@@ -271,14 +302,13 @@ const START_YAWS = [-60, 0, 60];
 export function headPose(points: readonly Point[]): HeadPose {
   if (points.length !== MEAN_FACE_68.length)
     throw new RangeError(`headPose needs ${MEAN_FACE_68.length} points, got ${points.length}`);
-  const left = points[36] as Point;
-  const right = points[45] as Point;
-  const roll = Math.atan2(right[1] - left[1], right[0] - left[0]) / RAD;
-  const flat = Float64Array.from(points.flat());
-  const best = START_YAWS.map((yaw) => refine(flat, { yaw, pitch: 0, roll })).reduce((a, b) =>
-    b.cost < a.cost ? b : a,
-  );
-  return canonical(best.pose);
+  return fitPose(MODEL_68, points, points[36] as Point, points[45] as Point);
+}
+
+/** The same fit to five landmarks (e.g. the detector's own). */
+export function headPoseOfFive(landmarks: Landmarks): HeadPose {
+  const points = LANDMARK_NAMES.map((name) => landmarks[name]);
+  return fitPose(MODEL_5, points, landmarks.leftEye, landmarks.rightEye);
 }
 
 const wrap = (degrees: number) => {
@@ -292,4 +322,19 @@ function canonical({ yaw, pitch, roll }: HeadPose): HeadPose {
   let [y, p, r] = [wrap(yaw), wrap(pitch), wrap(roll)];
   if (Math.abs(y) > 90) [y, p, r] = [wrap(y + 180), wrap(180 - p), wrap(r + 180)];
   return { yaw: tenth(y), pitch: tenth(p), roll: tenth(r) };
+}
+
+/**
+ * A face's head pose: the 68 points' fit, the detector's five landmarks' when there are no 68 points.
+ * face-api's 68-point model was trained mostly on frontal faces and squeezes a profile's points towards
+ * a half-turned face (CFP's profiles: median |yaw| 46° from them, 58° from the five landmarks), so for a
+ * face in profile (pose.ts) the yaw is the larger of the two fits', with the 68 points' sign.
+ */
+export function facePose(points: readonly Point[] | undefined, detected: Landmarks): HeadPose {
+  const five = headPoseOfFive(detected);
+  if (!points) return five;
+  const pose = headPose(points);
+  if (!isProfile(detected)) return pose;
+  const yaw = Math.max(Math.abs(pose.yaw), Math.abs(five.yaw));
+  return { ...pose, yaw: pose.yaw < 0 ? -yaw : yaw };
 }
