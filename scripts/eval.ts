@@ -6,6 +6,7 @@
  *
  *   npm run eval -- [--detectors a,b] [--embedders x,y] [--fusions a+b,a+b+c] [--limit N]
  *                   [--calibrate] [--write-docs] [--skip-detection] [--skip-verification]
+ *   npm run eval -- --quality [--calibrate] [--write-docs] [--cache FILE [--cached-only]]   (scripts/eval/quality-report.ts)
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -31,6 +32,7 @@ import {
   widerImages,
 } from './eval/datasets.ts';
 import { averagePrecision, type ImageResult } from './eval/metrics.ts';
+import { qualityReport } from './eval/quality-report.ts';
 import {
   type Embeddings,
   fitWeights,
@@ -39,6 +41,7 @@ import {
   scoreProtocol,
   type VerificationScores,
 } from './eval/verification.ts';
+import { markedSections, replaceSection } from './load/doc-section.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AP_SIZES = [10, 24, 48];
@@ -55,6 +58,9 @@ const { values: args } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     'skip-detection': { type: 'boolean', default: false },
     'skip-verification': { type: 'boolean', default: false },
+    quality: { type: 'boolean', default: false },
+    cache: { type: 'string' },
+    'cached-only': { type: 'boolean', default: false },
   },
 });
 
@@ -66,6 +72,8 @@ if (!data.dir) {
 const DATA = data.dir;
 // Every detector and embedder is evaluated: of the environment's settings only the models' folder applies.
 const { modelsDir } = engineConfig();
+const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
+
 const manifest = await loadManifest(modelsDir);
 const list = (value: string | undefined, role: string, keep: (name: string) => boolean) =>
   value
@@ -84,6 +92,27 @@ function take(pairs: Pair[]): Pair[] {
   if (!Number.isFinite(limit)) return pairs;
   const same = pairs.filter((p) => p.same).slice(0, limit / 2);
   return [...same, ...pairs.filter((p) => !p.same).slice(0, limit / 2)];
+}
+
+if (args.quality) {
+  const report = await qualityReport({
+    data: DATA,
+    engine: await FaceEngine.load({ modelsDir }),
+    calibrate: args.calibrate,
+    writeDocs: args['write-docs'],
+    cache: args.cache,
+    cachedOnly: args['cached-only'],
+    docsDir: join(ROOT, 'docs'),
+    command,
+    take,
+  });
+  const section = `## Face quality and head pose\n\n${report}`;
+  console.log(section);
+  if (args['write-docs']) {
+    const page = join(ROOT, 'docs', 'evaluation.md');
+    await writeFile(page, replaceSection(await readFile(page, 'utf8'), 'quality', section));
+  }
+  process.exit(0);
 }
 
 const cfp = cfpPairs(DATA);
@@ -231,7 +260,6 @@ const detectionTable = [
   ),
 ].join('\n');
 
-const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
 const report = `## Verification\n\n${verificationTable}\n\n## Detection\n\n${detectionTable}\n`;
 console.log(report);
 
@@ -278,6 +306,8 @@ if (args.calibrate) {
 }
 
 if (args['write-docs']) {
-  const doc = `# Evaluation\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on the shared data (see its README). Shipped default: detector \`${DEFAULT_MODELS.detector}\`, landmarks \`${DEFAULT_MODELS.landmarks}\`, embedder \`${DEFAULT_MODELS.embedder}\`.\n\n${report}`;
+  // Sections other runs own (e.g. `--quality`'s) survive the rewrite.
+  const kept = markedSections(await readFile(join(ROOT, 'docs', 'evaluation.md'), 'utf8')).join('\n\n');
+  const doc = `# Evaluation\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on the shared data (see its README). Shipped default: detector \`${DEFAULT_MODELS.detector}\`, landmarks \`${DEFAULT_MODELS.landmarks}\`, embedder \`${DEFAULT_MODELS.embedder}\`.\n\n${report}${kept ? `\n${kept}\n` : ''}`;
   await writeFile(join(ROOT, 'docs', 'evaluation.md'), doc);
 }

@@ -13,7 +13,7 @@ import {
 } from './detector.ts';
 import { Embedder, type FaceEmbedder, FusedEmbedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
-import { assessFace, type QualityModel, type QualitySignals, turnRoll } from './face-quality.ts';
+import { assessFace, isPoor, type QualityModel, type QualitySignals, turnRoll } from './face-quality.ts';
 import { faceBack, subjectFace } from './geometry.ts';
 import { fiveFrom68, LandmarkModel } from './landmarks.ts';
 import type { Calibration, EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
@@ -25,6 +25,7 @@ import type {
   Face,
   FaceMatch,
   Landmarks,
+  Point,
   Pose,
   RgbImage,
   VerifyResult,
@@ -107,6 +108,8 @@ export type ImageRole = 'source' | 'target';
  */
 export interface PairFace extends Face {
   detected: Landmarks;
+  /** The landmark model's 68 points in the photo's pixels (none without that model, or on a turned photo's face). */
+  points?: Point[];
   signals?: QualitySignals;
 }
 
@@ -257,6 +260,7 @@ export class FaceEngine {
         ...f,
         landmarks: face.points ? fiveFrom68(face.points) : f.landmarks,
         detected: f.landmarks,
+        points: face.points,
         headPose,
         quality,
         signals,
@@ -305,7 +309,9 @@ export class FaceEngine {
       ...refined.headPose,
       roll: turnRoll(refined.headPose.roll, -best.degrees),
     };
-    return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks, headPose }];
+    return [
+      { ...back(refined.landmarks), detected: back(refined.detected).landmarks, points: undefined, headPose },
+    ];
   }
 
   /**
@@ -386,6 +392,9 @@ export class FaceEngine {
       pose: best.pose,
       source: asFace(sourceFace),
       target: best.answer.face,
+      poorFaces: (['source', 'target'] as const).filter((role) =>
+        isPoor((role === 'source' ? sourceFace : best.answer.face).quality, this.qualityModel),
+      ),
     };
     if (request.allTargetFaces) {
       result.faceMatches = compared.filter((c) => c.answer.match).map((c) => c.answer);

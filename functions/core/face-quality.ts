@@ -34,8 +34,8 @@ export interface QualitySignals {
   /** The face's brightness' distance from mid-grey (0–50). */
   exposure: number;
   /**
-   * How far the landmark model's five points lie from the detector's, over the box's width: the two
-   * alignments a face is embedded on disagree when either model is lost.
+   * ln(0.005 + how far the landmark model's five points lie from the detector's, over the box's
+   * width): the two alignments a face is embedded on disagree when either model is lost.
    */
   landmarkShift: number;
 }
@@ -54,6 +54,16 @@ export interface QualityModel {
   scale: number[];
   weights: number[];
   bias: number;
+  /**
+   * Faces scoring below this are called poor (verify's `poorFaces`): the cut that rejects the lowest
+   * 10 % of the training's same-person pairs by their worse face.
+   */
+  poorBelow: number;
+}
+
+/** Whether a face's quality score is below the model's poor cut (never without a fitted model). */
+export function isPoor(quality: { score: number } | undefined, model: QualityModel | undefined): boolean {
+  return model !== undefined && quality !== undefined && quality.score < model.poorBelow;
 }
 
 /** The Laplacian energy at which sharpness reads 63 (1 − 1/e); LFW's faces have a median of about 420. */
@@ -95,7 +105,7 @@ export function qualitySignals(
     detector: Math.log(p / (1 - p)),
     detail: Math.log1p(energy),
     exposure: Math.abs(light - 50),
-    landmarkShift: shift,
+    landmarkShift: Math.log(0.005 + shift),
   };
 }
 

@@ -98,6 +98,11 @@ export interface VerifyResult {
   pose: Pose;
   source: Face;
   target: Face;
+  /**
+   * The compared faces whose quality score is poor (below the quality model's cut): the verdict on
+   * them is less reliable. Empty when both are fine.
+   */
+  poorFaces: ('source' | 'target')[];
   /** Present when every target face was compared (allTargetFaces). */
   faceMatches?: FaceMatch[];
   unmatchedFaces?: Face[];

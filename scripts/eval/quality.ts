@@ -4,7 +4,12 @@
  * scores lowest, and see how many false non-matches go with them. Pure functions.
  */
 import type { FarPoint } from '../../functions/core/compare.ts';
-import type { QualityModel, QualitySignals, Signal } from '../../functions/core/face-quality.ts';
+import {
+  type QualityModel,
+  type QualitySignals,
+  qualityScore,
+  type Signal,
+} from '../../functions/core/face-quality.ts';
 
 /** The similarity at which a false-accept curve (similarity ascending, far descending) reaches `far`. */
 export function similarityAtFar(curve: readonly FarPoint[], far: number): number {
@@ -82,7 +87,20 @@ export function fitQuality(
     scale: scale.map(round),
     weights: theta.slice(0, -1).map(round),
     bias: round(theta[d - 1] as number),
+    poorBelow: Number.NaN,
   };
+}
+
+/** The score below which the lowest `share` of the pairs fall, ranked by their worse face. */
+export function poorCut(
+  model: QualityModel,
+  pairs: readonly Pick<TrainingPair, 'a' | 'b'>[],
+  share: number,
+): number {
+  const worse = pairs
+    .map((p) => Math.min(qualityScore(p.a, model), qualityScore(p.b, model)))
+    .sort((x, y) => x - y);
+  return Number((worse[Math.floor(share * worse.length)] ?? Number.NaN).toPrecision(4));
 }
 
 /** One same-person comparison: its similarity, the threshold it is decided at, its worse face's quality. */
