@@ -8,7 +8,7 @@ export interface Curve {
   points: [number, number][];
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function ercSvg(title: string, curves: readonly Curve[], width = 640, height = 400): string {
   const margin = { left: 60, right: 200, top: 36, bottom: 48 };
@@ -24,7 +24,7 @@ export function ercSvg(title: string, curves: readonly Curve[], width = 640, hei
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${margin.left}" y="20" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${margin.left}" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   for (let v = 0; v <= maxY + 1e-9; v += step) {
     parts.push(
@@ -52,7 +52,7 @@ export function ercSvg(title: string, curves: readonly Curve[], width = 640, hei
     parts.push(
       `<path d="${d}" fill="none" stroke="${c.colour}" stroke-width="2"${dash}/>`,
       `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${c.colour}" stroke-width="2"${dash}/>`,
-      `<text x="${lx + 30}" y="${ly + 4}">${escape(c.label)}</text>`,
+      `<text x="${lx + 30}" y="${ly + 4}">${escapeXml(c.label)}</text>`,
     );
   });
   parts.push('</svg>');
