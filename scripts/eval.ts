@@ -6,7 +6,7 @@
  *
  *   npm run eval -- [--detectors a,b] [--embedders x,y] [--fusions a+b,a+b+c] [--limit N]
  *                   [--calibrate] [--write-docs] [--skip-detection] [--skip-verification]
- *   npm run eval -- --quality [--calibrate] [--write-docs] [--cache FILE [--cached-only]]   (scripts/eval/quality-report.ts)
+ *   npm run eval -- --quality [--calibrate] [--write-docs] [--quality-cache FILE [--cached-only]]   (scripts/eval/quality-report.ts)
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -59,7 +59,7 @@ const { values: args } = parseArgs({
     'skip-detection': { type: 'boolean', default: false },
     'skip-verification': { type: 'boolean', default: false },
     quality: { type: 'boolean', default: false },
-    cache: { type: 'string' },
+    'quality-cache': { type: 'string' },
     'cached-only': { type: 'boolean', default: false },
   },
 });
@@ -100,7 +100,7 @@ if (args.quality) {
     engine: await FaceEngine.load({ modelsDir }),
     calibrate: args.calibrate,
     writeDocs: args['write-docs'],
-    cache: args.cache,
+    cache: args['quality-cache'],
     cachedOnly: args['cached-only'],
     docsDir: join(ROOT, 'docs'),
     command,

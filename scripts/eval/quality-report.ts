@@ -1,8 +1,8 @@
 /**
- * `npm run eval -- --quality [--calibrate] [--write-docs] [--cache FILE]`: head pose spreads and the
+ * `npm run eval -- --quality [--calibrate] [--write-docs] [--quality-cache FILE]`: head pose spreads and the
  * quality score's error-versus-reject curve on LFW View 1 DevTest and CFP folds 9–10; `--calibrate`
  * fits the score on LFW DevTrain + CFP folds 6–8 and writes layers/models/quality.json. Embedding
- * thousands of photos is slow, so `--cache` keeps each photo's compared face and embedding in a file
+ * thousands of photos is slow, so `--quality-cache` keeps each photo's compared face and embedding in a file
  * (outside the repository); the pose and quality are recomputed from the photo on every run.
  * `--cached-only` uses only the photos already cached (pairs missing a photo are left out and counted).
  */

@@ -1,8 +1,8 @@
 /** The HTTP API's response shapes, as the page reads them (see /openapi.json). */
 
-export type { Box, Landmarks, Point, Pose } from '../../functions/core/types.ts';
+export type { Box, FaceQuality, HeadPose, Landmarks, Point, Pose } from '../../functions/core/types.ts';
 
-import type { Box, Landmarks, Pose } from '../../functions/core/types.ts';
+import type { Box, FaceQuality, HeadPose, Landmarks, Pose } from '../../functions/core/types.ts';
 
 export interface Size {
   width: number;
@@ -13,6 +13,8 @@ export interface Face {
   box: Box;
   score: number;
   landmarks: Landmarks;
+  headPose?: HeadPose;
+  quality?: FaceQuality;
   /** Base64 PNG of the aligned face, with `crops=true`. */
   crop?: string;
 }
@@ -32,6 +34,8 @@ export interface VerifyResponse {
   pose: Pose;
   source: Face;
   target: Face;
+  /** The compared faces whose quality is poor. */
+  poorFaces?: ('source' | 'target')[];
   model?: unknown;
   timings?: unknown;
 }
