@@ -10,8 +10,8 @@ export interface Curve {
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function ercSvg(title: string, curves: readonly Curve[], width = 640, height = 400): string {
-  const margin = { left: 60, right: 200, top: 36, bottom: 48 };
+export function ercSvg(title: string, curves: readonly Curve[], width = 760, height = 400): string {
+  const margin = { left: 60, right: 250, top: 36, bottom: 48 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const maxX = Math.max(...curves.flatMap((c) => c.points.map((p) => p[0])), 0.01);

@@ -239,9 +239,9 @@ export async function qualityReport(run: QualityRun): Promise<string> {
   const curves: Curve[] = [];
   const plotShares = Array.from({ length: 26 }, (_, i) => i / 100);
   const colours = { lfw: '#1f77b4', cfp: '#d62728' };
-  for (const [key, label, crossPose] of [
-    ['lfw', 'LFW View 1 DevTest', false],
-    ['cfp', 'CFP folds 9–10', true],
+  for (const [key, label, short, crossPose] of [
+    ['lfw', 'LFW View 1 DevTest', 'LFW DevTest', false],
+    ['cfp', 'CFP folds 9–10', 'CFP 9–10', true],
   ] as const) {
     const pairs = found(sets[key]);
     const atFar = thresholdAtFar(sets[key], crossPose);
@@ -266,18 +266,18 @@ export async function qualityReport(run: QualityRun): Promise<string> {
         const fineShipped = errorVersusReject(comparisons(rank, 'shipped'), plotShares);
         curves.push(
           {
-            label: `${label}, FAR 1e-3`,
+            label: `${short}, FAR 1e-3`,
             colour: colours[key],
             points: fine.map((p) => [p.rejected, p.fnmr]),
           },
           {
-            label: `${label}, best possible`,
+            label: `${short}, FAR 1e-3, best possible`,
             colour: colours[key],
             dashed: true,
             points: fine.map((p) => [p.rejected, p.oracleFnmr]),
           },
           {
-            label: `${label}, shipped thr.`,
+            label: `${short}, shipped thresholds`,
             colour: key === 'lfw' ? '#7fb5dc' : '#f08a8a',
             points: fineShipped.map((p) => [p.rejected, p.fnmr]),
           },
@@ -322,6 +322,8 @@ export async function qualityReport(run: QualityRun): Promise<string> {
     `Error versus reject: the same-person pairs of each test set ranked by the lower quality of their two faces, the lowest rejected; a random rejection removes as many false non-matches as the share rejected. "best" is the best possible order (every false non-match first). Score: ${model ? model.fittedOn : 'none fitted'}.`,
     '',
     ...tables,
+    '![Error versus reject on LFW DevTest and CFP folds 9–10](quality-erc.svg)',
+    '',
   ].join('\n');
   if (run.writeDocs) {
     await writeFile(
