@@ -96,6 +96,7 @@ describe('ercSvg', () => {
     expect(svg.match(/<path /g)).toHaveLength(2);
     expect(svg).toContain('LFW &lt;test&gt;');
     expect(svg).toContain('stroke-dasharray');
+    expect(svg).toContain('<title>ERC</title>');
     expect(svg.trim().endsWith('</svg>')).toBe(true);
   });
 });
