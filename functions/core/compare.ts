@@ -48,6 +48,25 @@ export function estimateFar(similarity: number, curve: readonly FarPoint[]): num
   return Math.exp(Math.log(lo.far) + t * (Math.log(hi.far) - Math.log(lo.far)));
 }
 
+/**
+ * The inverse of estimateFar: the smallest similarity whose estimated false-accept rate is at most
+ * `far`, on the same log-linear reading of the curve. A rate at or above the curve's first is met by
+ * its first similarity; a rate rarer than its last cannot be certified by the curve, and its last
+ * similarity (the rarest rate it measured) is the limit.
+ */
+export function similarityAtFar(far: number, curve: readonly FarPoint[]): number {
+  const first = curve[0];
+  const last = curve[curve.length - 1];
+  if (!first || !last) throw new RangeError('similarityAtFar needs a calibrated curve');
+  if (!(far < first.far)) return first.similarity;
+  const upper = curve.findIndex((p) => p.far <= far);
+  if (upper < 0) return last.similarity;
+  const lo = curve[upper - 1] as FarPoint;
+  const hi = curve[upper] as FarPoint;
+  const t = (Math.log(far) - Math.log(lo.far)) / (Math.log(hi.far) - Math.log(lo.far));
+  return lo.similarity + t * (hi.similarity - lo.similarity);
+}
+
 /** A false-accept rate in words: `about 1 in 8,300 pairs of different people score this high`. */
 export function describeFar(far: number): string {
   if (!(far > 0)) return 'no false-accept rate is calibrated for this score';

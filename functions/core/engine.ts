@@ -3,7 +3,6 @@
  * decode → detect → align → embed → compare. Models load once, in parallel, and stay warm.
  */
 import { turnImage } from './align.ts';
-import { cosineSimilarity, estimateFar, type FarPoint, isMatch } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
 import {
   createDetector,
@@ -16,17 +15,18 @@ import { FaceVerifyError } from './errors.ts';
 import { assessFace, isPoor, type QualityModel, type QualitySignals, turnRoll } from './face-quality.ts';
 import { faceBack, subjectFace } from './geometry.ts';
 import { fiveFrom68, LandmarkModel } from './landmarks.ts';
-import type { Calibration, EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
+import type { EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
+import { type MatchCalibration, matchFaces } from './match.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
-import { isProfile } from './pose.ts';
+import { poseOf } from './pose.ts';
 import type {
   DetectOptions,
   DetectResult,
+  EmbeddedImage,
   Face,
   FaceMatch,
   Landmarks,
   Point,
-  Pose,
   RgbImage,
   VerifyResult,
 } from './types.ts';
@@ -102,6 +102,20 @@ export interface VerifyResponse extends VerifyResult {
 
 export type ImageRole = 'source' | 'target';
 
+export interface EmbedImageRequest {
+  /**
+   * `subject` (default): the one face verify compares in a photo, chosen as verify chooses it (tiles
+   * and the turned photo as fallbacks); `every`: every face, largest first.
+   */
+  faces?: 'subject' | 'every';
+  /** With `every`: embed at most this many, the largest; the others are listed as unembeddedFaces. */
+  maxFaces?: number;
+}
+
+export interface EmbedImageResponse extends EmbeddedImage {
+  timings: Timings;
+}
+
 /**
  * A face to compare: its refined landmarks, and the detector's own (a second alignment; the pose);
  * what its quality score was computed from.
@@ -158,7 +172,7 @@ export class FaceEngine {
     readonly landmarks: LandmarkModel | undefined,
     readonly embedder: FaceEmbedder,
     /** The match thresholds and false-accept curves fitted for this embedder (NaN and none if uncalibrated). */
-    readonly calibration: Pick<Calibration, 'threshold' | 'far' | 'profile'>,
+    readonly calibration: MatchCalibration,
     readonly models: ModelInfo[],
     private readonly config: EngineConfig,
     /** The quality score's fitted model (undefined before one is fitted: scores are NaN). */
@@ -277,17 +291,27 @@ export class FaceEngine {
    * own bar (RetinaFace's is detect's: every face of LFW and the deepface pairs scores ≥ 0.9).
    */
   async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<PairFace[]> {
+    const { compared } = await this.facesToCompare(image, everyFace);
+    if (compared.length) return compared;
+    throw noFaceIn(role);
+  }
+
+  /** pairFaces' faces, none when there is none; of every face only the `maxFaces` largest refined, the rest as found. */
+  private async facesToCompare(
+    image: RgbImage,
+    everyFace: boolean,
+    maxFaces = Number.POSITIVE_INFINITY,
+  ): Promise<{ compared: PairFace[]; rest: Face[] }> {
     const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : this.detector.details.verifyMinScore;
     const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false, minScore });
     const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
     // Only the compared faces need the landmark model: the photo's subject, or every one.
     const subject = subjectFace(faces, image.width, image.height);
-    if (subject) return this.refine(image, everyFace ? faces : [subject]);
-    const turned = everyFace ? [] : await this.turnedFaces(image, minScore);
-    if (turned.length) return turned;
-    throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
-      details: { image: role },
-    });
+    if (subject && everyFace) {
+      return { compared: await this.refine(image, faces.slice(0, maxFaces)), rest: faces.slice(maxFaces) };
+    }
+    if (subject) return { compared: await this.refine(image, [subject]), rest: [] };
+    return { compared: everyFace ? [] : await this.turnedFaces(image, minScore), rest: [] };
   }
 
   /** The largest face of the photo turned by each of TURNS, refined there and mapped back: the best-scoring turn's. */
@@ -315,17 +339,6 @@ export class FaceEngine {
   }
 
   /**
-   * The threshold and false-accept curve for a pair: the profile ones when either face is seen from
-   * the side (same-person pairs across poses score lower), else the frontal ones.
-   */
-  private calibrationFor(a: PairFace, b: PairFace): { pose: Pose; threshold: number; far: FarPoint[] } {
-    const profile = this.calibration.profile;
-    return profile && (isProfile(a.detected) || isProfile(b.detected))
-      ? { pose: 'profile', ...profile }
-      : { pose: 'frontal', threshold: this.calibration.threshold, far: this.calibration.far };
-  }
-
-  /**
    * Each photo runs its own decode → faces → embeddings chain, the two at once, so one photo's sharp
    * work (decoding, resizing) overlaps the other's model runs. Timings are per stage the slower
    * photo's, and the wall time in total.
@@ -350,15 +363,50 @@ export class FaceEngine {
   }
 
   private async prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean) {
+    const { compared, embeddings, clock } = await this.embedTimed(bytes, everyFace, role);
+    return { prepared: { faces: compared, embeddings }, laps: clock.laps };
+  }
+
+  /**
+   * The faces of one photo with their embeddings, pose and landmarks, for comparing them with faces of
+   * other photos (a collection's, or a stored probe's) without the photo. A photo without a face is an
+   * answer here (no faces): whether that is NoFaceDetected is the caller's to say.
+   */
+  async embedImage(bytes: Uint8Array, request: EmbedImageRequest = {}): Promise<EmbedImageResponse> {
+    const { image, compared, rest, embeddings, clock } = await this.embedTimed(
+      bytes,
+      request.faces === 'every',
+      undefined,
+      request.maxFaces,
+    );
+    return {
+      width: image.width,
+      height: image.height,
+      faces: compared.map((face, i) => ({
+        ...asFace(face),
+        pose: poseOf(face.detected),
+        embedding: embeddings[i] as Float32Array,
+      })),
+      unembeddedFaces: rest.map(asFace),
+      timings: clock.finish(),
+    };
+  }
+
+  /**
+   * decode → the faces to compare → their embeddings, timed. With a `role` (one image of a pair) the
+   * errors name that image and a photo without a face is NoFaceDetected.
+   */
+  private async embedTimed(bytes: Uint8Array, everyFace: boolean, role?: ImageRole, maxFaces?: number) {
     const clock = new Stopwatch();
     // Its decoding errors name the image, as the face search's do.
-    const image = await namingImage(this.decode(bytes), role);
+    const image = await (role ? namingImage(this.decode(bytes), role) : this.decode(bytes));
     clock.lap('decode');
-    const faces = await this.pairFaces(image, role, everyFace);
+    const { compared, rest } = await this.facesToCompare(image, everyFace, maxFaces);
+    if (role && !compared.length) throw noFaceIn(role);
     clock.lap('detect');
-    const prepared: PreparedImage = { faces, embeddings: await this.embedFaces(image, faces) };
+    const embeddings = await this.embedFaces(image, compared);
     clock.lap('embed');
-    return { prepared, laps: clock.laps };
+    return { image, compared, rest, embeddings, clock };
   }
 
   /**
@@ -368,22 +416,25 @@ export class FaceEngine {
    */
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
     const sourceFace = source.faces[0] as PairFace;
-    const sourceEmbedding = source.embeddings[0] as Float32Array;
-    const compared = target.faces.map((face, i) => {
-      const similarity = cosineSimilarity(sourceEmbedding, target.embeddings[i] as Float32Array);
-      const { pose, threshold, far } = this.calibrationFor(sourceFace, face);
-      const applied = request.threshold ?? threshold;
-      const answer: FaceMatch = {
-        face: asFace(face),
-        similarity: round4(similarity),
-        match: isMatch(similarity, applied),
-        far: far.length ? roundFar(estimateFar(similarity, far)) : Number.NaN,
-      };
-      return { answer, similarity, pose, threshold: applied };
-    });
-    const best = request.allTargetFaces
-      ? compared.reduce((a, b) => (b.similarity > a.similarity ? b : a))
-      : (compared[0] as (typeof compared)[0]);
+    const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace.detected) };
+    const candidates = target.faces.map((face, i) => ({
+      embedding: target.embeddings[i] as Float32Array,
+      pose: poseOf(face.detected),
+    }));
+    const ranked = matchFaces(this.calibration, probe, candidates, { threshold: request.threshold });
+    const compared = ranked.map((decision) => ({
+      ...decision,
+      answer: {
+        face: asFace(target.faces[decision.index] as PairFace),
+        similarity: round4(decision.similarity),
+        match: decision.match,
+        far: roundFar(decision.far),
+      } satisfies FaceMatch,
+    }));
+    // The most similar face (the first of equals), or the only one compared.
+    const best = (
+      request.allTargetFaces ? compared[0] : compared.find((c) => c.index === 0)
+    ) as (typeof compared)[0];
     const result: VerifyResult = {
       match: best.answer.match,
       similarity: best.answer.similarity,
@@ -397,8 +448,10 @@ export class FaceEngine {
       ),
     };
     if (request.allTargetFaces) {
-      result.faceMatches = compared.filter((c) => c.answer.match).map((c) => c.answer);
-      result.unmatchedFaces = compared.filter((c) => !c.answer.match).map((c) => c.answer.face);
+      // In the target's order of faces.
+      const inOrder = compared.sort((a, b) => a.index - b.index);
+      result.faceMatches = inOrder.filter((c) => c.answer.match).map((c) => c.answer);
+      result.unmatchedFaces = inOrder.filter((c) => !c.answer.match).map((c) => c.answer.face);
     }
     return result;
   }
@@ -467,6 +520,12 @@ export async function settlePair<S, T>(source: Promise<S>, target: Promise<T>): 
 export function namingImage<T>(work: Promise<T>, role: ImageRole): Promise<T> {
   return work.catch((error: unknown) => {
     throw error instanceof FaceVerifyError ? error.withDetails({ image: role }) : error;
+  });
+}
+
+function noFaceIn(role: ImageRole): FaceVerifyError {
+  return new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
+    details: { image: role },
   });
 }
 

@@ -75,8 +75,9 @@ export interface DetectResult {
 
 /**
  * `far`: the estimated false-accept rate of the similarity, how often two different people score at
- * least this high (0.0001: about once in 10,000), from the embedder's calibration; at the top of its
- * range it is the rarest rate the calibration measured, an upper bound.
+ * least this high (0.0001: about once in 10,000), from the embedder's calibration: measured on its
+ * training impostors down to about 1e-4, a fitted tail below; at the top of its range it is the
+ * curve's rarest rate, an upper bound.
  */
 export interface FaceMatch {
   face: Face;
@@ -106,4 +107,21 @@ export interface VerifyResult {
   /** Present when every target face was compared (allTargetFaces). */
   faceMatches?: FaceMatch[];
   unmatchedFaces?: Face[];
+}
+
+/** A face with its embedding, to compare with faces of other photos (1:1 or 1:N) without its image. */
+export interface EmbeddedFace extends Face {
+  /** This face's own pose: a pair with a face in profile is decided at the profile threshold. */
+  pose: Pose;
+  /** Unit length: the cosine of two is their dot product (functions/core/match.ts compares them). */
+  embedding: Float32Array;
+}
+
+export interface EmbeddedImage {
+  width: number;
+  height: number;
+  /** The faces embedded, largest first; none when the photo shows no face. */
+  faces: EmbeddedFace[];
+  /** Faces found but not embedded, beyond the `maxFaces` asked for (largest first). */
+  unembeddedFaces: Face[];
 }
