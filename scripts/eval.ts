@@ -7,6 +7,7 @@
  *   npm run eval -- [--detectors a,b] [--embedders x,y] [--fusions a+b,a+b+c] [--limit N]
  *                   [--calibrate] [--write-docs] [--skip-detection] [--skip-verification]
  *                   [--cache FILE]
+ *   npm run eval -- --quality [--calibrate] [--write-docs] [--quality-cache FILE [--cached-only]]   (scripts/eval/quality-report.ts)
  *
  * `--cache FILE` keeps each image's embeddings in FILE (outside the repository) for the next run.
  */
@@ -45,6 +46,7 @@ import {
   searchSplit,
 } from './eval/identification.ts';
 import { averagePrecision, type ImageResult } from './eval/metrics.ts';
+import { qualityReport } from './eval/quality-report.ts';
 import {
   type Embeddings,
   FAR_TAIL,
@@ -55,6 +57,7 @@ import {
   scoreProtocol,
   type VerificationScores,
 } from './eval/verification.ts';
+import { markedSections, replaceSection } from './load/doc-section.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AP_SIZES = [10, 24, 48];
@@ -73,6 +76,9 @@ const { values: args } = parseArgs({
     'skip-verification': { type: 'boolean', default: false },
     identification: { type: 'boolean', default: false },
     cache: { type: 'string' },
+    quality: { type: 'boolean', default: false },
+    'quality-cache': { type: 'string' },
+    'cached-only': { type: 'boolean', default: false },
   },
 });
 
@@ -85,6 +91,8 @@ const DATA = data.dir;
 const cache = await EmbeddingCache.open(args.cache);
 // Every detector and embedder is evaluated: of the environment's settings only the models' folder applies.
 const { modelsDir } = engineConfig();
+const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
+
 const manifest = await loadManifest(modelsDir);
 const list = (value: string | undefined, role: string, keep: (name: string) => boolean) =>
   value
@@ -103,6 +111,27 @@ function take(pairs: Pair[]): Pair[] {
   if (!Number.isFinite(limit)) return pairs;
   const same = pairs.filter((p) => p.same).slice(0, limit / 2);
   return [...same, ...pairs.filter((p) => !p.same).slice(0, limit / 2)];
+}
+
+if (args.quality) {
+  const report = await qualityReport({
+    data: DATA,
+    engine: await FaceEngine.load({ modelsDir }),
+    calibrate: args.calibrate,
+    writeDocs: args['write-docs'],
+    cache: args['quality-cache'],
+    cachedOnly: args['cached-only'],
+    docsDir: join(ROOT, 'docs'),
+    command,
+    take,
+  });
+  const section = `## Face quality and head pose\n\n${report}`;
+  console.log(section);
+  if (args['write-docs']) {
+    const page = join(ROOT, 'docs', 'evaluation.md');
+    await writeFile(page, replaceSection(await readFile(page, 'utf8'), 'quality', section));
+  }
+  process.exit(0);
 }
 
 const cfp = cfpPairs(DATA);
@@ -390,7 +419,6 @@ const detectionTable = [
   ),
 ].join('\n');
 
-const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
 const report = `## Verification\n\n${verificationTable}\n\n## Detection\n\n${detectionTable}\n`;
 console.log(report);
 
@@ -437,6 +465,8 @@ if (args.calibrate) {
 }
 
 if (args['write-docs']) {
-  const doc = `# Evaluation\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on the shared data (see its README). Shipped default: detector \`${DEFAULT_MODELS.detector}\`, landmarks \`${DEFAULT_MODELS.landmarks}\`, embedder \`${DEFAULT_MODELS.embedder}\`.\n\n${report}`;
+  // Sections other runs own (e.g. `--quality`'s) survive the rewrite.
+  const kept = markedSections(await readFile(join(ROOT, 'docs', 'evaluation.md'), 'utf8')).join('\n\n');
+  const doc = `# Evaluation\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on the shared data (see its README). Shipped default: detector \`${DEFAULT_MODELS.detector}\`, landmarks \`${DEFAULT_MODELS.landmarks}\`, embedder \`${DEFAULT_MODELS.embedder}\`.\n\n${report}${kept ? `\n${kept}\n` : ''}`;
   await writeFile(join(ROOT, 'docs', 'evaluation.md'), doc);
 }

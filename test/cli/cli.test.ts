@@ -16,10 +16,10 @@ import { DEFAULT_DETECT_OPTIONS } from '../../functions/core/detector.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'faceverify.js');
 const DEMO = join(ROOT, 'node_modules', '@vladmandic', 'face-api', 'demo');
-const FACE_KEYS = ['box', 'score', 'landmarks'];
+const FACE_KEYS = ['box', 'score', 'landmarks', 'headPose', 'quality'];
 const BOX_KEYS = ['x', 'y', 'width', 'height'];
 const LANDMARK_KEYS = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
-const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target'];
+const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target', 'poorFaces'];
 
 /** Any of the CLI's JSON lines. */
 type Line = Partial<DetectJson & VerifyJson & PairRef> & { error?: ErrorJson };

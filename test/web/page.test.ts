@@ -207,6 +207,18 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     await poll(() => panel.getByRole('list', { name: 'Faces found' }).getByRole('listitem').count()).toBe(
       result.faces.length,
     );
+    // Each face's head pose and quality, in words.
+    const first = result.faces[0] as DetectResponse['faces'][0];
+    const item = await panel
+      .getByRole('list', { name: 'Faces found' })
+      .getByRole('listitem')
+      .first()
+      .textContent();
+    expect(item).toContain(`yaw ${Math.round(first.headPose?.yaw ?? Number.NaN)}°`);
+    expect(item).toContain(`roll ${Math.round(first.headPose?.roll ?? Number.NaN)}°`);
+    expect(item).toContain(
+      `quality ${first.quality?.score.toFixed(2)} (sharpness ${Math.round(first.quality?.sharpness ?? Number.NaN)}`,
+    );
     await shot('detect');
   });
 
@@ -266,6 +278,8 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     expect(await verdict.locator('.verdict-far').textContent()).toContain(
       `(false-accept rate ${result.far})`,
     );
+    // Said in words only when a compared face is poor.
+    expect(await verdict.locator('.verdict-quality').isVisible()).toBe((result.poorFaces ?? []).length > 0);
     expect(await verdict.locator('.verdict-explanation').textContent()).toMatch(
       /^Similarity is the cosine of the angle between the two face embeddings: 1 means identical; at or above the threshold \(\d\.\d\d\) the faces are judged the same person\.$/,
     );

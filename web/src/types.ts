@@ -3,7 +3,7 @@
 import type { DetectResult, Face as EngineFace, VerifyResult } from '../../functions/core/types.ts';
 import type { ModelSummary } from '../../functions/shared/model-summary.ts';
 
-export type { Box, Landmarks, Point, Pose } from '../../functions/core/types.ts';
+export type { Box, FaceQuality, HeadPose, Landmarks, Point, Pose } from '../../functions/core/types.ts';
 
 export interface Size {
   width: number;
