@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosineSimilarity, describeFar, estimateFar, isMatch } from '../../functions/core/compare.ts';
+import { cosineSimilarity, describeFar, estimateFar, isMatch, oneIn } from '../../functions/core/compare.ts';
 
 describe('cosineSimilarity', () => {
   it('is 1 for parallel, 0 for orthogonal, -1 for opposite vectors, whatever their length', () => {
@@ -60,5 +60,15 @@ describe('describeFar', () => {
     expect(describeFar(0.6)).toBe('about 1 in 1.7 pairs of different people score this high');
     expect(describeFar(1)).toBe('most pairs of different people score this high');
     expect(describeFar(Number.NaN)).toBe('no false-accept rate is calibrated for this score');
+  });
+});
+
+describe('oneIn', () => {
+  it('puts a chance as "1 in N" to two significant digits, or nothing when it is about every time', () => {
+    expect(oneIn(0.0014)).toBe('1 in 710');
+    expect(oneIn(0.5)).toBe('1 in 2');
+    expect(oneIn(0.97)).toBeUndefined();
+    expect(oneIn(0)).toBeUndefined();
+    expect(oneIn(Number.NaN)).toBeUndefined();
   });
 });
