@@ -70,7 +70,7 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
   const summary = h('p', { id: 'find-collection-summary', class: 'collection-summary' });
   const newCollection = createIdField({
     id: 'find-new-collection',
-    label: 'New collection, or one to open by name',
+    label: 'New collection (or an existing one, to open it)',
     kind: 'collection',
     example: 'staff',
     onSuggestionUsed: () => createForm.requestSubmit(),
@@ -91,7 +91,7 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
       h(
         'div',
         { class: 'field' },
-        h('label', { for: 'find-collection', class: 'field-label' }, 'Collection'),
+        h('label', { for: 'find-collection', class: 'field-label' }, 'Collection in use'),
         select,
         summary,
       ),
@@ -105,13 +105,15 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
   const enrolView = createPhotoView('No photo enrolled yet.');
   const nameField = createIdField({
     id: 'find-name',
-    label: 'Name',
+    label: 'Name of the person',
     kind: 'person',
     example: 'Ada_Lovelace',
     onSuggestionUsed: () => void enrol(),
   });
   /** A photo chosen while the name was not yet valid: enrolled once it is. */
   let waiting: PickedPhoto | undefined;
+  /** Whose face the enrolment view shows. */
+  let enrolled: string | undefined;
   const nextEnrol = latestOnly();
 
   const enrol = async () => {
@@ -142,6 +144,7 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
       );
       if (signal.aborted) return;
       waiting = undefined;
+      enrolled = name;
       enrolView.setFaces(result.faces, undefined, () => name);
       const scores = result.faces.map((face) => face.score.toFixed(2)).join(', ');
       enrolView.setCaption(`${photo.name}: enrolled face score ${scores}${sentNote(prepared)}.`);
@@ -315,6 +318,11 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
     try {
       await deps.api.forgetPerson(collection.collectionId, name);
       peopleStatus.done(`Forgot ${name}: every face of theirs is deleted from ${collection.collectionId}.`);
+      if (enrolled === name) {
+        enrolled = undefined;
+        enrolView.clear();
+        enrolStatus.clear();
+      }
       // Where focus was is gone: the list's heading is the nearest place that stays.
       peopleHeading.focus();
       await collectionChanged(collection);
