@@ -413,7 +413,6 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
   const open = (collection: Collection | undefined, searchAgain: boolean) => {
     current = collection;
     select.value = collection?.collectionId ?? '';
-    select.disabled = collections.length === 0;
     work.hidden = collection === undefined;
     noCollection.hidden = collection !== undefined;
     renderSummary();
