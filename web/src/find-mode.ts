@@ -112,6 +112,8 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
   });
   /** A photo chosen while the name was not yet valid: enrolled once it is. */
   let waiting: PickedPhoto | undefined;
+  /** The photo being enrolled: pressing Enrol again meanwhile must not enrol it twice. */
+  let sending: PickedPhoto | undefined;
   /** Whose face the enrolment view shows. */
   let enrolled: string | undefined;
   const nextEnrol = latestOnly();
@@ -128,7 +130,8 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
       enrolStatus.done(`Now choose a photo of ${name}.`);
       return;
     }
-    if (!collection) return;
+    if (!collection || photo === sending) return;
+    sending = photo;
     const signal = nextEnrol();
     try {
       const { result, prepared } = await sendOne(
@@ -163,6 +166,8 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
         enrolStatus.clear();
         await collectionGone(error);
       } else enrolStatus.error(error);
+    } finally {
+      if (sending === photo) sending = undefined;
     }
   };
 
