@@ -385,6 +385,36 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
     }
   };
   more.addEventListener('click', () => void loadPeople(true));
+
+  const deleteCollection = h(
+    'button',
+    { type: 'button', class: 'button secondary danger' },
+    'Delete this collection',
+  );
+  deleteCollection.addEventListener('click', async () => {
+    const collection = current;
+    if (!collection) return;
+    const faceCount = plural(collection.faceCount, 'face', 'faces');
+    if (
+      !confirm(
+        `Delete ${collection.collectionId} with its ${faceCount}? Its people would have to be enrolled again.`,
+      )
+    )
+      return;
+    deleteCollection.disabled = true;
+    collectionStatus.busy(`Deleting ${collection.collectionId}…`);
+    try {
+      await deps.api.deleteCollection(collection.collectionId);
+      await loadCollections(undefined, false);
+      collectionStatus.done(`Deleted ${collection.collectionId} with its ${faceCount}.`);
+      select.focus();
+    } catch (error) {
+      if (isCollectionGone(error)) await collectionGone(error);
+      else collectionStatus.error(error);
+    } finally {
+      deleteCollection.disabled = false;
+    }
+  });
   const peopleSection = h(
     'section',
     { class: 'find-people', 'aria-labelledby': 'find-people-heading' },
@@ -398,6 +428,7 @@ export function mountFindMode(panel: HTMLElement, deps: ModeDeps, storage?: Stor
     noPeople,
     peopleList,
     more,
+    h('p', { class: 'danger-zone' }, deleteCollection),
   );
 
   // Which collection is open decides what the rest shows.
