@@ -40,7 +40,7 @@ function isCollectionGone(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'CollectionNotFound';
 }
 
-/** Sends one photo with the stages in `status`; the photo is shown as sent (shrunk or not). */
+/** Sends one photo as verify sends its two (shrunk or uploaded when too large), saying each stage. */
 function sendOne<T>(
   photo: Blob,
   deps: ModeDeps,
