@@ -1,6 +1,7 @@
 /**
- * The HTTP API (API Gateway v2): five routes onto four functions, CORS for the site's origin only,
- * a throttled `$default` stage with JSON access logs.
+ * The HTTP API (API Gateway v2): the route table's routes (functions/http/routes.ts), each onto the
+ * function it names, with the deployment's authorizer on the caller-authorized ones; CORS for the
+ * site's origin only; a throttled `$default` stage with JSON access logs.
  */
 import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -16,37 +17,18 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { isPublicRoute } from '../functions/http/routes.ts';
+import { HTTP_METHODS, ROUTES } from '../functions/http/routes.ts';
+import type { HttpFunctionName } from '../functions/shared/contract.ts';
 import type { ApiAuth } from './api-auth.ts';
-import type { FunctionName } from './functions.ts';
 
-type ApiHandlerName = Exclude<FunctionName, 'drop'>;
-
-interface RouteSpec {
-  readonly method: HttpMethod;
-  readonly path: string;
-  readonly handler: ApiHandlerName;
-  /** Public routes (functions/http/routes.ts) answer without credentials in every auth mode. */
-  readonly public: boolean;
-}
-
-const route = (method: HttpMethod, path: string, handler: ApiHandlerName): RouteSpec => ({
-  method,
-  path,
-  handler,
-  public: isPublicRoute(`${method} ${path}`),
-});
-
-export const ROUTES: readonly RouteSpec[] = [
-  route(HttpMethod.POST, '/detect', 'detect'),
-  route(HttpMethod.POST, '/verify', 'verify'),
-  route(HttpMethod.POST, '/uploads', 'uploads'),
-  route(HttpMethod.GET, '/health', 'meta'),
-  route(HttpMethod.GET, '/openapi.json', 'meta'),
-];
+/** The methods browsers may use across origins: the table's, and the preflight's own. */
+const CORS_METHODS: CorsHttpMethod[] = [
+  ...HTTP_METHODS.filter((method) => ROUTES.some((route) => route.method === method)),
+  'OPTIONS' as const,
+].map((method) => CorsHttpMethod[method]);
 
 export interface ApiProps {
-  readonly handlers: Readonly<Record<ApiHandlerName, lambda.IFunction>>;
+  readonly handlers: Readonly<Record<HttpFunctionName, lambda.IFunction>>;
   readonly auth: ApiAuth;
   /** The only origins browsers may call the API from: the site's (and a development page's). */
   readonly allowedOrigins: readonly string[];
@@ -69,7 +51,7 @@ export class Api extends Construct {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: [...props.allowedOrigins],
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowMethods: CORS_METHODS,
         allowHeaders: [...props.auth.corsAllowHeaders],
         maxAge: Duration.hours(1),
       },
@@ -91,24 +73,28 @@ export class Api extends Construct {
     });
     this.url = this.stage.url;
 
-    const integrations = new Map<ApiHandlerName, HttpLambdaIntegration>();
+    const integrations = new Map<HttpFunctionName, HttpLambdaIntegration>();
     for (const route of ROUTES) {
-      let integration = integrations.get(route.handler);
+      let integration = integrations.get(route.function);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${route.handler}Integration`, props.handlers[route.handler]);
-        integrations.set(route.handler, integration);
+        integration = new HttpLambdaIntegration(
+          `${route.function}Integration`,
+          props.handlers[route.function],
+        );
+        integrations.set(route.function, integration);
       }
+      const open = route.access === 'public';
       const [created] = this.httpApi.addRoutes({
         path: route.path,
-        methods: [route.method],
+        methods: [HttpMethod[route.method]],
         integration,
-        authorizer: route.public ? new HttpNoneAuthorizer() : props.auth.authorizer,
+        authorizer: open ? new HttpNoneAuthorizer() : props.auth.authorizer,
       });
-      if (created && (route.public || props.auth.mode === 'none')) {
+      if (created && (open || props.auth.mode === 'none')) {
         Validations.of(created).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: route.public
-            ? 'Health and the OpenAPI document are public by design: they expose no data and run no model.'
+          reason: open
+            ? 'A public route by design (the route table): it exposes no caller data and runs no model.'
             : 'auth=none is the opt-in demo mode, chosen explicitly by context; the stage throttle bounds its cost.',
         });
       }

@@ -3,10 +3,10 @@
  * so every construct receives typed values and no construct reads context itself.
  */
 import type { Node } from 'constructs';
+import { AUTH_MODES, type AuthMode } from '../functions/shared/contract.ts';
 
-/** How callers authenticate to the API's image routes (`/health` and `/openapi.json` are always public). */
-export const AUTH_MODES = ['iam', 'jwt', 'none'] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
+/** How callers authenticate to the API's caller-authorized routes (the public ones answer anyone). */
+export { AUTH_MODES, type AuthMode };
 
 /** The detectors `npm run build:models` builds (layers/models/src/catalog.ts), all shipped in the image. */
 export const DETECTORS = [

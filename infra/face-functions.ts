@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT, powertoolsEnvironment } from '../functions/shared/contract.ts';
-import type { Detector } from './config.ts';
+import type { AuthMode, Detector } from './config.ts';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, imageCommand, TARGET } from './functions.ts';
 
 export interface FaceFunctionsProps {
@@ -22,6 +22,8 @@ export interface FaceFunctionsProps {
   readonly logRemovalPolicy: RemovalPolicy;
   /** The face detector every function loads. */
   readonly detector: Detector;
+  /** The API's auth mode: where the handlers read the caller's identity from. */
+  readonly auth: AuthMode;
 }
 
 const ARCHITECTURE = {
@@ -63,6 +65,7 @@ export class FaceFunctions extends Construct {
         environment: {
           ...powertoolsEnvironment(name),
           [ENVIRONMENT.detector]: props.detector,
+          [ENVIRONMENT.auth]: props.auth,
         },
         role,
         logGroup,

@@ -16,6 +16,10 @@
  *   bound concurrency instead.
  */
 
+import { FUNCTION_NAMES, type FunctionName } from '../functions/shared/contract.ts';
+
+export { FUNCTION_NAMES, type FunctionName };
+
 /**
  * x86_64. Both native modules ship Linux CPU builds for x64 and arm64 (glibc), so support does not decide;
  * the build does: npm installs only the host's sharp binary, so the x64 machines that run
@@ -26,23 +30,23 @@
 export const TARGET = { platform: 'linux', arch: 'x64', libc: 'glibc', node: 'node20' } as const;
 
 export interface FunctionSpec {
-  /** Module under the repository root whose `handler` export Lambda calls. */
+  /** Module under the repository root whose `handler` export Lambda calls: functions/lambda/<name>.ts. */
   readonly entry: string;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
 }
 
+/** Each function of the one list (FUNCTION_NAMES, functions/shared/contract.ts), sized. */
 export const FUNCTIONS = {
-  detect: { entry: 'functions/handlers/detect.ts', memoryMiB: 2048, timeoutSeconds: 15 },
-  verify: { entry: 'functions/handlers/verify.ts', memoryMiB: 2048, timeoutSeconds: 20 },
-  uploads: { entry: 'functions/handlers/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
-  meta: { entry: 'functions/handlers/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
+  detect: { entry: 'functions/lambda/detect.ts', memoryMiB: 2048, timeoutSeconds: 15 },
+  verify: { entry: 'functions/lambda/verify.ts', memoryMiB: 2048, timeoutSeconds: 20 },
+  uploads: { entry: 'functions/lambda/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
+  meta: { entry: 'functions/lambda/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
+  // Enrolment and search embed a photo as verify embeds one side, then call DynamoDB and S3 Vectors.
+  collections: { entry: 'functions/lambda/collections.ts', memoryMiB: 2048, timeoutSeconds: 20 },
   // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
-  drop: { entry: 'functions/handlers/drop.ts', memoryMiB: 2048, timeoutSeconds: 60 },
-} as const satisfies Record<string, FunctionSpec>;
-
-export type FunctionName = keyof typeof FUNCTIONS;
-export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+  drop: { entry: 'functions/lambda/drop.ts', memoryMiB: 2048, timeoutSeconds: 60 },
+} as const satisfies Record<FunctionName, FunctionSpec>;
 
 /** Layout of the folder `build-lambda.ts` writes and the Dockerfile copies. */
 export const BUNDLE = {

@@ -5,7 +5,7 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { OidcConfig } from '../web/src/config.ts';
+import type { OidcConfig } from '../functions/shared/site-config.ts';
 import { Api } from './api.ts';
 import { ApiAuth, type ApiAuthProps } from './api-auth.ts';
 import type { FaceVerifyConfig } from './config.ts';
@@ -47,6 +47,7 @@ export class FaceVerifyStack extends Stack {
       logRetention: LOG_RETENTION,
       logRemovalPolicy: removalPolicy,
       detector: config.detector,
+      auth: config.auth,
     });
     const { detect, verify, uploads, meta, drop } = this.functions.functions;
 

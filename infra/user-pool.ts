@@ -8,7 +8,7 @@
 import { Aws, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import type { OidcConfig } from '../web/src/config.ts';
+import type { OidcConfig } from '../functions/shared/site-config.ts';
 
 export interface UserPoolSignInProps {
   /** The page's URLs, each registered for the return from sign-in and from sign-out. */

@@ -9,10 +9,10 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../web/src/config.ts';
+import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../functions/shared/site-config.ts';
 import { PrivateBucket, type PrivateBucketProps } from './private-bucket.ts';
 
-/** The file the page fetches at start (web/src/config.ts); every value is resolved at deploy time. */
+/** The file the page fetches at start (functions/shared/site-config.ts); every value is resolved at deploy time. */
 export { SITE_CONFIG_FILE };
 
 export interface WebsiteProps {

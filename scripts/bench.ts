@@ -13,6 +13,8 @@
  *   --peer-iterations N  the peer's measured verifies of the ~1920 px pair (default 10)
  *   --cold-runs N        fresh processes per runtime for the cold start (default 3)
  *   --http-requests N    requests per client in the HTTP benchmark (default 1: at least 12 per run)
+ *   --collections        only the collection store (scripts/bench/collections.ts): search latency at
+ *                        10^3, 10^4, 10^5 faces, insert throughput, bytes per face (with --quick: 10^3, 10^4)
  *
  * Each loop also has a time cap, so a busy machine gives fewer samples rather than a 10-minute run;
  * the tables say how many samples each figure rests on.
@@ -25,8 +27,9 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaceEngine } from '../functions/core/engine.ts';
-import { engineConfig } from '../functions/shared/engine-config.ts';
+import { engineConfig } from '../functions/shared/runtime-config.ts';
 import { benchColdStart, type ColdStartResult, REPO_ROOT } from './bench/cold-start.ts';
+import { benchCollections, DEFAULT_DIMENSION, renderCollections } from './bench/collections.ts';
 import { type Budget, benchStages, benchThroughput, benchVerify } from './bench/engine-bench.ts';
 import { type HttpHookResult, runHttpBench } from './bench/http-hook.ts';
 import { benchPeer, type PeerResult } from './bench/peer-bench.ts';
@@ -48,6 +51,7 @@ const { values: flags } = parseArgs({
     'peer-iterations': { type: 'string' },
     'cold-runs': { type: 'string' },
     'http-requests': { type: 'string' },
+    collections: { type: 'boolean', default: false },
   },
 });
 
@@ -99,6 +103,22 @@ function commandLine(): string {
   const args = process.argv.slice(2).join(' ');
   if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` -- ${args}` : ''}`;
   return `npx tsx scripts/bench.ts${args ? ` ${args}` : ''}`;
+}
+
+if (flags.collections) {
+  const collections = await benchCollections({
+    sizes: quick ? [1_000, 10_000] : [1_000, 10_000, 100_000],
+    dimension: DEFAULT_DIMENSION,
+    searches: ITERATIONS,
+    singleInserts: quick ? 50 : 300,
+    progress,
+  });
+  const header = `Run ${new Date().toISOString()} by \`${commandLine()}\` at ${revision()}, Node ${process.version}, ${cpuModel()} × ${availableParallelism()}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}.`;
+  if (flags.json) process.stdout.write(`${JSON.stringify(collections, null, 2)}\n`);
+  else process.stdout.write(`${header}\n\n${renderCollections(collections)}\n`);
+  process.exit(0);
 }
 
 const startedAt = performance.now();

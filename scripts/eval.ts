@@ -19,7 +19,7 @@ import type { Calibration } from '../functions/core/manifest.ts';
 import { findModel, loadManifest } from '../functions/core/models.ts';
 import { isProfile } from '../functions/core/pose.ts';
 import type { RgbImage } from '../functions/core/types.ts';
-import { engineConfig } from '../functions/shared/engine-config.ts';
+import { engineConfig } from '../functions/shared/runtime-config.ts';
 import { CALIBRATION_FILE, type CalibrationFile, readCalibration } from '../layers/models/src/build.ts';
 import {
   cfpPairs,

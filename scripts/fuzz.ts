@@ -4,8 +4,10 @@
  * Exit 1 with fast-check's report (seed, shrunk counterexample) on the first failing case.
  */
 import { parseArgs } from 'node:util';
-import { ENVIRONMENT } from '../functions/shared/contract.ts';
+import { httpHandlers } from '../functions/handlers/registry.ts';
 import { logger } from '../functions/shared/observability.ts';
+import { createRuntime } from '../functions/shared/runtime.ts';
+import { runtimeConfig } from '../functions/shared/runtime-config.ts';
 import { decodeTarget, type FuzzTarget, httpTarget, pairsTarget, runTarget } from '../test/fuzz/targets.ts';
 
 const { values } = parseArgs({
@@ -17,18 +19,17 @@ if (!Number.isInteger(runs) || runs < 1)
 const seed = values.seed === undefined ? undefined : Number(values.seed);
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-delete process.env[ENVIRONMENT.uploadBucket]; // { s3 } references are refused: no network
 logger.setLogLevel('ERROR');
 
 const targets: Record<string, () => Promise<FuzzTarget>> = {
   decode: decodeTarget,
   pairs: async () => pairsTarget(),
   http: async () => {
-    const [detect, verify] = await Promise.all([
-      import('../functions/handlers/detect.ts'),
-      import('../functions/handlers/verify.ts'),
-    ]);
-    return httpTarget({ detect: detect.handler, verify: verify.handler });
+    // No upload bucket: { s3 } references are refused, so no case reaches the network.
+    const { detect, verify } = await httpHandlers(
+      createRuntime({ ...runtimeConfig({}), uploadBucket: undefined }),
+    );
+    return httpTarget({ detect, verify });
   },
 };
 

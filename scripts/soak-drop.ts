@@ -10,11 +10,13 @@
 import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, SQSEvent } from 'aws-lambda';
-import type { DropHandler } from '../functions/drop/handler.ts';
+import { dropHandler } from '../functions/drop/queue.ts';
+import { s3DropStore } from '../functions/drop/s3-store.ts';
 import { startDropWatcher } from '../functions/local/drop-watcher.ts';
 import { LOCAL_BUCKETS, startLocalS3 } from '../functions/local/s3.ts';
-import { ENVIRONMENT } from '../functions/shared/contract.ts';
 import { logger } from '../functions/shared/observability.ts';
+import { createRuntime } from '../functions/shared/runtime.ts';
+import { runtimeConfig } from '../functions/shared/runtime-config.ts';
 
 const PAIRS = Number(process.argv[2] ?? 100);
 const REDELIVERED = Number(process.argv[3] ?? 0.1);
@@ -64,9 +66,12 @@ const pairs = await lfwPairs(PAIRS).catch((error: unknown) => {
   process.exit(2);
 });
 const s3 = await startLocalS3({ port: 0 });
-process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
-process.env[ENVIRONMENT.dropBucket] = BUCKET;
-const { handler } = (await import('../functions/handlers/drop.ts')) as { handler: DropHandler };
+const runtime = createRuntime({ ...runtimeConfig({}), dropBucket: BUCKET, s3Endpoint: s3.endpoint });
+const handler = dropHandler({
+  bucket: BUCKET,
+  store: s3DropStore(runtime.s3, BUCKET),
+  engine: await runtime.engine(),
+});
 const client = s3.client();
 
 const outcomes = new Map<string, number>();

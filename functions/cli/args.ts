@@ -10,11 +10,13 @@ export const USAGE = `Usage:
   faceverify detect FILE... [--json] [--min-score S] [--max-faces N]
   faceverify verify A B [--json] [--threshold T]
   faceverify verify --pairs FILE.tsv [--json] [--threshold T]
+  faceverify collection create|list|delete|index|search|faces|forget ...   (faceverify collection --help)
   faceverify --help
 
 Commands:
-  detect   Find the faces in each image: box, score and five landmarks, largest face first.
-  verify   Tell whether two photos show the same person (the largest face of each is compared).
+  detect      Find the faces in each image: box, score and five landmarks, largest face first.
+  verify      Tell whether two photos show the same person (the largest face of each is compared).
+  collection  Enrol people's faces and search them by photo (1:N); see faceverify collection --help.
 
 Options:
   --json           One JSON line per file or pair, in input order, written as soon as it is ready.

@@ -2,7 +2,7 @@
  * What the CLI prints: JSON lines in the API's shapes, and readable text for people. Pure.
  * Every JSON object is built key by key, so nothing else (embeddings, crops, timings) can leak out.
  */
-import { describeFar } from '../core/compare.ts';
+import { describeComparison, describeFar, verdictLabel } from '../core/compare.ts';
 import type { FaceVerifyError } from '../core/errors.ts';
 import type { DetectResult, Face, Point, Pose, VerifyResult } from '../core/types.ts';
 
@@ -117,12 +117,12 @@ export function formatDetection(file: string, result: DetectResult): string {
 }
 
 /** `Same person (similarity 0.93 ≥ threshold 0.90)` or `Different people (similarity 0.41 < threshold 0.90)`. */
-export function formatVerdict(result: Pick<VerifyResult, 'match' | 'similarity' | 'threshold'>): string {
-  const { similarity, threshold } = result;
-  // Two decimals, unless that would print a tie that is not one.
-  const digits = similarity.toFixed(2) === threshold.toFixed(2) ? 4 : 2;
-  const numbers = `similarity ${similarity.toFixed(digits)} ${result.match ? '≥' : '<'} threshold ${threshold.toFixed(digits)}`;
-  return `${result.match ? 'Same person' : 'Different people'} (${numbers})`;
+export function formatVerdict({
+  match,
+  similarity,
+  threshold,
+}: Pick<VerifyResult, 'match' | 'similarity' | 'threshold'>): string {
+  return `${verdictLabel(match)} (${describeComparison(similarity, threshold, match)})`;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The `faceverify` command (bin/faceverify.js runs this file through tsx). */
-import { engineConfig } from '../shared/engine-config.ts';
+import { decodeLimits } from '../shared/read-image.ts';
+import { collectionsConfig, engineConfig } from '../shared/runtime-config.ts';
 import { runCli } from './run.ts';
 
 // `faceverify detect … | head` closes stdout early: stop quietly.
@@ -8,13 +9,34 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// The configuration, read once here: the engine loads with it, and files are read within its limits.
+const config = engineConfig(process.env);
+const collections = collectionsConfig(process.env);
+// Loaded only when a command runs, so --help and usage errors answer at once; at most once.
+let engine: Promise<import('../core/engine.ts').FaceEngine> | undefined;
+const loadEngine = () => {
+  engine ??= import('../core/engine.ts').then(({ FaceEngine }) => FaceEngine.load(config));
+  return engine;
+};
+
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    // Loaded only when a command runs, so --help and usage errors answer at once.
-    loadEngine: async () => (await import('../core/engine.ts')).FaceEngine.load(engineConfig(process.env)),
+    limits: decodeLimits(config),
+    loadEngine,
+    // The store `npm start` uses: a collection the CLI fills is searchable through the API.
+    loadCollections: async () => {
+      if (collections.store !== 'sqlite')
+        throw new Error('the CLI works on the local collections database only');
+      const [{ Collections }, { SqliteCollectionStore }, faceEngine] = await Promise.all([
+        import('../collections/collections.ts'),
+        import('../collections/sqlite-store.ts'),
+        loadEngine(),
+      ]);
+      return new Collections(new SqliteCollectionStore(collections.database), faceEngine);
+    },
   });
 } catch (error) {
   process.stderr.write(`faceverify: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`);

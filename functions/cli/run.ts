@@ -1,14 +1,17 @@
 /** The CLI's commands over one loaded engine: read files, run, stream one line (or block) per input. */
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
+import type { Collections } from '../collections/collections.ts';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/decode.ts';
 import { type FaceEngine, type ImageRole, settlePair } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
-import { imageSizeError } from '../core/image-size.ts';
 import type { DetectOptions, VerifyResult } from '../core/types.ts';
 import { ENVIRONMENT } from '../shared/contract.ts';
 import { PreparedImageCache } from '../shared/prepared-images.ts';
+import { fileError, readImage } from '../shared/read-image.ts';
 import { type Command, parseCommand, parseNumber, USAGE, UsageError } from './args.ts';
+import { runCollectionCommand } from './collection.ts';
+import { COLLECTION_USAGE, type CollectionCommand, parseCollectionCommand } from './collection-args.ts';
 import {
   detectJson,
   errorLine,
@@ -34,9 +37,13 @@ export interface Writer {
 
 export interface CliContext {
   stdout: Writer;
-  stderr: Writer;
+  stderr: Writer & { isTTY?: boolean };
   loadEngine(): Promise<Engine>;
+  /** The collections service over the local store, for `faceverify collection`. */
+  loadCollections?(): Promise<Collections>;
   env?: Record<string, string | undefined>;
+  /** The loaded engine's decode limits: a larger file is refused unread (default DEFAULT_DECODE_LIMITS). */
+  limits?: Pick<DecodeLimits, 'maxBytes'>;
 }
 
 /** Images or pairs in flight: one decodes and detects while another runs its models (2 cores). */
@@ -44,13 +51,13 @@ export const DEFAULT_CONCURRENCY = 2;
 
 /** Runs one command line; resolves to the exit status (0 ran, 1 models failed to load, 2 usage). */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  if (argv[0] === 'collection') return runCollectionCli(argv.slice(1), ctx);
   let command: Command;
   let concurrency: number;
   let pairs: PairEntry[] = [];
   try {
     command = parseCommand(argv);
-    const fromEnv = ctx.env?.[ENVIRONMENT.concurrency];
-    concurrency = fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+    concurrency = concurrencyOf(ctx.env);
     if (command.kind === 'pairs') pairs = await readPairs(command.tsv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -71,26 +78,82 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   }
 
   const out = (text: string) => write(ctx.stdout, `${text}\n`);
+  const limits = ctx.limits ?? DEFAULT_DECODE_LIMITS;
+  const read: ReadFile = (path, image) => readImage({ file: path }, { shown: path, image }, limits);
   switch (command.kind) {
     case 'detect':
-      await detectFiles(engine, command, concurrency, out);
+      await detectFiles(engine, read, command, concurrency, out);
       break;
     case 'verify':
-      await verifyOne(new PreparedImageCache(engine), engine, command, out);
+      await verifyOne(new PreparedImageCache(engine), engine, read, command, out);
       break;
     case 'pairs':
-      await verifyPairs(new PreparedImageCache(engine), engine, pairs, command, concurrency, out);
+      await verifyPairs(new PreparedImageCache(engine), engine, read, pairs, command, concurrency, out);
       break;
   }
   return 0;
 }
 
+/** FACEVERIFY_CONCURRENCY, else DEFAULT_CONCURRENCY; a UsageError when it is not a whole number 1–64. */
+function concurrencyOf(env: CliContext['env']): number {
+  const fromEnv = env?.[ENVIRONMENT.concurrency];
+  return fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+}
+
+/** `faceverify collection …`: usage errors exit 2, a store or models that cannot load 1. */
+async function runCollectionCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv.includes('--help')) {
+    await write(argv.length === 0 ? ctx.stderr : ctx.stdout, COLLECTION_USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  let command: CollectionCommand;
+  let concurrency: number;
+  try {
+    command = parseCollectionCommand(argv);
+    concurrency = concurrencyOf(ctx.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    ctx.stderr.write(`faceverify: ${error.message}\n\n${COLLECTION_USAGE}`);
+    return 2;
+  }
+  let collections: Collections;
+  try {
+    if (!ctx.loadCollections) throw new Error('collections are not available here');
+    collections = await ctx.loadCollections();
+  } catch (error) {
+    ctx.stderr.write(`faceverify: cannot open the collections or load the face models: ${describe(error)}\n`);
+    return 1;
+  }
+  const limits = ctx.limits ?? DEFAULT_DECODE_LIMITS;
+  try {
+    await runCollectionCommand(command, {
+      collections,
+      out: (text) => write(ctx.stdout, `${text}\n`),
+      stderr: ctx.stderr,
+      concurrency,
+      read: (path) => readImage({ file: path }, { shown: path }, limits),
+    });
+    return 0;
+  } catch (error) {
+    // A collection that is missing, of another model…: the command's answer, not a crash.
+    if (!(error instanceof FaceVerifyError)) throw error;
+    if (command.json) await write(ctx.stdout, `${JSON.stringify({ error: error.toJSON() })}\n`);
+    else ctx.stderr.write(`faceverify: ${error.message}\n`);
+    return 3;
+  } finally {
+    await collections.close();
+  }
+}
+
 type Out = (text: string) => void | Promise<void>;
+/** A file's bytes, or a FaceVerifyError naming it (and `image`, one of a pair, when given). */
+type ReadFile = (path: string, image?: ImageRole) => Promise<Uint8Array>;
 /** What one file or pair became: its answer, or the error printed on its line. */
 type ItemResult<T> = { ok: true; value: T } | { ok: false; error: FaceVerifyError };
 
 async function detectFiles(
   engine: Engine,
+  read: ReadFile,
   command: Extract<Command, { kind: 'detect' }>,
   concurrency: number,
   out: Out,
@@ -101,7 +164,7 @@ async function detectFiles(
   await mapOrdered(
     command.files,
     concurrency,
-    (file) => attempt(file, async () => engine.detect(await readImage(file, file), options)),
+    (file) => attempt(file, async () => engine.detect(await read(file), options)),
     (outcome, index) => {
       const file = command.files[index] as string;
       if (command.json) {
@@ -116,11 +179,12 @@ async function detectFiles(
 async function verifyOne(
   cache: PreparedImageCache,
   engine: Engine,
+  read: ReadFile,
   command: Extract<Command, { kind: 'verify' }>,
   out: Out,
 ): Promise<void> {
   const { a, b, threshold } = command;
-  const outcome = await attempt(`${a} and ${b}`, () => verifyFiles(cache, engine, a, b, threshold));
+  const outcome = await attempt(`${a} and ${b}`, () => verifyFiles(cache, engine, read, a, b, threshold));
   if (command.json) {
     return out(JSON.stringify(outcome.ok ? verifyJson(outcome.value) : errorLine({ a, b }, outcome.error)));
   }
@@ -130,6 +194,7 @@ async function verifyOne(
 async function verifyPairs(
   cache: PreparedImageCache,
   engine: Engine,
+  read: ReadFile,
   entries: readonly PairEntry[],
   command: Extract<Command, { kind: 'pairs' }>,
   concurrency: number,
@@ -142,7 +207,9 @@ async function verifyPairs(
     async (entry): Promise<ItemResult<VerifyResult>> => {
       if (!isPair(entry)) return { ok: false, error: entry.error };
       const context = `line ${entry.line} of ${command.tsv}`;
-      return attempt(context, () => verifyFiles(cache, engine, entry.pathA, entry.pathB, command.threshold));
+      return attempt(context, () =>
+        verifyFiles(cache, engine, read, entry.pathA, entry.pathB, command.threshold),
+      );
     },
     (outcome, index) => {
       const entry = entries[index] as PairEntry;
@@ -170,14 +237,12 @@ async function verifyPairs(
 async function verifyFiles(
   cache: PreparedImageCache,
   engine: Engine,
+  read: ReadFile,
   pathA: string,
   pathB: string,
   threshold: number | undefined,
 ): Promise<VerifyResult> {
-  const [a, b] = await Promise.allSettled([
-    readImage(pathA, pathA, 'source'),
-    readImage(pathB, pathB, 'target'),
-  ]);
+  const [a, b] = await Promise.allSettled([read(pathA, 'source'), read(pathB, 'target')]);
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   const [source, target] = await settlePair(
@@ -197,58 +262,12 @@ async function attempt<T>(context: string, run: () => Promise<T>): Promise<ItemR
   }
 }
 
-/**
- * A file's bytes, or a FaceVerifyError (naming `image`, one of a pair, when given): NotFound when it
- * does not exist, InvalidRequest when it cannot be read (a folder, no permission), ImageTooLarge
- * before reading a file over the decode limit.
- */
-export async function readImage(path: string, shown = path, image?: ImageRole): Promise<Uint8Array> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(path, 'r');
-    const stats = await handle.stat();
-    if (stats.isDirectory()) {
-      throw new FaceVerifyError('InvalidRequest', `${shown} is a folder, not an image file.`);
-    }
-    const tooLarge = stats.isFile() && imageSizeError(shown, stats.size, DEFAULT_DECODE_LIMITS.maxBytes);
-    if (tooLarge) throw tooLarge;
-    const buffer = await handle.readFile();
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
-  } catch (error) {
-    const failure = readError(error, shown);
-    throw image ? failure.withDetails({ image }) : failure;
-  } finally {
-    await handle?.close();
-  }
-}
-
-function readError(error: unknown, shown: string): FaceVerifyError {
-  if (error instanceof FaceVerifyError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return new FaceVerifyError('NotFound', `No such file: ${shown}`, { cause: error });
-    case 'EISDIR':
-      return new FaceVerifyError('InvalidRequest', `${shown} is a folder, not an image file.`, {
-        cause: error,
-      });
-    case 'EACCES':
-    case 'EPERM':
-      return new FaceVerifyError('InvalidRequest', `Permission denied: ${shown}`, { cause: error });
-    default:
-      return new FaceVerifyError('InvalidRequest', `Cannot read ${shown}: ${describe(error)}`, {
-        cause: error,
-      });
-  }
-}
-
 async function readPairs(tsv: string): Promise<PairEntry[]> {
   let text: string;
   try {
     text = await readFile(tsv, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read the pairs file: ${readError(error, tsv).message}`);
+    throw new UsageError(`cannot read the pairs file: ${fileError(error, tsv).message}`);
   }
   return parsePairs(text, dirname(resolve(tsv)));
 }

@@ -18,9 +18,38 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
 /** Cosine similarity's range, so the range of a threshold a caller may set. */
 export const SIMILARITY_RANGE = { min: -1, max: 1 } as const;
 
+/** Similarities and thresholds are answered to 4 decimals: more would be noise. */
+export function roundSimilarity(similarity: number): number {
+  return Math.round(similarity * 1e4) / 1e4;
+}
+
+/** A false-accept rate to two significant digits: the curve is an estimate from a sample. */
+export function roundFar(far: number): number {
+  return Number(far.toPrecision(2));
+}
+
 /** A pair matches when its similarity reaches the threshold. */
 export function isMatch(similarity: number, threshold: number): boolean {
   return similarity >= threshold;
+}
+
+/** The verdict in words, as the CLI prints it and the page shows it. */
+export function verdictLabel(match: boolean): string {
+  return match ? 'Same person' : 'Different people';
+}
+
+/**
+ * The decimals a verdict prints its two numbers with: two, unless that would print a tie that is not
+ * one (0.8999 against 0.9000). The one rounding of the CLI and the page.
+ */
+export function verdictDigits(similarity: number, threshold: number): number {
+  return similarity.toFixed(2) === threshold.toFixed(2) && similarity !== threshold ? 4 : 2;
+}
+
+/** `similarity 0.93 ≥ threshold 0.90`, or `<` when `match` is false. */
+export function describeComparison(similarity: number, threshold: number, match: boolean): string {
+  const digits = verdictDigits(similarity, threshold);
+  return `similarity ${similarity.toFixed(digits)} ${match ? '≥' : '<'} threshold ${threshold.toFixed(digits)}`;
 }
 
 /** One point of a calibration's false-accept curve: a share `far` of impostor pairs scored ≥ `similarity`. */
@@ -46,6 +75,25 @@ export function estimateFar(similarity: number, curve: readonly FarPoint[]): num
   const hi = curve[upper] as FarPoint;
   const t = (similarity - lo.similarity) / (hi.similarity - lo.similarity);
   return Math.exp(Math.log(lo.far) + t * (Math.log(hi.far) - Math.log(lo.far)));
+}
+
+/**
+ * The inverse of estimateFar: the smallest similarity whose estimated false-accept rate is at most
+ * `far`, on the same log-linear reading of the curve. A rate at or above the curve's first is met by
+ * its first similarity; a rate rarer than its last cannot be certified by the curve, and its last
+ * similarity (the rarest rate it measured) is the limit.
+ */
+export function similarityAtFar(far: number, curve: readonly FarPoint[]): number {
+  const first = curve[0];
+  const last = curve[curve.length - 1];
+  if (!first || !last) throw new RangeError('similarityAtFar needs a calibrated curve');
+  if (!(far < first.far)) return first.similarity;
+  const upper = curve.findIndex((p) => p.far <= far);
+  if (upper < 0) return last.similarity;
+  const lo = curve[upper - 1] as FarPoint;
+  const hi = curve[upper] as FarPoint;
+  const t = (Math.log(far) - Math.log(lo.far)) / (Math.log(hi.far) - Math.log(lo.far));
+  return lo.similarity + t * (hi.similarity - lo.similarity);
 }
 
 /** A chance as `1 in 8,300` (two significant figures); undefined when it is about every time, or not known. */

@@ -74,9 +74,14 @@ async function prescale(image: RgbImage, landmarks: Landmarks, template: AlignTe
   const scaled = await scaleImage(cropImage(image, box), factor);
   const sx = scaled.width / box.width;
   const sy = scaled.height / box.height;
-  const moved = Object.fromEntries(
-    LANDMARK_NAMES.map((n) => [n, applyAffine([sx, 0, -box.x * sx, 0, sy, -box.y * sy], landmarks[n])]),
-  ) as unknown as Landmarks;
+  const move = (point: Point) => applyAffine([sx, 0, -box.x * sx, 0, sy, -box.y * sy], point);
+  const moved: Landmarks = {
+    leftEye: move(landmarks.leftEye),
+    rightEye: move(landmarks.rightEye),
+    nose: move(landmarks.nose),
+    mouthLeft: move(landmarks.mouthLeft),
+    mouthRight: move(landmarks.mouthRight),
+  };
   return { image: scaled, landmarks: moved };
 }
 
@@ -86,6 +91,8 @@ export type FaceAlignments = readonly Landmarks[];
 /** What the engine needs of an embedder: one model, or several fused. */
 export interface FaceEmbedder {
   readonly name: string;
+  /** The length of its embeddings. */
+  readonly dimension: number;
   /** The crop shown for a face (what "Face Detection 2" shows). */
   align(image: RgbImage, landmarks: Landmarks): Promise<RgbImage>;
   /**
@@ -122,6 +129,7 @@ export class Embedder implements FaceEmbedder {
   readonly template: AlignTemplate;
   /** Flip test-time augmentation: the given setting, else the model's (EmbedderDetails.flip). */
   readonly flip: boolean;
+  readonly dimension: number;
 
   constructor(
     private readonly model: LoadedModel<EntryOf<'embedder'>>,
@@ -130,6 +138,7 @@ export class Embedder implements FaceEmbedder {
     this.name = model.spec.name;
     this.template = model.spec.details.template;
     this.flip = flips(model.spec, flip);
+    this.dimension = embeddingLength(model);
   }
 
   /** The crop this embedder sees for a face (what "Face Detection 2" shows). */
@@ -173,10 +182,12 @@ export class Embedder implements FaceEmbedder {
 /** Several embedders as one (fuseEmbeddings): each sees the face aligned to its own template. */
 export class FusedEmbedder implements FaceEmbedder {
   readonly name: string;
+  readonly dimension: number;
 
   constructor(private readonly parts: readonly { embedder: Embedder; weight: number }[]) {
     if (parts.length === 0) throw new RangeError('a fusion needs at least one embedder');
     this.name = parts.map((p) => p.embedder.name).join('+');
+    this.dimension = parts.reduce((sum, p) => sum + p.embedder.dimension, 0);
   }
 
   /** The first embedder's crop. */
@@ -194,4 +205,12 @@ export class FusedEmbedder implements FaceEmbedder {
       ),
     );
   }
+}
+
+/** The model's embedding length, from its output's shape (`[batch, length]`). */
+function embeddingLength(model: LoadedModel): number {
+  const [output] = model.session.outputMetadata;
+  const length = output?.isTensor ? output.shape[output.shape.length - 1] : undefined;
+  if (typeof length !== 'number') throw new Error(`${model.spec.name} does not declare its embedding length`);
+  return length;
 }

@@ -3,7 +3,7 @@
  * decode → detect → align → embed → compare. Models load once, in parallel, and stay warm.
  */
 import { turnImage } from './align.ts';
-import { cosineSimilarity, estimateFar, type FarPoint, isMatch } from './compare.ts';
+import { roundFar, roundSimilarity } from './compare.ts';
 import { type DecodeLimits, decodeImage, encodePng } from './decode.ts';
 import {
   createDetector,
@@ -15,12 +15,14 @@ import { Embedder, type FaceEmbedder, FusedEmbedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
 import { faceBack, subjectFace } from './geometry.ts';
 import { LandmarkModel } from './landmarks.ts';
-import type { Calibration, EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
+import type { EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
+import { type MatchCalibration, matchFaces } from './match.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
 import { isProfile } from './pose.ts';
 import type {
   DetectOptions,
   DetectResult,
+  EmbeddedImage,
   Face,
   FaceMatch,
   Landmarks,
@@ -37,7 +39,7 @@ export const DEFAULT_MODELS = {
 } as const;
 
 /**
- * What an engine loads, resolved by its caller (functions/shared/engine-config.ts reads the
+ * What an engine loads, resolved by its caller (functions/shared/runtime-config.ts reads the
  * environment for the entry points); every field has a default here.
  */
 export interface EngineConfig {
@@ -100,6 +102,20 @@ export interface VerifyResponse extends VerifyResult {
 
 export type ImageRole = 'source' | 'target';
 
+export interface EmbedImageRequest {
+  /**
+   * `subject` (default): the one face verify compares in a photo, chosen as verify chooses it (tiles
+   * and the turned photo as fallbacks); `every`: every face, largest first.
+   */
+  faces?: 'subject' | 'every';
+  /** With `every`: embed at most this many, the largest; the others are listed as unembeddedFaces. */
+  maxFaces?: number;
+}
+
+export interface EmbedImageResponse extends EmbeddedImage {
+  timings: Timings;
+}
+
 /** A face to compare: its refined landmarks, and the detector's own (a second alignment; the pose). */
 export interface PairFace extends Face {
   detected: Landmarks;
@@ -150,7 +166,7 @@ export class FaceEngine {
     readonly landmarks: LandmarkModel | undefined,
     readonly embedder: FaceEmbedder,
     /** The match thresholds and false-accept curves fitted for this embedder (NaN and none if uncalibrated). */
-    readonly calibration: Pick<Calibration, 'threshold' | 'far' | 'profile'>,
+    readonly calibration: MatchCalibration,
     readonly models: ModelInfo[],
     private readonly config: EngineConfig,
   ) {}
@@ -227,11 +243,11 @@ export class FaceEngine {
 
   /** Every face of a decoded image, largest first, with refined landmarks. */
   async findFaces(image: RgbImage, options: Partial<DetectorOptions> = {}): Promise<Face[]> {
-    return (await this.refine(image, await this.detector.detect(image, options))).map(asFace);
+    return (await this.placeLandmarks(image, await this.detector.detect(image, options))).map(asFace);
   }
 
   /** The faces with landmarks from the landmark model, in one batched run, keeping the detector's. */
-  private async refine(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
+  private async placeLandmarks(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
     if (!this.landmarks || faces.length === 0) return faces.map((f) => ({ ...f, detected: f.landmarks }));
     const refined = await this.landmarks.refine(
       image,
@@ -249,17 +265,30 @@ export class FaceEngine {
    * own bar (RetinaFace's is detect's: every face of LFW and the deepface pairs scores ≥ 0.9).
    */
   async pairFaces(image: RgbImage, role: ImageRole, everyFace: boolean): Promise<PairFace[]> {
+    const { compared } = await this.facesToCompare(image, everyFace);
+    if (compared.length) return compared;
+    throw noFaceIn(role);
+  }
+
+  /** pairFaces' faces, none when there is none; of every face only the `maxFaces` largest refined, the rest as found. */
+  private async facesToCompare(
+    image: RgbImage,
+    everyFace: boolean,
+    maxFaces = Number.POSITIVE_INFINITY,
+  ): Promise<{ compared: PairFace[]; rest: Face[] }> {
     const minScore = everyFace ? DEFAULT_DETECT_OPTIONS.minScore : this.detector.details.verifyMinScore;
     const quick = everyFace ? [] : await this.detector.detect(image, { tiles: false, minScore });
     const faces = quick.length ? quick : await this.detector.detect(image, { minScore });
     // Only the compared faces need the landmark model: the photo's subject, or every one.
     const subject = subjectFace(faces, image.width, image.height);
-    if (subject) return this.refine(image, everyFace ? faces : [subject]);
-    const turned = everyFace ? [] : await this.turnedFaces(image, minScore);
-    if (turned.length) return turned;
-    throw new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
-      details: { image: role },
-    });
+    if (subject && everyFace) {
+      return {
+        compared: await this.placeLandmarks(image, faces.slice(0, maxFaces)),
+        rest: faces.slice(maxFaces),
+      };
+    }
+    if (subject) return { compared: await this.placeLandmarks(image, [subject]), rest: [] };
+    return { compared: everyFace ? [] : await this.turnedFaces(image, minScore), rest: [] };
   }
 
   /** The largest face of the photo turned by each of TURNS, refined there and mapped back: the best-scoring turn's. */
@@ -273,21 +302,10 @@ export class FaceEngine {
     }
     if (!best) return [];
     const { toImage } = best.turned;
-    const [refined] = (await this.refine(best.turned.image, [best.face])) as [PairFace];
+    const [refined] = (await this.placeLandmarks(best.turned.image, [best.face])) as [PairFace];
     const back = (landmarks: Landmarks) =>
       faceBack({ ...refined, landmarks }, toImage, image.width, image.height);
     return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks }];
-  }
-
-  /**
-   * The threshold and false-accept curve for a pair: the profile ones when either face is seen from
-   * the side (same-person pairs across poses score lower), else the frontal ones.
-   */
-  private calibrationFor(a: PairFace, b: PairFace): { pose: Pose; threshold: number; far: FarPoint[] } {
-    const profile = this.calibration.profile;
-    return profile && (isProfile(a.detected) || isProfile(b.detected))
-      ? { pose: 'profile', ...profile }
-      : { pose: 'frontal', threshold: this.calibration.threshold, far: this.calibration.far };
   }
 
   /**
@@ -315,15 +333,50 @@ export class FaceEngine {
   }
 
   private async prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean) {
+    const { compared, embeddings, clock } = await this.embedTimed(bytes, everyFace, role);
+    return { prepared: { faces: compared, embeddings }, laps: clock.laps };
+  }
+
+  /**
+   * The faces of one photo with their embeddings, pose and landmarks, for comparing them with faces of
+   * other photos (a collection's, or a stored probe's) without the photo. A photo without a face is an
+   * answer here (no faces): whether that is NoFaceDetected is the caller's to say.
+   */
+  async embedImage(bytes: Uint8Array, request: EmbedImageRequest = {}): Promise<EmbedImageResponse> {
+    const { image, compared, rest, embeddings, clock } = await this.embedTimed(
+      bytes,
+      request.faces === 'every',
+      undefined,
+      request.maxFaces,
+    );
+    return {
+      width: image.width,
+      height: image.height,
+      faces: compared.map((face, i) => ({
+        ...asFace(face),
+        pose: poseOf(face),
+        embedding: embeddings[i] as Float32Array,
+      })),
+      unembeddedFaces: rest.map(asFace),
+      timings: clock.finish(),
+    };
+  }
+
+  /**
+   * decode → the faces to compare → their embeddings, timed. With a `role` (one image of a pair) the
+   * errors name that image and a photo without a face is NoFaceDetected.
+   */
+  private async embedTimed(bytes: Uint8Array, everyFace: boolean, role?: ImageRole, maxFaces?: number) {
     const clock = new Stopwatch();
     // Its decoding errors name the image, as the face search's do.
-    const image = await namingImage(this.decode(bytes), role);
+    const image = await (role ? namingImage(this.decode(bytes), role) : this.decode(bytes));
     clock.lap('decode');
-    const faces = await this.pairFaces(image, role, everyFace);
+    const { compared, rest } = await this.facesToCompare(image, everyFace, maxFaces);
+    if (role && !compared.length) throw noFaceIn(role);
     clock.lap('detect');
-    const prepared: PreparedImage = { faces, embeddings: await this.embedFaces(image, faces) };
+    const embeddings = await this.embedFaces(image, compared);
     clock.lap('embed');
-    return { prepared, laps: clock.laps };
+    return { image, compared, rest, embeddings, clock };
   }
 
   /**
@@ -333,22 +386,25 @@ export class FaceEngine {
    */
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
     const sourceFace = source.faces[0] as PairFace;
-    const sourceEmbedding = source.embeddings[0] as Float32Array;
-    const compared = target.faces.map((face, i) => {
-      const similarity = cosineSimilarity(sourceEmbedding, target.embeddings[i] as Float32Array);
-      const { pose, threshold, far } = this.calibrationFor(sourceFace, face);
-      const applied = request.threshold ?? threshold;
-      const answer: FaceMatch = {
-        face: asFace(face),
-        similarity: round4(similarity),
-        match: isMatch(similarity, applied),
-        far: far.length ? roundFar(estimateFar(similarity, far)) : Number.NaN,
-      };
-      return { answer, similarity, pose, threshold: applied };
-    });
-    const best = request.allTargetFaces
-      ? compared.reduce((a, b) => (b.similarity > a.similarity ? b : a))
-      : (compared[0] as (typeof compared)[0]);
+    const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace) };
+    const candidates = target.faces.map((face, i) => ({
+      embedding: target.embeddings[i] as Float32Array,
+      pose: poseOf(face),
+    }));
+    const ranked = matchFaces(this.calibration, probe, candidates, { threshold: request.threshold });
+    const compared = ranked.map((decision) => ({
+      ...decision,
+      answer: {
+        face: asFace(target.faces[decision.index] as PairFace),
+        similarity: roundSimilarity(decision.similarity),
+        match: decision.match,
+        far: roundFar(decision.far),
+      } satisfies FaceMatch,
+    }));
+    // The most similar face (the first of equals), or the only one compared.
+    const best = (
+      request.allTargetFaces ? compared[0] : compared.find((c) => c.index === 0)
+    ) as (typeof compared)[0];
     const result: VerifyResult = {
       match: best.answer.match,
       similarity: best.answer.similarity,
@@ -359,8 +415,10 @@ export class FaceEngine {
       target: best.answer.face,
     };
     if (request.allTargetFaces) {
-      result.faceMatches = compared.filter((c) => c.answer.match).map((c) => c.answer);
-      result.unmatchedFaces = compared.filter((c) => !c.answer.match).map((c) => c.answer.face);
+      // In the target's order of faces.
+      const inOrder = compared.sort((a, b) => a.index - b.index);
+      result.faceMatches = inOrder.filter((c) => c.answer.match).map((c) => c.answer);
+      result.unmatchedFaces = inOrder.filter((c) => !c.answer.match).map((c) => c.answer.face);
     }
     return result;
   }
@@ -432,16 +490,18 @@ export function namingImage<T>(work: Promise<T>, role: ImageRole): Promise<T> {
   });
 }
 
+function noFaceIn(role: ImageRole): FaceVerifyError {
+  return new FaceVerifyError('NoFaceDetected', `No face was found in the ${role} image.`, {
+    details: { image: role },
+  });
+}
+
+/** A face's own pose, read from the detector's landmarks, on which pose.ts's bar was measured. */
+function poseOf(face: PairFace): Pose {
+  return isProfile(face.detected) ? 'profile' : 'frontal';
+}
+
 /** The public shape of a face, without what only the engine uses. */
 function asFace({ box, score, landmarks }: Face): Face {
   return { box, score, landmarks };
-}
-
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
-}
-
-/** Two significant digits: the curve is an estimate from a sample. */
-function roundFar(far: number): number {
-  return Number(far.toPrecision(2));
 }

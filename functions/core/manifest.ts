@@ -69,7 +69,7 @@ export interface MtcnnDetails {
   window: { size: number; stride: number };
   pyramidFactor: number;
   thresholds: readonly [pnet: number, rnet: number, onet: number];
-  stages: { refine: string; output: string };
+  stages: { rnet: string; onet: string };
   maxSide: number;
 }
 

@@ -76,3 +76,20 @@ export interface VerifyResult {
   faceMatches?: FaceMatch[];
   unmatchedFaces?: Face[];
 }
+
+/** A face with its embedding, to compare with faces of other photos (1:1 or 1:N) without its image. */
+export interface EmbeddedFace extends Face {
+  /** This face's own pose: a pair with a face in profile is decided at the profile threshold. */
+  pose: Pose;
+  /** Unit length: the cosine of two is their dot product (functions/core/match.ts compares them). */
+  embedding: Float32Array;
+}
+
+export interface EmbeddedImage {
+  width: number;
+  height: number;
+  /** The faces embedded, largest first; none when the photo shows no face. */
+  faces: EmbeddedFace[];
+  /** Faces found but not embedded, beyond the `maxFaces` asked for (largest first). */
+  unembeddedFaces: Face[];
+}

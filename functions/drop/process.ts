@@ -12,11 +12,11 @@
  * - A fault of ours (S3 down, engine crash) fails the event so it is retried; on its last attempt the
  *   result says so (ProcessingFailed), inputs are kept for a redrive, and a later success replaces it.
  */
-import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/decode.ts';
 import type { FaceEngine } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
-import { imageSizeError } from '../core/image-size.ts';
-import { summarizeModels } from '../shared/models.ts';
+import { summarizeModels } from '../shared/model-summary.ts';
+import { readImage } from '../shared/read-image.ts';
 import type { ObjectCreated } from './events.ts';
 import {
   detectResultKey,
@@ -52,6 +52,8 @@ export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'models'>;
 export interface DropDeps {
   store: DropStore;
   engine: DropEngine;
+  /** The engine's decode limits: a larger upload is refused unread (default: DEFAULT_DECODE_LIMITS). */
+  limits?: Pick<DecodeLimits, 'maxBytes'>;
 }
 
 /** Which delivery of the event this is, and whether the queue will try again if it fails. */
@@ -148,10 +150,7 @@ async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]):
   }
   const [source, target] = files as [StoredObject, StoredObject];
   try {
-    const bytes = await Promise.all([
-      readImage(deps.store, source, 'source'),
-      readImage(deps.store, target, 'target'),
-    ]);
+    const bytes = await Promise.all([readUpload(deps, source, 'source'), readUpload(deps, target, 'target')]);
     const verified = await deps.engine.verify(...bytes);
     return { pairId, ...resultInputs(files), ...verified, model: summarizeModels(deps.engine.models) };
   } catch (error) {
@@ -168,7 +167,7 @@ async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]):
 
 async function detect(deps: DropDeps, object: StoredObject): Promise<DetectJobResult> {
   try {
-    const detected = await deps.engine.detect(await readImage(deps.store, object, 'image'));
+    const detected = await deps.engine.detect(await readUpload(deps, object, 'image'));
     return { ...resultInputs([object]), ...detected, model: summarizeModels(deps.engine.models) };
   } catch (error) {
     const failure = uploaderError(error, object);
@@ -279,14 +278,20 @@ async function parkOnLastAttempt<T>(
   }
 }
 
-async function readImage(store: DropStore, object: StoredObject, image: string): Promise<Uint8Array> {
-  const tooLarge = imageSizeError(object.key, object.size, DEFAULT_DECODE_LIMITS.maxBytes, { image });
-  if (tooLarge) throw tooLarge;
-  const read = await store.read(object.key);
-  if (!read || read.eTag !== object.eTag) {
-    throw new Error(`${object.key} changed while it was being processed`);
-  }
-  return read.bytes;
+/** The version of the upload that was listed, refused unread when its listed size is over the limit. */
+function readUpload(deps: DropDeps, object: StoredObject, image: string): Promise<Uint8Array> {
+  const read = async () => {
+    const found = await deps.store.read(object.key);
+    if (!found || found.eTag !== object.eTag) {
+      throw new Error(`${object.key} changed while it was being processed`);
+    }
+    return found.bytes;
+  };
+  return readImage(
+    { size: object.size, read },
+    { shown: object.key, image },
+    deps.limits ?? DEFAULT_DECODE_LIMITS,
+  );
 }
 
 /** Deletes the listed uploads the result accounts for: never a newer upload under the same key. */

@@ -5,7 +5,7 @@
  */
 import type { DetectResponse, VerifyResponse } from '../core/engine.ts';
 import { type ErrorCode, type ErrorDetails, FaceVerifyError } from '../core/errors.ts';
-import type { ModelSummary } from '../shared/models.ts';
+import type { ModelSummary } from '../shared/model-summary.ts';
 import { type StoredObject, sameVersion } from './store.ts';
 
 /** The engine's codes, plus the drop folder's own. */

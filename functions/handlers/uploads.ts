@@ -6,62 +6,62 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DEFAULT_DECODE_LIMITS } from '../core/decode.ts';
+import type { DecodeLimits } from '../core/decode.ts';
 import { FaceVerifyError } from '../core/errors.ts';
-import { imageSizeError } from '../core/image-size.ts';
-import { httpHandler } from '../http/handler.ts';
+import type { Handlers } from '../http/dispatch.ts';
 import { parseJson } from '../http/request.ts';
 import { ENVIRONMENT } from '../shared/contract.ts';
-import { createS3Client } from '../shared/s3.ts';
+import { checkImageSize, decodeLimits } from '../shared/read-image.ts';
+import type { Runtime } from '../shared/runtime.ts';
 
 export const UPLOAD_LIMITS = {
   /** A verification's pair. */
   files: 2,
-  /** What the engine decodes. */
-  bytes: DEFAULT_DECODE_LIMITS.maxBytes,
   expiresInSeconds: 300,
 } as const;
-
-const s3 = createS3Client();
-const bucket = process.env[ENVIRONMENT.uploadBucket];
 
 interface FileRequest {
   contentType: string;
   contentLength: number;
 }
 
-export const handler = httpHandler({
-  'POST /uploads': async (request) => {
-    if (!bucket) throw new Error(`${ENVIRONMENT.uploadBucket} is not set`);
-    if (request.mediaType !== 'application/json') {
-      throw new FaceVerifyError('UnsupportedMediaType', 'Send the file list as application/json.');
-    }
-    const files = readFiles(parseJson(request).files);
-    const prefix = `uploads/${randomUUID()}`;
-    const uploads = await Promise.all(
-      files.map(async ({ contentType, contentLength }, n) => {
-        const key = `${prefix}/${n}`;
-        const command = new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          ContentType: contentType,
-          ContentLength: contentLength,
-        });
-        const url = await getSignedUrl(s3, command, {
-          expiresIn: UPLOAD_LIMITS.expiresInSeconds,
-          signableHeaders: new Set(['content-type', 'content-length']),
-        });
-        return { url, method: 'PUT', headers: { 'content-type': contentType }, s3: { bucket, key } };
-      }),
-    );
-    return {
-      body: { uploads, expiresIn: UPLOAD_LIMITS.expiresInSeconds },
-      log: { files: files.length, bytes: files.reduce((sum, file) => sum + file.contentLength, 0) },
-    };
-  },
-});
+export async function uploadsHandlers({ config, s3 }: Runtime): Promise<Handlers<'uploads'>> {
+  const bucket = config.uploadBucket;
+  // Each file at most what the engine decodes.
+  const limits = decodeLimits(config.engine);
+  return {
+    createUploads: async (request) => {
+      if (!bucket) throw new Error(`${ENVIRONMENT.uploadBucket} is not set`);
+      if (request.mediaType !== 'application/json') {
+        throw new FaceVerifyError('UnsupportedMediaType', 'Send the file list as application/json.');
+      }
+      const files = readFiles(parseJson(request).files, limits);
+      const prefix = `uploads/${randomUUID()}`;
+      const uploads = await Promise.all(
+        files.map(async ({ contentType, contentLength }, n) => {
+          const key = `${prefix}/${n}`;
+          const command = new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ContentType: contentType,
+            ContentLength: contentLength,
+          });
+          const url = await getSignedUrl(s3, command, {
+            expiresIn: UPLOAD_LIMITS.expiresInSeconds,
+            signableHeaders: new Set(['content-type', 'content-length']),
+          });
+          return { url, method: 'PUT', headers: { 'content-type': contentType }, s3: { bucket, key } };
+        }),
+      );
+      return {
+        body: { uploads, expiresIn: UPLOAD_LIMITS.expiresInSeconds },
+        log: { files: files.length, bytes: files.reduce((sum, file) => sum + file.contentLength, 0) },
+      };
+    },
+  };
+}
 
-function readFiles(value: unknown): FileRequest[] {
+function readFiles(value: unknown, limits: Pick<DecodeLimits, 'maxBytes'>): FileRequest[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > UPLOAD_LIMITS.files) {
     throw new FaceVerifyError(
       'InvalidRequest',
@@ -89,8 +89,7 @@ function readFiles(value: unknown): FileRequest[] {
         `\`files[${n}].contentType\` must be an image/* type.`,
       );
     }
-    const tooLarge = imageSizeError(`\`files[${n}]\``, contentLength as number, UPLOAD_LIMITS.bytes);
-    if (tooLarge) throw tooLarge;
+    checkImageSize(`\`files[${n}]\``, contentLength as number, limits);
     return { contentType, contentLength: contentLength as number };
   });
 }

@@ -7,7 +7,7 @@ import { FaceVerifyError } from '../core/errors.ts';
 import { type HttpRequest, parseJson, parseMultipart } from './request.ts';
 
 export interface ImageRequest<F extends string> {
-  /** Per image field: bytes (raw, multipart) or the JSON value, for resolveImage. */
+  /** Per image field: bytes (raw, multipart) or the JSON value, for an ImageFieldReader (images.ts). */
   images: Record<F, unknown>;
   fields: Record<string, unknown>;
 }

@@ -1,10 +1,35 @@
-/** An API Gateway HTTP API (payload 2.0) event as what the routes read: method, path, query, body bytes. */
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+/**
+ * An API Gateway HTTP API (payload 2.0) event as what the routes read: method, path and its parameters,
+ * query, body bytes, and who the authorizer says the caller is.
+ */
+import type {
+  APIGatewayEventRequestContextIAMAuthorizer,
+  APIGatewayEventRequestContextJWTAuthorizer,
+  APIGatewayProxyEventV2,
+} from 'aws-lambda';
 import { FaceVerifyError } from '../core/errors.ts';
+import type { AuthMode } from '../shared/contract.ts';
+
+/** The event as the authorizers fill it in: `jwt` with the token's claims, `iam` with the signer. */
+export type ApiEvent = APIGatewayProxyEventV2 & {
+  requestContext: {
+    authorizer?: Partial<
+      APIGatewayEventRequestContextJWTAuthorizer & APIGatewayEventRequestContextIAMAuthorizer
+    >;
+  };
+};
 
 export interface HttpRequest {
   method: string;
+  /** The path as sent, e.g. `/collections/team-a`. */
   path: string;
+  /** The route template's `{param}` values, percent-decoded: `{ collectionId: 'team-a' }`. */
+  params: Readonly<Record<string, string>>;
+  /**
+   * Who the caller is, as the deployment's authorizer established it: with auth=jwt the token's `sub`,
+   * with auth=iam the signer's ARN; undefined with auth=none and on public routes.
+   */
+  principal: string | undefined;
   /** Lower-case header names; API Gateway joins repeated headers with commas. */
   headers: Readonly<Record<string, string>>;
   query: URLSearchParams;
@@ -15,7 +40,11 @@ export interface HttpRequest {
   requestId: string;
 }
 
-export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
+export function toHttpRequest(
+  event: ApiEvent,
+  auth: AuthMode,
+  params: Readonly<Record<string, string>>,
+): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -24,12 +53,31 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   return {
     method: event.requestContext.http.method.toUpperCase(),
     path: event.rawPath,
+    params,
+    principal: principalOf(event, auth),
     headers,
     query: new URLSearchParams(event.rawQueryString),
     mediaType: headers['content-type']?.split(';')[0]?.trim().toLowerCase() || undefined,
     body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
     requestId: event.requestContext.requestId,
   };
+}
+
+/** API Gateway's `pathParameters`, already percent-decoded. */
+export function pathParameters(event: ApiEvent): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    if (value !== undefined) params[name] = value;
+  }
+  return params;
+}
+
+/** Read as the mode says, so that no other authorizer's context can stand in for the caller. */
+function principalOf(event: ApiEvent, auth: AuthMode): string | undefined {
+  const authorizer = event.requestContext.authorizer;
+  const principal =
+    auth === 'jwt' ? authorizer?.jwt?.claims.sub : auth === 'iam' ? authorizer?.iam?.userArn : undefined;
+  return typeof principal === 'string' && principal !== '' ? principal : undefined;
 }
 
 export function parseJson(request: HttpRequest): Record<string, unknown> {

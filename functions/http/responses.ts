@@ -1,7 +1,7 @@
 /** JSON proxy results with the API's common headers, for answers and errors alike. */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ENVIRONMENT } from '../shared/contract.ts';
-import { describeError } from '../shared/errors.ts';
+import { describeError } from './error-body.ts';
 
 /** The web page's origin when it is not the API's own (ENVIRONMENT.corsOrigin); same-origin needs no header. */
 export function corsHeaders(): Record<string, string> {

@@ -4,8 +4,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FaceVerifyError } from '../core/errors.ts';
+import type { ApiEvent } from '../http/request.ts';
+
+/** What API Gateway adds to the event once it has routed and authorized the request. */
+export interface RouteContext {
+  /** The route's key with its template (`DELETE /collections/{collectionId}`), or `$default`. */
+  routeKey: string;
+  /** The template's parameters, percent-decoded. */
+  pathParameters?: Record<string, string>;
+  /** The authorizer's context, e.g. `{ jwt: { claims, scopes } }`. */
+  authorizer?: ApiEvent['requestContext']['authorizer'];
+}
 
 /** Lambda's synchronous invocation payload limit, which the event's body must fit in. */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -14,7 +25,10 @@ export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const TEXT_TYPES =
   /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)\b|[^;]*\+(json|xml)\b)/i;
 
-export async function toEvent(request: IncomingMessage, routeKey: string): Promise<APIGatewayProxyEventV2> {
+export async function toEvent(
+  request: IncomingMessage,
+  { routeKey, pathParameters, authorizer }: RouteContext,
+): Promise<ApiEvent> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -38,6 +52,7 @@ export async function toEvent(request: IncomingMessage, routeKey: string): Promi
     ...(request.headers.cookie && { cookies: request.headers.cookie.split(/;\s*/) }),
     headers,
     ...(query.size > 0 && { queryStringParameters: Object.fromEntries(query) }),
+    ...(pathParameters && Object.keys(pathParameters).length > 0 && { pathParameters }),
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -53,6 +68,7 @@ export async function toEvent(request: IncomingMessage, routeKey: string): Promi
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
+      ...(authorizer && { authorizer }),
       time: requestTime(now),
       timeEpoch: now.getTime(),
     },

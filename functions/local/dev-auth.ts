@@ -3,7 +3,7 @@
  * OpenID Provider stands where Cognito does, the JWT authorizer where API Gateway's does, and the page's
  * `config.json` names the provider as the deploy names Cognito.
  */
-import type { SiteRuntimeConfig } from '../../web/src/config.ts';
+import type { SiteRuntimeConfig } from '../shared/site-config.ts';
 import { type DevIdp, type DevUser, SCOPES, startDevIdp } from './idp.ts';
 import { type Authorize, jwtAuthorizer } from './jwt-authorizer.ts';
 

@@ -5,10 +5,13 @@
  * `aud` (or `client_id` when there is no `aud`) against the audiences, `exp`, `nbf` and `iat`.
  * Every refusal is the API's 401 error with `WWW-Authenticate: Bearer`; nothing of the request runs.
  */
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayEventRequestContextJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { ErrorBody } from '../http/error-body.ts';
 import { jsonResult } from '../http/responses.ts';
-import type { ErrorBody } from '../shared/errors.ts';
 
 export interface JwtAuthorizerOptions {
   /** The token issuer, exactly as the tokens' `iss` spells it. */
@@ -63,6 +66,25 @@ export async function jwtAuthorizer(options: JwtAuthorizerOptions): Promise<Auth
     }
     return payload;
   };
+}
+
+/**
+ * The accepted token's claims as API Gateway's JWT authorizer hands them to the integration
+ * (`requestContext.authorizer.jwt`): every value a string, arrays as `[a b]`, and the `scope` claim's
+ * scopes listed.
+ */
+export function jwtAuthorizerContext(claims: JWTPayload): APIGatewayEventRequestContextJWTAuthorizer {
+  const strings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(claims)) {
+    if (value === undefined || value === null) continue;
+    strings[name] = Array.isArray(value)
+      ? `[${value.join(' ')}]`
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+  }
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : null;
+  return { jwt: { claims: strings, scopes } };
 }
 
 /** Why jose refused the token, in words that name no part of it. */

@@ -9,21 +9,16 @@
  * on the image routes. Without it the API is open, for a one-command quick start.
  */
 import { ENVIRONMENT } from '../shared/contract.ts';
+import { authMode, engineConfig } from '../shared/runtime-config.ts';
 import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
 import type { LimiterOptions } from './limiter.ts';
 import { LOCAL_BUCKETS } from './s3.ts';
 import { startServer } from './server.ts';
 
-const AUTH_MODES = ['none', 'jwt'] as const;
-
-function authMode(): (typeof AUTH_MODES)[number] {
-  const value = process.env[ENVIRONMENT.auth] || 'none';
-  const mode = AUTH_MODES.find((m) => m === value);
-  if (!mode)
-    throw new Error(
-      `${ENVIRONMENT.auth} must be one of ${AUTH_MODES.join(', ')}, not ${JSON.stringify(value)}`,
-    );
-  return mode;
+// Everything the server runs with is read here, once; the handlers read no environment.
+const mode = authMode(process.env);
+if (mode === 'iam') {
+  throw new Error(`${ENVIRONMENT.auth}=iam has no local stand-in: use none or jwt with npm start`);
 }
 
 function port(name: string, fallback: number): number {
@@ -61,10 +56,8 @@ const user = {
   password: process.env[ENVIRONMENT.devPassword] || DEFAULT_DEV_USER.password,
 };
 const auth =
-  authMode() === 'jwt'
-    ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort })
-    : undefined;
-const server = await startServer({ ...ports, auth, limits }).catch(
+  mode === 'jwt' ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort }) : undefined;
+const server = await startServer({ ...ports, engine: engineConfig(process.env), auth, limits }).catch(
   (error: NodeJS.ErrnoException & { port?: number }) => {
     if (error.code !== 'EADDRINUSE') throw error;
     console.error(

@@ -1,22 +1,30 @@
 /**
- * The local embedded default: one process serving the Lambda handlers through the payload 2.0 adapter,
- * the web page's files, and the local S3 endpoint. The handlers read their environment as on Lambda, so
- * it is set (S3 endpoint, bucket names) before they are imported; one engine serves every route.
+ * The local embedded default: one process serving every route of the table (functions/http/routes.ts)
+ * through the payload 2.0 adapter, as API Gateway would route it to each function; the web page's
+ * files; the local S3 endpoint and the drop folder's watcher. Its configuration is built here, once,
+ * and handed to the handlers: one runtime, so one engine serves every route.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../../web/src/config.ts';
+import type { EngineConfig } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
-import type { HttpHandler } from '../http/handler.ts';
+import { dropHandler } from '../drop/queue.ts';
+import { s3DropStore } from '../drop/s3-store.ts';
+import { httpHandlers } from '../handlers/registry.ts';
+import type { HttpHandler } from '../http/dispatch.ts';
+import { describeError } from '../http/error-body.ts';
 import { errorResult, jsonResult } from '../http/responses.ts';
-import { isPublicRoute } from '../http/routes.ts';
-import { ENVIRONMENT } from '../shared/contract.ts';
-import { describeError } from '../shared/errors.ts';
-import { toEvent, writeResult } from './adapter.ts';
+import { matchPath, ROUTES, routeKey } from '../http/routes.ts';
+import type { HttpFunctionName } from '../shared/contract.ts';
+import { decodeLimits } from '../shared/read-image.ts';
+import { createRuntime } from '../shared/runtime.ts';
+import { collectionsDatabase } from '../shared/runtime-config.ts';
+import { SITE_CONFIG_FILE, type SiteRuntimeConfig } from '../shared/site-config.ts';
+import { type RouteContext, toEvent, writeResult } from './adapter.ts';
 import type { ServerAuth } from './dev-auth.ts';
 import { startDropWatcher } from './drop-watcher.ts';
-import { Unauthorized } from './jwt-authorizer.ts';
+import { jwtAuthorizerContext, Unauthorized } from './jwt-authorizer.ts';
 import { type LimiterOptions, WorkLimiter } from './limiter.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
@@ -26,13 +34,20 @@ export interface LocalServerOptions {
   port?: number;
   s3Port?: number;
   host?: string;
+  /** What the engine loads (functions/local/main.ts reads it from the environment). */
+  engine?: EngineConfig;
   /**
    * Sign-in (FACEVERIFY_AUTH=jwt): started once the page's URL is known; its authorizer then guards every
-   * route but the public ones, and its `config.json` tells the page how to sign in. Open without it.
+   * caller-authorized route, and its `config.json` tells the page how to sign in. Open without it.
    */
   auth?: (pageUrl: string) => Promise<ServerAuth>;
   /** Bounds on the image routes' work (default: one request per core, then a queue; limiter.ts). */
   limits?: Partial<LimiterOptions>;
+  /**
+   * FACEVERIFY_DATA_DIR, resolved by the caller: the collections database lives in it. Without it,
+   * collections are kept in memory and gone at stop.
+   */
+  dataDir?: string;
 }
 
 export interface LocalServer {
@@ -44,25 +59,39 @@ export interface LocalServer {
   stop(): Promise<void>;
 }
 
+type FunctionHandlers = Readonly<Record<HttpFunctionName, HttpHandler>>;
+
 export async function startServer({
   port = 3000,
   s3Port = 4569,
   host = '127.0.0.1',
+  engine = {},
   auth: startAuth,
   limits,
+  dataDir,
 }: LocalServerOptions = {}): Promise<LocalServer> {
   const limiter = new WorkLimiter(limits);
   const s3 = await startLocalS3({ port: s3Port, host });
   try {
-    process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
-    process.env[ENVIRONMENT.uploadBucket] = LOCAL_BUCKETS.uploads;
-    process.env[ENVIRONMENT.dropBucket] = LOCAL_BUCKETS.drop;
-    const routes = routeTable(await importHandlers());
-    const { handler: dropHandler } = await import('../handlers/drop.ts');
+    const runtime = createRuntime({
+      engine,
+      auth: startAuth ? 'jwt' : 'none',
+      uploadBucket: LOCAL_BUCKETS.uploads,
+      dropBucket: LOCAL_BUCKETS.drop,
+      s3Endpoint: s3.endpoint,
+      collections: { store: 'sqlite', database: dataDir ? collectionsDatabase(dataDir) : ':memory:' },
+    });
+    const handlers = await httpHandlers(runtime);
+    const drop = dropHandler({
+      bucket: LOCAL_BUCKETS.drop,
+      store: s3DropStore(runtime.s3, LOCAL_BUCKETS.drop),
+      engine: await runtime.engine(),
+      limits: decodeLimits(runtime.config.engine),
+    });
     const root = webRoot();
     let auth: ServerAuth | undefined;
     const server = createServer((request, response) => {
-      serve(routes, root, auth, limiter, request, response).catch((error: unknown) => {
+      serve(handlers, root, auth, limiter, request, response).catch((error: unknown) => {
         writeResult(response, errorResult(error));
       });
     });
@@ -82,7 +111,7 @@ export async function startServer({
       await close();
       throw error;
     }
-    const drop = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: dropHandler });
+    const watcher = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: drop });
     return {
       url,
       s3,
@@ -91,8 +120,9 @@ export async function startServer({
       limiter,
       async stop() {
         await close();
-        drop.stop();
+        watcher.stop();
         await auth?.stop();
+        await runtime.close();
         await s3.stop();
       },
     };
@@ -102,27 +132,14 @@ export async function startServer({
   }
 }
 
-async function importHandlers(): Promise<HttpHandler[]> {
-  const modules = await Promise.all([
-    import('../handlers/detect.ts'),
-    import('../handlers/verify.ts'),
-    import('../handlers/uploads.ts'),
-    import('../handlers/meta.ts'),
-  ]);
-  return modules.map((module) => module.handler);
-}
-
-/** Path → the handler serving it (which answers 405 for a method it does not take). */
-function routeTable(handlers: readonly HttpHandler[]): Map<string, HttpHandler> {
-  const table = new Map<string, HttpHandler>();
-  for (const handler of handlers) {
-    for (const route of handler.routes) table.set(route.slice(route.indexOf(' ') + 1), handler);
-  }
-  return table;
-}
-
+/**
+ * As API Gateway routes: the table's route for the method and path goes to its function, with its route
+ * key and decoded path parameters, after the authorizer (on caller-authorized routes) and, for image
+ * work, a slot of the limiter. A path the table has with another method goes to a function that serves
+ * it, under `$default`, which answers 405 or the CORS preflight.
+ */
 async function serve(
-  routes: Map<string, HttpHandler>,
+  handlers: FunctionHandlers,
   root: string,
   auth: ServerAuth | undefined,
   limiter: WorkLimiter,
@@ -131,13 +148,19 @@ async function serve(
 ): Promise<void> {
   const { pathname } = new URL(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
-  const handler = routes.get(pathname);
-  if (handler) {
-    const routeKey = `${method} ${pathname}`;
-    const routed = handler.routes.some((r) => r === routeKey);
-    if (auth && routed && !isPublicRoute(routeKey)) {
+  const matching = ROUTES.flatMap((route) => {
+    const params = matchPath(route.path, pathname);
+    return params ? [{ route, params }] : [];
+  });
+  const [first] = matching;
+  if (first) {
+    const matched = matching.find(({ route }) => route.method === method);
+    const context: RouteContext = matched
+      ? { routeKey: routeKey(matched.route), pathParameters: matched.params }
+      : { routeKey: '$default' };
+    if (auth && matched?.route.access === 'authorized') {
       try {
-        await auth.authorize(request.headers.authorization);
+        context.authorizer = jwtAuthorizerContext(await auth.authorize(request.headers.authorization));
       } catch (error) {
         if (!(error instanceof Unauthorized)) throw error;
         // As API Gateway's authorizer: refused before the body is read or a handler runs.
@@ -147,10 +170,11 @@ async function serve(
       }
     }
     // A slot before the body is read: a waiting request holds no more memory than its socket's.
-    const release = IMAGE_ROUTES.has(routeKey) ? await waitForSlot(limiter, request, response) : () => {};
+    const release = matched?.route.imageWork ? await waitForSlot(limiter, request, response) : () => {};
     if (!release) return;
     try {
-      const event = await toEvent(request, routed ? routeKey : '$default');
+      const handler = handlers[(matched ?? first).route.function];
+      const event = await toEvent(request, context);
       writeResult(response, await handler(event, { awsRequestId: randomUUID() }));
     } finally {
       release();
@@ -171,9 +195,6 @@ async function serve(
   request.resume();
   writeResult(response, errorResult(new FaceVerifyError('NotFound', `There is no ${pathname} here.`)));
 }
-
-/** The routes that decode images and run the models: the ones the limiter bounds. */
-const IMAGE_ROUTES: ReadonlySet<string> = new Set(['POST /detect', 'POST /verify']);
 
 /** Seconds a refused client is told to wait before retrying. */
 export const RETRY_AFTER_SECONDS = 1;

@@ -4,6 +4,22 @@
  * under `functions/` imports `infra/`, so no CDK code can reach a Lambda bundle.
  */
 
+/**
+ * The Lambda functions, by name: infra/functions.ts sizes each one, the route table
+ * (functions/http/routes.ts) says which serves each route, and functions/lambda/<name>.ts is its entry.
+ */
+export const FUNCTION_NAMES = ['detect', 'verify', 'uploads', 'meta', 'collections', 'drop'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** The functions behind the HTTP API; `drop` is fed by its queue. */
+export type HttpFunctionName = Exclude<FunctionName, 'drop'>;
+
+/**
+ * Who may call the API's caller-authorized routes: `jwt` a bearer token from the OpenID Provider, `iam`
+ * SigV4-signed requests, `none` anyone. The deploy's `auth` switch, the local server's FACEVERIFY_AUTH.
+ */
+export const AUTH_MODES = ['iam', 'jwt', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
 /** Environment variable names, by what they set. */
 export const ENVIRONMENT = {
   /** The drop folder's bucket (drop handler); set by infra/drop-folder.ts, and by the local server. */
@@ -16,14 +32,18 @@ export const ENVIRONMENT = {
   dataDir: 'FACEVERIFY_DATA_DIR',
   /** The face detector the engine loads (the deployment's `detector` context switch). */
   detector: 'FACEVERIFY_DETECTOR',
+  /** The collections table (DynamoDB) and vector bucket (Amazon S3 Vectors); set by infra/collections-store.ts. */
+  collectionsTable: 'COLLECTIONS_TABLE',
+  vectorBucket: 'VECTOR_BUCKET',
   /** The local S3 endpoint, set by the local server; unset on AWS. */
   s3Endpoint: 'FACEVERIFY_S3_ENDPOINT',
   /** The web page's origin when it is not the API's own. */
   corsOrigin: 'CORS_ORIGIN',
   /** The CLI: images or pairs processed at once. */
   concurrency: 'FACEVERIFY_CONCURRENCY',
-  /** The local server (functions/local/main.ts): sign-in mode, its user, ports and work bounds. */
+  /** The auth mode (AUTH_MODES) the API runs in: set on every function by the CDK, and read by `npm start`. */
   auth: 'FACEVERIFY_AUTH',
+  /** The local server (functions/local/main.ts): its user, ports and work bounds. */
   devUser: 'FACEVERIFY_DEV_USER',
   devPassword: 'FACEVERIFY_DEV_PASSWORD',
   maxInFlight: 'FACEVERIFY_MAX_IN_FLIGHT',

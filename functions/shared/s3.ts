@@ -1,12 +1,10 @@
-/** The S3 client every handler shares: AWS's, or the local S3 endpoint's when `npm start` names one. */
+/** The S3 client every handler shares: AWS's, or that of the local S3 endpoint `npm start` runs. */
 import { S3Client } from '@aws-sdk/client-s3';
-
-import { ENVIRONMENT } from './contract.ts';
 
 /** s3rver's built-in account. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-export function createS3Client(endpoint = process.env[ENVIRONMENT.s3Endpoint]): S3Client {
+export function createS3Client(endpoint: string | undefined): S3Client {
   // Checksums only where S3 requires them: the SDK's default adds CRC32 trailers that s3rver stores as
   // part of streamed objects, and that a presigned PUT would pin to the checksum of an empty body.
   const checksums = {

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { engineConfig } from '../../functions/shared/engine-config.ts';
+import { engineConfig } from '../../functions/shared/runtime-config.ts';
 import { cpuMs, maxRssMb, report } from './child.ts';
 
 report('script');

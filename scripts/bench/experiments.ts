@@ -16,7 +16,7 @@ import { Embedder } from '../../functions/core/embedder.ts';
 import { FaceEngine } from '../../functions/core/engine.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, SESSION_OPTIONS } from '../../functions/core/models.ts';
 import type { Face, RgbImage } from '../../functions/core/types.ts';
-import { engineConfig } from '../../functions/shared/engine-config.ts';
+import { engineConfig } from '../../functions/shared/runtime-config.ts';
 import { loadPhotos } from './photos.ts';
 import { table } from './report.ts';
 import { LoadMeter, type Summary, summarise, time } from './stats.ts';

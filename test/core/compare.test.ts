@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cosineSimilarity, describeFar, estimateFar, isMatch, oneIn } from '../../functions/core/compare.ts';
+import {
+  cosineSimilarity,
+  describeFar,
+  estimateFar,
+  isMatch,
+  oneIn,
+  similarityAtFar,
+} from '../../functions/core/compare.ts';
 
 describe('cosineSimilarity', () => {
   it('is 1 for parallel, 0 for orthogonal, -1 for opposite vectors, whatever their length', () => {
@@ -50,6 +57,33 @@ describe('estimateFar', () => {
 
   it('refuses an empty curve', () => {
     expect(() => estimateFar(0.5, [])).toThrow(RangeError);
+  });
+});
+
+describe('similarityAtFar', () => {
+  const curve = [
+    { similarity: 0.1, far: 1 },
+    { similarity: 0.5, far: 0.01 },
+    { similarity: 0.7, far: 0.0001 },
+  ];
+
+  it("is estimateFar's inverse inside the curve: its points, and log-linear between them", () => {
+    expect(similarityAtFar(0.01, curve)).toBeCloseTo(0.5, 12);
+    expect(similarityAtFar(0.001, curve)).toBeCloseTo(0.6, 12);
+    for (const far of [0.5, 0.02, 3e-3, 2e-4]) {
+      expect(estimateFar(similarityAtFar(far, curve), curve)).toBeCloseTo(far, 12);
+    }
+  });
+
+  it("is the curve's first similarity for a rate of 1 or more, and its last for a rate rarer than measured", () => {
+    expect(similarityAtFar(1, curve)).toBe(0.1);
+    expect(similarityAtFar(2, curve)).toBe(0.1);
+    expect(similarityAtFar(1e-9, curve)).toBe(0.7);
+  });
+
+  it('rises as the rate falls, and refuses an empty curve', () => {
+    expect(similarityAtFar(1e-3, curve)).toBeGreaterThan(similarityAtFar(1e-2, curve));
+    expect(() => similarityAtFar(0.1, [])).toThrow(RangeError);
   });
 });
 

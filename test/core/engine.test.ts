@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cosineSimilarity } from '../../functions/core/compare.ts';
 import { DEFAULT_MODELS, engineModels, FaceEngine } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { iou } from '../../functions/core/geometry.ts';
-import type { Box, Face } from '../../functions/core/types.ts';
+import { matchFaces } from '../../functions/core/match.ts';
+import type { Box, EmbeddedFace, Face } from '../../functions/core/types.ts';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
-import { engineConfig } from '../../functions/shared/engine-config.ts';
+import { engineConfig } from '../../functions/shared/runtime-config.ts';
 import { noiseBytes } from './fixtures.ts';
 
 const DEMO = 'node_modules/@vladmandic/face-api/demo';
@@ -165,6 +167,75 @@ describe('FaceEngine', () => {
     expect(await failure(engine.prepare(broken, 'target'))).toMatchObject({ image: 'target' });
   });
 
+  it("embeds a photo's subject as verify compares it: the same face, embedding and pose, unit length", async () => {
+    const [embedded, prepared] = await Promise.all([
+      engine.embedImage(group),
+      engine.prepare(group, 'source'),
+    ]);
+    expect([embedded.width, embedded.height]).toEqual([1920, expect.any(Number)]);
+    expect(embedded.faces).toHaveLength(1);
+    expect(embedded.unembeddedFaces).toEqual([]);
+    const [face] = embedded.faces as [EmbeddedFace];
+    expect(face.box).toEqual(prepared.faces[0]?.box);
+    expect(face.landmarks).toEqual(prepared.faces[0]?.landmarks);
+    expect(face.embedding).toEqual(prepared.embeddings[0]);
+    expect(Math.hypot(...face.embedding)).toBeCloseTo(1, 5);
+    expect(face.pose).toBe('frontal');
+    expect(embedded.timings.total).toBeGreaterThan(0);
+    expect(embedded.timings.embed).toBeGreaterThan(0);
+  });
+
+  it('embeds every face, largest first, up to maxFaces, listing the others unembedded', async () => {
+    const { faces } = await engine.detect(group);
+    const every = await engine.embedImage(group, { faces: 'every' });
+    expect(every.faces.map((f) => f.box)).toEqual(faces.map((f) => f.box));
+    const two = await engine.embedImage(group, { faces: 'every', maxFaces: 2 });
+    expect(two.faces.map((f) => f.box)).toEqual(faces.slice(0, 2).map((f) => f.box));
+    expect(two.unembeddedFaces.map((f) => f.box)).toEqual(faces.slice(2).map((f) => f.box));
+    // Embedded in one batch or on its own, a face gets the same embedding.
+    expect(cosineSimilarity(two.faces[1]?.embedding ?? [], every.faces[1]?.embedding ?? [])).toBeCloseTo(
+      1,
+      5,
+    );
+    // Different people.
+    expect(cosineSimilarity(two.faces[0]?.embedding ?? [], two.faces[1]?.embedding ?? [])).toBeLessThan(
+      engine.threshold,
+    );
+  });
+
+  it('answers a photo without a face with no faces, not an error', async () => {
+    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#7a9' } })
+      .png()
+      .toBuffer();
+    for (const faces of ['subject', 'every'] as const) {
+      expect(await engine.embedImage(blank, { faces })).toMatchObject({
+        width: 400,
+        faces: [],
+        unembeddedFaces: [],
+      });
+    }
+    await expect(engine.embedImage(noiseBytes(4096))).rejects.toMatchObject({ code: 'InvalidImage' });
+  });
+
+  it("matches embedded faces as verify does: the matcher's verdict and far are verify's", async () => {
+    const { faces } = await engine.detect(group);
+    const first = await cropJpeg(group, (faces[0] as { box: Box }).box);
+    const mirrored = await sharp(first).flop().resize({ width: 300 }).jpeg({ quality: 70 }).toBuffer();
+    const [a, b, verdict] = await Promise.all([
+      engine.embedImage(first),
+      engine.embedImage(mirrored),
+      engine.verify(first, mirrored),
+    ]);
+    const [decision] = matchFaces(engine.calibration, a.faces[0] as EmbeddedFace, b.faces as EmbeddedFace[]);
+    expect(decision).toMatchObject({
+      match: verdict.match,
+      threshold: verdict.threshold,
+      pose: verdict.pose,
+    });
+    expect(Math.round((decision?.similarity ?? 0) * 1e4) / 1e4).toBe(verdict.similarity);
+    expect(Number(decision?.far.toPrecision(2))).toBe(verdict.far);
+  });
+
   it.skipIf(!hasCfp)(
     'finds a tilted profile by turning the photo, with its landmarks on the upright photo',
     async () => {
@@ -183,6 +254,8 @@ describe('FaceEngine', () => {
       // The eyes lie above the mouth in the upright photo, tilted as the head is, not as a turned copy.
       expect((leftEye[1] + rightEye[1]) / 2).toBeLessThan((mouthLeft[1] + mouthRight[1]) / 2);
       expect((await engine.verify(bytes, bytes)).match).toBe(true);
+      const embedded = await engine.embedImage(bytes);
+      expect(embedded.faces.map((f) => [f.box, f.pose])).toEqual([[(face as Face).box, 'profile']]);
     },
   );
 

@@ -1,7 +1,8 @@
 /**
  * The drop folder end to end, locally: objects put with the AWS SDK into the local S3 endpoint become
- * S3 event records, delivered in SQS messages to the Lambda handler module (functions/handlers/drop.ts),
- * which reads and writes through the SDK against the same endpoint with the real engine.
+ * S3 event records, delivered in SQS messages to the drop function's handler (built as its Lambda entry,
+ * functions/lambda/drop.ts, builds it), which reads and writes through the SDK against the same endpoint
+ * with the real engine.
  *
  * Delivery can be held back (`hold()`), so several objects are in the bucket before their events are
  * handled: the way S3 notifications really arrive, late and at the same moment.
@@ -14,12 +15,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { FaceEngine } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { objectCreatedRecord } from '../../functions/drop/events.ts';
-import type { DropHandler } from '../../functions/drop/handler.ts';
+import { dropHandler } from '../../functions/drop/queue.ts';
+import { s3DropStore } from '../../functions/drop/s3-store.ts';
 import { type DropWatcher, startDropWatcher } from '../../functions/local/drop-watcher.ts';
 import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from '../../functions/local/s3.ts';
-import { ENVIRONMENT } from '../../functions/shared/contract.ts';
-import { summarizeModels } from '../../functions/shared/models.ts';
+import { summarizeModels } from '../../functions/shared/model-summary.ts';
 import { logger } from '../../functions/shared/observability.ts';
+import { createRuntime } from '../../functions/shared/runtime.ts';
+import { runtimeConfig } from '../../functions/shared/runtime-config.ts';
 import { demoPhoto, gradientPng } from '../http/photos.ts';
 
 const BUCKET = LOCAL_BUCKETS.drop;
@@ -41,10 +44,9 @@ beforeAll(async () => {
   logger.setLogLevel('WARN');
   s3 = await startLocalS3({ port: 0 });
   client = s3.client();
-  process.env[ENVIRONMENT.s3Endpoint] = s3.endpoint;
-  process.env[ENVIRONMENT.dropBucket] = BUCKET;
-  const { handler } = (await import('../../functions/handlers/drop.ts')) as { handler: DropHandler };
-  ({ engine } = await import('../../functions/shared/engine.ts'));
+  const runtime = createRuntime({ ...runtimeConfig({}), dropBucket: BUCKET, s3Endpoint: s3.endpoint });
+  engine = await runtime.engine();
+  const handler = dropHandler({ bucket: BUCKET, store: s3DropStore(runtime.s3, BUCKET), engine });
   // One message per call, five at once: the events of one pair really run at the same time.
   watcher = startDropWatcher({
     s3: s3.server,

@@ -2,31 +2,24 @@
  * A short fuzz run of every target inside `npm test` (FUZZ_RUNS per target, default below);
  * `npm run fuzz` runs ≥ 10,000 cases each. A failure prints fast-check's seed and shrunk case.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpHandler } from '../../functions/http/handler.ts';
-import { ENVIRONMENT } from '../../functions/shared/contract.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { httpHandlers } from '../../functions/handlers/registry.ts';
+import type { HttpHandler } from '../../functions/http/dispatch.ts';
 import { logger } from '../../functions/shared/observability.ts';
+import { createRuntime } from '../../functions/shared/runtime.ts';
+import { runtimeConfig } from '../../functions/shared/runtime-config.ts';
 import { decodeTarget, httpTarget, pairsTarget, runTarget } from './targets.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS) || 150;
 
 describe('fuzzing: every case ends in a result or a typed 4xx error', () => {
   let handlers: { detect: HttpHandler; verify: HttpHandler };
-  const bucket = process.env[ENVIRONMENT.uploadBucket];
 
   beforeAll(async () => {
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    delete process.env[ENVIRONMENT.uploadBucket]; // { s3 } references are refused: no network
     logger.setLogLevel('ERROR');
-    const [detect, verify] = await Promise.all([
-      import('../../functions/handlers/detect.ts'),
-      import('../../functions/handlers/verify.ts'),
-    ]);
-    handlers = { detect: detect.handler, verify: verify.handler };
-  });
-
-  afterAll(() => {
-    if (bucket !== undefined) process.env[ENVIRONMENT.uploadBucket] = bucket;
+    // No upload bucket: { s3 } references are refused, so no case reaches the network.
+    handlers = await httpHandlers(createRuntime({ ...runtimeConfig({}), uploadBucket: undefined }));
   });
 
   it('decode: random bytes, and real JPEG/PNG/WebP/GIF/TIFF files damaged or lying about their size', async () => {

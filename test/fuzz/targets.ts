@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { parsePairs } from '../../functions/cli/pairs.ts';
 import { decodeImage } from '../../functions/core/decode.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
-import type { HttpHandler } from '../../functions/http/handler.ts';
+import type { HttpHandler } from '../../functions/http/dispatch.ts';
 import { applyDamage, damage, loadSeeds, SEED_FORMATS, type Seeds } from './images.ts';
 
 export type Tally = Map<string, number>;

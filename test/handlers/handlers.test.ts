@@ -1,13 +1,19 @@
 /**
  * The Lambda handlers called as Lambda calls them: recorded payload 2.0 events in, proxy results out,
- * through the real engine with real photos. One engine for the file (the handlers share it).
+ * through the real engine with real photos. One runtime for the file, configured from an environment as
+ * Lambda provides it (the handlers share its engine).
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FaceEngine } from '../../functions/core/engine.ts';
 import type { Face } from '../../functions/core/types.ts';
-import type { HttpHandler } from '../../functions/http/handler.ts';
-import { type ModelSummary, summarizeModels } from '../../functions/shared/models.ts';
+import { httpHandlers } from '../../functions/handlers/registry.ts';
+import type { HttpHandler } from '../../functions/http/dispatch.ts';
+import { type ModelSummary, summarizeModels } from '../../functions/shared/model-summary.ts';
+import { logger } from '../../functions/shared/observability.ts';
+import { createRuntime } from '../../functions/shared/runtime.ts';
+import { runtimeConfig } from '../../functions/shared/runtime-config.ts';
 import { assertConforms } from '../http/openapi.ts';
 import { cropJpeg, demoPhoto } from '../http/photos.ts';
 import { fixtureEvent, withBody } from './events.ts';
@@ -17,8 +23,7 @@ let detect: HttpHandler;
 let verify: HttpHandler;
 let uploads: HttpHandler;
 let meta: HttpHandler;
-let engine: typeof import('../../functions/shared/engine.ts').engine;
-let logger: typeof import('../../functions/shared/observability.ts').logger;
+let engine: FaceEngine;
 
 interface Answer {
   status: number;
@@ -38,27 +43,15 @@ let group: Buffer;
 let faces: Face[];
 
 beforeAll(async () => {
-  // As Lambda provides them; the S3 endpoint is a closed local port, so no call leaves the machine.
-  process.env.UPLOAD_BUCKET = UPLOAD_BUCKET;
-  process.env.FACEVERIFY_S3_ENDPOINT = 'http://127.0.0.1:9';
   process.env.AWS_MAX_ATTEMPTS = '1';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-  [
-    { handler: detect },
-    { handler: verify },
-    { handler: uploads },
-    { handler: meta },
-    { engine },
-    { logger },
-  ] = await Promise.all([
-    import('../../functions/handlers/detect.ts'),
-    import('../../functions/handlers/verify.ts'),
-    import('../../functions/handlers/uploads.ts'),
-    import('../../functions/handlers/meta.ts'),
-    import('../../functions/shared/engine.ts'),
-    import('../../functions/shared/observability.ts'),
-  ]);
+  logger.setLogLevel('ERROR');
+  // As Lambda provides them; the S3 endpoint is a closed local port, so no call leaves the machine.
+  const runtime = createRuntime(
+    runtimeConfig({ UPLOAD_BUCKET: UPLOAD_BUCKET, FACEVERIFY_S3_ENDPOINT: 'http://127.0.0.1:9' }),
+  );
+  ({ detect, verify, uploads, meta } = await httpHandlers(runtime));
+  engine = await runtime.engine();
   group = await demoPhoto(1, 960);
   faces = (await engine.detect(group)).faces;
 });

@@ -197,6 +197,36 @@ describe('the image routes with FACEVERIFY_AUTH=jwt', () => {
   });
 });
 
+describe("the caller's identity", () => {
+  /** The principal the handler of POST /uploads saw, from its request log line. */
+  async function principalSeen(token: string): Promise<unknown> {
+    const lines: Record<string, unknown>[] = [];
+    const info = vi.spyOn(logger, 'info').mockImplementation((message, ...rest) => {
+      if (message === 'request') lines.push(rest[0] as Record<string, unknown>);
+    });
+    logger.setLogLevel('INFO');
+    try {
+      const answer = await call(
+        '/uploads',
+        `Bearer ${token}`,
+        JSON.stringify({ files: [] }),
+        'application/json',
+      );
+      expect(answer.status).toBe(400); // the request itself is wrong; the caller is let in
+    } finally {
+      logger.setLogLevel('ERROR');
+      info.mockRestore();
+    }
+    return lines[0]?.principal;
+  }
+
+  it("is the verified token's sub, put into the event as API Gateway's JWT authorizer puts it", async () => {
+    expect(await principalSeen(tokens.access_token)).toBe(claims.sub);
+    expect(claims.sub).toEqual(expect.any(String));
+    expect(await principalSeen(await mint({ sub: 'another-user' }))).toBe('another-user');
+  });
+});
+
 describe('what stays public with FACEVERIFY_AUTH=jwt', () => {
   it('health, the OpenAPI document, the page and its config.json naming the provider', async () => {
     for (const path of ['/health', '/openapi.json', '/']) {

@@ -132,7 +132,3 @@ export function assertConforms(route: string, status: number, body: unknown): vo
   const errors = validate(responseSchema(route, status), body);
   if (errors.length > 0) throw new Error(`${route} ${status} does not conform:\n${errors.join('\n')}`);
 }
-
-export const documentedRoutes = Object.entries(document.paths).flatMap(([path, operations]) =>
-  Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
-);

@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../infra/api.ts';
+import { ROUTES, routeKey } from '../../functions/http/routes.ts';
 import { logicalId, synth } from './helpers.ts';
 
-const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json'];
-const IMAGE_ROUTES = ['POST /detect', 'POST /verify', 'POST /uploads'];
+const PUBLIC_ROUTES = ROUTES.filter((route) => route.access === 'public').map(routeKey);
+const IMAGE_ROUTES = ROUTES.filter((route) => route.access === 'authorized').map(routeKey);
 
 function routesByKey(template: ReturnType<typeof synth>['template']) {
   const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
@@ -15,12 +15,14 @@ describe('Api', () => {
   // The default deployment: auth=jwt.
   const deployed = synth();
 
-  it('serves exactly the five routes, each onto its handler', () => {
+  it('serves exactly the routes of the route table, each onto the function it names', () => {
     const routes = routesByKey(deployed.template);
-    expect(Object.keys(routes).sort()).toEqual([...PUBLIC_ROUTES, ...IMAGE_ROUTES].sort());
+    expect(PUBLIC_ROUTES).toEqual(['GET /health', 'GET /openapi.json']);
+    expect(Object.keys(routes).sort()).toEqual(ROUTES.map(routeKey).sort());
     const integrations = deployed.template.findResources('AWS::ApiGatewayV2::Integration');
-    for (const { method, path, handler } of ROUTES) {
-      const target = routes[`${method} ${path}`]?.Target as { 'Fn::Join': [string, unknown[]] };
+    for (const route of ROUTES) {
+      const handler = route.function;
+      const target = routes[routeKey(route)]?.Target as { 'Fn::Join': [string, unknown[]] };
       const integrationId = (target['Fn::Join'][1][1] as { Ref: string }).Ref;
       const integration = integrations[integrationId]?.Properties;
       expect(integration?.PayloadFormatVersion).toBe('2.0');

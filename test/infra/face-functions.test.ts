@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
-import { engineConfig } from '../../functions/shared/engine-config.ts';
+import { engineConfig } from '../../functions/shared/runtime-config.ts';
 import { CONTEXT_KEYS, DEFAULT_CONFIG } from '../../infra/config.ts';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../infra/functions.ts';
 import { logicalId, type Synthesized, synth } from './helpers.ts';

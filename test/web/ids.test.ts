@@ -22,7 +22,7 @@ describe('checkId', () => {
   it('says which characters a name may use, and offers one made from it', () => {
     expect(checkId('person', 'Ada Lovelace')).toEqual({
       ok: false,
-      message: 'A name may use only letters (A–Z, a–z), digits and _ . - : @, with no spaces.',
+      message: 'A name may use only letters (A–Z, a–z), digits and _ . : @ -, with no spaces.',
       suggestion: 'Ada_Lovelace',
     });
     // A collection id may not hold ":" or "@", which a person's may.
@@ -58,7 +58,7 @@ describe('suggestId', () => {
     expect(suggestId('person', '!!!')).toBeUndefined();
     expect(checkId('person', '李小龍')).toEqual({
       ok: false,
-      message: 'A name may use only letters (A–Z, a–z), digits and _ . - : @, with no spaces.',
+      message: 'A name may use only letters (A–Z, a–z), digits and _ . : @ -, with no spaces.',
     });
   });
 
@@ -71,7 +71,7 @@ describe('suggestId', () => {
 describe('idRule', () => {
   it('states the rule before anything is typed', () => {
     expect(idRule('person')).toBe(
-      'Letters (A–Z, a–z), digits and _ . - : @; no spaces; up to 255 characters.',
+      'Letters (A–Z, a–z), digits and _ . : @ -; no spaces; up to 255 characters.',
     );
   });
 });

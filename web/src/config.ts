@@ -1,37 +1,15 @@
 /**
- * Where the API is and how to sign in to it. On AWS the deploy writes `config.json` next to the page
- * (infra/website.ts); `FACEVERIFY_AUTH=jwt npm start` serves one naming its development provider; plain
- * `npm start` has none, and the API is then the page's own origin, open.
+ * Where the API is and how to sign in to it, read from `config.json` (its contract:
+ * functions/shared/site-config.ts). On AWS the deploy writes it next to the page; `FACEVERIFY_AUTH=jwt
+ * npm start` serves one naming its development provider; plain `npm start` has none, and the API is
+ * then the page's own origin, open.
  */
 
-export type AuthMode = 'none' | 'jwt' | 'iam';
+import { AUTH_MODES, type AuthMode } from '../../functions/shared/contract.ts';
+import { type OidcConfig, SITE_CONFIG_FILE } from '../../functions/shared/site-config.ts';
 
-/** The file the page fetches at start, next to itself. */
-export const SITE_CONFIG_FILE = 'config.json';
-
-/** The OpenID Connect client the page is, with `auth: "jwt"`. */
-export interface OidcConfig {
-  /** Issuer URL: its `/.well-known/openid-configuration` names every other endpoint. */
-  issuer: string;
-  clientId: string;
-  /** Space-separated scopes, `openid` among them. */
-  scope: string;
-  /**
-   * Where to send the browser to sign out when the provider's discovery names no `end_session_endpoint`
-   * (Cognito: its `/logout` URL with `client_id` and `logout_uri`), as a complete URL.
-   */
-  logoutUrl?: string;
-}
-
-/** config.json as the deploy (or the local server) writes it. */
-export interface SiteRuntimeConfig {
-  /** Base URL of the HTTP API, ending in `/`; empty for the page's own origin. */
-  apiUrl: string;
-  auth: AuthMode;
-  region?: string;
-  /** Present when auth is `jwt`. */
-  oidc?: OidcConfig;
-}
+export type { AuthMode, OidcConfig };
+export { SITE_CONFIG_FILE };
 
 export interface PageConfig {
   /** Absolute base URL of the API, ending in `/`. */
@@ -40,8 +18,6 @@ export interface PageConfig {
   /** With auth `jwt`: how to sign in; missing when config.json does not say (the page then says so). */
   oidc?: OidcConfig;
 }
-
-const AUTH_MODES: readonly AuthMode[] = ['none', 'jwt', 'iam'];
 
 function parseOidc(raw: unknown): OidcConfig | undefined {
   const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};

@@ -5,10 +5,13 @@
  * with a click: the id they see is the one that search will answer with.
  */
 
+import { COLLECTION_ID, EXTERNAL_ID } from '../../functions/collections/ids.ts';
+
 export type IdKind = 'collection' | 'person';
 
 interface IdRule {
-  /** A regular expression's character class: what an id may contain. */
+  pattern: RegExp;
+  /** The pattern's character class: what an id may contain. */
   chars: string;
   /** Characters besides letters and digits, as the message lists them. */
   extra: string;
@@ -16,16 +19,23 @@ interface IdRule {
   what: string;
 }
 
-/** As functions/http/openapi.json's CollectionId and ExternalId. */
+/** A rule from the service's own pattern, which has the shape `^[chars]{1,max}$`. */
+function ruleOf(pattern: RegExp, what: string): IdRule {
+  const found = /^\^\[(.+)\]\{1,(\d+)\}\$$/.exec(pattern.source);
+  if (!found) throw new Error(`unexpected id pattern ${pattern.source}`);
+  const chars = found[1] as string;
+  const extra = [...chars.replace('A-Za-z0-9', '')].join(' ');
+  return { pattern, chars, extra, maxLength: Number(found[2]), what };
+}
+
 const RULES: Record<IdKind, IdRule> = {
-  collection: { chars: 'A-Za-z0-9_.-', extra: '_ . -', maxLength: 128, what: 'A collection name' },
-  person: { chars: 'A-Za-z0-9_.:@-', extra: '_ . - : @', maxLength: 255, what: 'A name' },
+  collection: ruleOf(COLLECTION_ID, 'A collection name'),
+  person: ruleOf(EXTERNAL_ID, 'A name'),
 };
 
-/** The whole-id pattern, e.g. `^[A-Za-z0-9_.-]{1,128}$`. */
+/** The whole-id pattern the service checks, e.g. `^[A-Za-z0-9_.-]{1,128}$`. */
 export function idPattern(kind: IdKind): RegExp {
-  const { chars, maxLength } = RULES[kind];
-  return new RegExp(`^[${chars}]{1,${maxLength}}$`);
+  return RULES[kind].pattern;
 }
 
 export type IdCheck =

@@ -26,7 +26,7 @@ export interface SearchAnswer {
 }
 
 function rank(match: SearchMatch): RankedPerson {
-  const verdict = decide(match.similarity, match.threshold);
+  const verdict = decide(match);
   return {
     name: match.externalId,
     match: verdict.match,

@@ -1,38 +1,34 @@
-/** The HTTP API's response shapes, as the page reads them (see /openapi.json). */
+/** The HTTP API's response shapes, as the page reads them (see /openapi.json): core's, plus the API's fields. */
+
+import type {
+  Box,
+  DetectResult,
+  Face as EngineFace,
+  Pose,
+  VerifyResult,
+} from '../../functions/core/types.ts';
+import type { ModelSummary } from '../../functions/shared/model-summary.ts';
 
 export type { Box, Landmarks, Point, Pose } from '../../functions/core/types.ts';
-
-import type { Box, Landmarks, Pose } from '../../functions/core/types.ts';
 
 export interface Size {
   width: number;
   height: number;
 }
 
-export interface Face {
-  box: Box;
-  score: number;
-  landmarks: Landmarks;
+export interface Face extends EngineFace {
   /** Base64 PNG of the aligned face, with `crops=true`. */
   crop?: string;
 }
 
-export interface DetectResponse extends Size {
+export interface DetectResponse extends Omit<DetectResult, 'faces'> {
   faces: Face[];
-  model?: unknown;
+  model?: ModelSummary;
   timings?: unknown;
 }
 
-export interface VerifyResponse {
-  match: boolean;
-  similarity: number;
-  threshold: number;
-  /** Estimated false-accept rate of the similarity. */
-  far: number;
-  pose: Pose;
-  source: Face;
-  target: Face;
-  model?: unknown;
+export interface VerifyResponse extends VerifyResult {
+  model?: ModelSummary;
   timings?: unknown;
 }
 

@@ -1,5 +1,14 @@
-/** The verification verdict, re-decided on the page when the threshold slider moves. */
-import { describeFar } from '../../functions/core/compare.ts';
+/**
+ * The verification verdict: the API's own decision at the threshold it answered with, re-decided on the
+ * page by the API's rule (core/compare.ts) when the threshold slider moves, printed with the CLI's rounding.
+ */
+import {
+  describeComparison,
+  describeFar,
+  isMatch,
+  verdictDigits,
+  verdictLabel,
+} from '../../functions/core/compare.ts';
 import type { VerifyResponse } from './types.ts';
 
 export interface Verdict {
@@ -14,24 +23,20 @@ export interface Verdict {
   thresholdText: string;
 }
 
-/** The API's rule: a pair matches when its similarity reaches the threshold. */
-export function isMatch(similarity: number, threshold: number): boolean {
-  return similarity >= threshold;
-}
-
-/** Two decimals, unless that would print a tie that is not one. */
-export function digitsFor(similarity: number, threshold: number): number {
-  return similarity.toFixed(2) === threshold.toFixed(2) && similarity !== threshold ? 4 : 2;
-}
-
-export function decide(similarity: number, threshold: number): Verdict {
-  const match = isMatch(similarity, threshold);
-  const digits = digitsFor(similarity, threshold);
-  const t = threshold.toFixed(digits);
+/**
+ * The verdict at `threshold`: the API's `match` when it is the threshold the API decided at (its
+ * similarity is exact, the answer's rounded), else the same rule applied to the answer's similarity.
+ */
+export function decide(
+  { similarity, ...answer }: Pick<VerifyResponse, 'similarity' | 'threshold' | 'match'>,
+  threshold = answer.threshold,
+): Verdict {
+  const match = threshold === answer.threshold ? answer.match : isMatch(similarity, threshold);
+  const t = threshold.toFixed(verdictDigits(similarity, threshold));
   return {
     match,
-    label: match ? 'Same person' : 'Different people',
-    comparison: `similarity ${similarity.toFixed(digits)} ${match ? '≥' : '<'} threshold ${t}`,
+    label: verdictLabel(match),
+    comparison: describeComparison(similarity, threshold, match),
     explanation:
       'Similarity is the cosine of the angle between the two face embeddings: 1 means identical; ' +
       `at or above the threshold (${t}) the faces are judged the same person.`,

@@ -76,7 +76,7 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
   const renderVerdict = () => {
     if (!result) return;
     const threshold = chosen ?? result.threshold;
-    const v = decide(result.similarity, threshold);
+    const v = decide(result, threshold);
     verdict.hidden = false;
     verdict.classList.toggle('match', v.match);
     label.textContent = v.label;
@@ -86,7 +86,7 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
     slider.value = String(threshold);
     sliderValue.textContent = v.thresholdText;
     slider.setAttribute('aria-valuetext', v.thresholdText);
-    reset.textContent = `Model default (${decide(result.similarity, result.threshold).thresholdText})`;
+    reset.textContent = `Model default (${decide(result).thresholdText})`;
     reset.disabled = chosen === undefined;
   };
 

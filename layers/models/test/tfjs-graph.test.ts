@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/seeded-random.ts';
 import { convertTfjsGraph, filterToOnnx, type TfGraph, type TfNode } from '../src/tfjs-graph.ts';
 import { halfToFloat, loadWeights, type Tensor, type WeightEntry } from '../src/tfjs-weights.ts';
 import { tf } from './tfjs-reference.ts';
@@ -17,18 +18,6 @@ import { tf } from './tfjs-reference.ts';
 /** max |onnx − tfjs| ≤ TOLERANCE × max |tfjs|. */
 const TOLERANCE = 1e-5;
 const BATCH = 2;
-
-/** mulberry32: a small seeded generator, so every run sees the same numbers. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -60,7 +49,7 @@ class TinyGraph {
     seed: number,
     fixedBatch = false,
   ) {
-    this.rand = random(seed);
+    this.rand = seededRandom(seed);
     const dims = inputShape.map((d, i) => ({ size: String(i === 0 && !fixedBatch ? -1 : d) }));
     this.nodes.push({
       name: 'x',
@@ -922,7 +911,7 @@ describe('weights', () => {
   });
 
   it('dequantises uint8, uint16 and float16 weights across shards exactly as TensorFlow.js does', async () => {
-    const rand = random(7);
+    const rand = seededRandom(7);
     const entries: (WeightEntry & { bytes: Uint8Array })[] = [];
     const add = (entry: WeightEntry, bytes: Uint8Array) => entries.push({ ...entry, bytes });
     const u8 = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));

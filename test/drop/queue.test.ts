@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { dropHandler } from '../../functions/drop/handler.ts';
+import { dropHandler } from '../../functions/drop/queue.ts';
 import { logger } from '../../functions/shared/observability.ts';
 import { MemoryStore, TextEngine } from './memory.ts';
 
