@@ -68,7 +68,7 @@ export function poll<T>(value: () => Promise<T> | T) {
 
 export interface PageSession {
   /** The server, once started (in beforeAll). */
-  readonly server: PageServer;
+  readonly server: SessionServer;
   /** The page the last `open` opened. */
   readonly page: Page;
   /** Opens the page (at `hash`) in a fresh context. */
@@ -81,9 +81,21 @@ export interface PageSession {
   apiCallCount(): Promise<number>;
 }
 
-/** Registers the file's hooks; call once, inside its describe. */
-export function pageSession(): PageSession {
-  let server: PageServer | undefined;
+/** A server the page is tested against, and the origins besides its own that the page may reach. */
+export interface SessionServer extends PageServer {
+  /** The upload bucket's, and e.g. a sign-in provider's. */
+  connect: string[];
+}
+
+/** `npm start`'s server, open (no sign-in). */
+async function openServer(): Promise<SessionServer> {
+  const server = await startPageServer();
+  return { ...server, connect: [server.uploadOrigin] };
+}
+
+/** Registers the file's hooks; call once, inside its describe. `start` makes the server (default: open). */
+export function pageSession(start: () => Promise<SessionServer> = openServer): PageSession {
+  let server: SessionServer | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let current: Page | undefined;
@@ -94,7 +106,7 @@ export function pageSession(): PageSession {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     await buildWeb();
-    [server, browser] = await Promise.all([startPageServer(), launchChromium()]);
+    [server, browser] = await Promise.all([start(), launchChromium()]);
   });
 
   afterAll(async () => {
@@ -139,10 +151,10 @@ export function pageSession(): PageSession {
       context = await required(browser, 'chromium').newContext({ viewport });
       await context.addInitScript(recordFetches);
       const origin = new URL(pageServer.url).origin;
-      const page = await openWithCsp(context, origin, [pageServer.uploadOrigin], cspViolations);
+      const page = await openWithCsp(context, origin, pageServer.connect, cspViolations);
       current = page;
-      // The page's own origin, and the upload bucket (local S3 here): nothing else, no CDN.
-      const allowed = new Set([origin, pageServer.uploadOrigin]);
+      // The page's own origin, the upload bucket (local S3 here) and the server's others: no CDN.
+      const allowed = new Set([origin, ...pageServer.connect]);
       page.on('request', (request) => {
         const url = new URL(request.url());
         if (url.protocol !== 'data:' && url.protocol !== 'blob:' && !allowed.has(url.origin)) {
