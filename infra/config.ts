@@ -51,6 +51,8 @@ export interface FaceVerifyConfig {
   readonly throttleBurstLimit: number;
   /** Keep the drop folder and the logs when the stack is destroyed. */
   readonly retainData: boolean;
+  /** The collections table refuses deletion (by the stack or anyone) until this is turned off. */
+  readonly collectionsDeletionProtection: boolean;
   /**
    * The face detector the functions load: RetinaFace by default, `mtcnn` (MIT) or
    * `facemesh-detection-full` (Apache-2.0) where licence-clean weights are needed (RetinaFace's are
@@ -72,6 +74,7 @@ export const CONTEXT_KEYS = {
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
   retainData: 'retainData',
+  collectionsDeletionProtection: 'collectionsDeletionProtection',
   detector: 'detector',
 } as const satisfies Record<keyof FaceVerifyConfig, string>;
 
@@ -93,6 +96,7 @@ export const DEFAULT_CONFIG: FaceVerifyConfig = {
   throttleRateLimit: 10,
   throttleBurstLimit: 20,
   retainData: true,
+  collectionsDeletionProtection: true,
   detector: 'retinaface-mnet025',
 };
 
@@ -119,6 +123,10 @@ export function readConfig(node: Node): FaceVerifyConfig {
     throttleRateLimit: parseInteger('throttleRateLimit', get('throttleRateLimit'), 1, 10_000),
     throttleBurstLimit: parseInteger('throttleBurstLimit', get('throttleBurstLimit'), 1, 5_000),
     retainData: parseBoolean('retainData', get('retainData')),
+    collectionsDeletionProtection: parseBoolean(
+      'collectionsDeletionProtection',
+      get('collectionsDeletionProtection'),
+    ),
     detector: parseOneOf('detector', DETECTORS, get('detector') ?? DEFAULT_CONFIG.detector),
   };
   if ((config.oidcIssuer === undefined) !== (config.oidcClientId === undefined)) {

@@ -27,7 +27,8 @@ export { FUNCTION_NAMES, type FunctionName };
  * arm64 is ≈20% cheaper per GB-second: switch `arch` here once the folder is built and tested on arm64
  * (build-lambda says which package to add).
  */
-export const TARGET = { platform: 'linux', arch: 'x64', libc: 'glibc', node: 'node20' } as const;
+/** `node`: the Lambda runtime's Node.js (infra/Dockerfile's base image), which esbuild compiles for. */
+export const TARGET = { platform: 'linux', arch: 'x64', libc: 'glibc', node: 'node24' } as const;
 
 export interface FunctionSpec {
   /** Module under the repository root whose `handler` export Lambda calls: functions/lambda/<name>.ts. */

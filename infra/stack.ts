@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { OidcConfig } from '../functions/shared/site-config.ts';
 import { Api } from './api.ts';
 import { ApiAuth, type ApiAuthProps } from './api-auth.ts';
+import { CollectionsStore } from './collections-store.ts';
 import type { FaceVerifyConfig } from './config.ts';
 import { DropFolder } from './drop-folder.ts';
 import { FaceFunctions } from './face-functions.ts';
@@ -32,6 +33,7 @@ export class FaceVerifyStack extends Stack {
   readonly dropFolder: DropFolder;
   readonly uploads: UploadBucket;
   readonly website: Website;
+  readonly collections: CollectionsStore;
   /** With auth=jwt: the user pool, the page's client and the sign-in domain. */
   readonly signIn: UserPoolSignIn | undefined;
 
@@ -49,7 +51,7 @@ export class FaceVerifyStack extends Stack {
       detector: config.detector,
       auth: config.auth,
     });
-    const { detect, verify, uploads, meta, drop } = this.functions.functions;
+    const { detect, verify, uploads, meta, drop, collections } = this.functions.functions;
 
     // Wildcards, not the exact hosts: the API and the upload bucket name the site's origin in their CORS
     // rules, so naming them back here would be a dependency cycle.
@@ -91,7 +93,7 @@ export class FaceVerifyStack extends Stack {
     const auth = new ApiAuth(this, 'Auth', apiAuthProps(config.auth, oidc));
 
     this.api = new Api(this, 'Api', {
-      handlers: { detect, verify, uploads, meta },
+      handlers: { detect, verify, uploads, meta, collections },
       auth,
       allowedOrigins,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
@@ -103,6 +105,11 @@ export class FaceVerifyStack extends Stack {
       readers: [detect, verify],
       allowedOrigins,
       accessLogs: accessLogs.for('uploads'),
+    });
+    this.collections = new CollectionsStore(this, 'Collections', {
+      handler: collections,
+      deletionProtection: config.collectionsDeletionProtection,
+      removalPolicy,
     });
     this.dropFolder = new DropFolder(this, 'DropFolder', {
       handler: drop,

@@ -13,7 +13,7 @@ import type { CollectionRecord, FaceRecord } from '../collections/store.ts';
 import { describeFar } from '../core/compare.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { CollectionCommand } from './collection-args.ts';
-import { errorLine, formatError } from './format.ts';
+import { errorLine, faceJson, formatError } from './format.ts';
 import { Progress } from './progress.ts';
 import { mapOrdered } from './stream.ts';
 
@@ -210,12 +210,20 @@ async function everyPage<T>(
 }
 
 function indexJson(result: IndexResult) {
-  return { faces: result.faces, unindexedFaces: result.unindexedFaces };
+  return {
+    faces: result.faces.map(({ faceId, externalId, pose, ...face }) => ({
+      faceId,
+      externalId,
+      ...faceJson(face),
+      pose,
+    })),
+    unindexedFaces: result.unindexedFaces,
+  };
 }
 
 function searchJson(result: SearchResult) {
   const { searchedFace, matches, fpir, faceCount } = result;
-  return { searchedFace, matches, fpir, faceCount };
+  return { searchedFace: { ...faceJson(searchedFace), pose: searchedFace.pose }, matches, fpir, faceCount };
 }
 
 function describeCollection(c: CollectionRecord): string {

@@ -30,12 +30,12 @@ try {
     loadCollections: async () => {
       if (collections.store !== 'sqlite')
         throw new Error('the CLI works on the local collections database only');
-      const [{ Collections }, { SqliteCollectionStore }, faceEngine] = await Promise.all([
+      const [{ Collections }, { openSqliteCollectionStore }, faceEngine] = await Promise.all([
         import('../collections/collections.ts'),
         import('../collections/sqlite-store.ts'),
         loadEngine(),
       ]);
-      return new Collections(new SqliteCollectionStore(collections.database), faceEngine);
+      return new Collections(openSqliteCollectionStore(collections), faceEngine);
     },
   });
 } catch (error) {

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { Pose } from '../core/types.ts';
+import type { CollectionsConfig } from '../shared/runtime-config.ts';
 import { FaceMatrix } from './face-matrix.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import type {
@@ -25,6 +26,13 @@ import type {
   Page,
   PageRequest,
 } from './store.ts';
+
+/** The store of a `sqlite` configuration (the local server's and the CLI's). */
+export function openSqliteCollectionStore(config: CollectionsConfig): SqliteCollectionStore {
+  if (config.store !== 'sqlite')
+    throw new Error(`this process keeps collections in SQLite, not in ${config.store}`);
+  return new SqliteCollectionStore(config.database);
+}
 
 /** How long a write waits for another process's write to finish before failing. */
 const BUSY_TIMEOUT_MS = 10_000;

@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type DropStore, type StoredObject, unquoteETag } from './store.ts';
+import { compareKeys, type DropStore, type StoredObject, unquoteETag } from './store.ts';
 
 export function s3DropStore(s3: Pick<S3Client, 'send'>, bucket: string): DropStore {
   /** One page, up to 1,000 keys: a pair's folder beyond that is judged TooManyFiles on its first page. */
@@ -14,7 +14,7 @@ export function s3DropStore(s3: Pick<S3Client, 'send'>, bucket: string): DropSto
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     return (page.Contents ?? [])
       .map((o) => ({ key: o.Key ?? '', eTag: unquoteETag(o.ETag ?? ''), size: o.Size ?? 0 }))
-      .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+      .sort((a, b) => compareKeys(a.key, b.key));
   };
 
   /**

@@ -37,3 +37,8 @@ export function sameVersion(a: Pick<StoredObject, 'key' | 'eTag'>, b: Pick<Store
 export function unquoteETag(eTag: string): string {
   return eTag.replace(/^"|"$/g, '');
 }
+
+/** S3's listing order: by the keys' UTF-8 bytes. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

@@ -37,32 +37,34 @@ function collectionOf(request: HttpRequest): string {
 }
 
 export async function collectionsHandlers(runtime: Runtime): Promise<Handlers<'collections'>> {
-  const [{ engine, model, readImage }, store] = await Promise.all([
-    imageWork(runtime),
-    runtime.collections(),
-  ]);
-  const collections = new Collections(store, engine);
+  const { engine, model, readImage } = await imageWork(runtime);
+  // Opened at the first request: a process that never serves one never creates the store.
+  let opened: Collections | undefined;
+  const collections = () => {
+    opened ??= new Collections(runtime.collections(), engine);
+    return opened;
+  };
   return {
     listCollections: async (request) => {
-      const { items, nextToken: next } = await collections.list(ownerOf(request), page(request));
+      const { items, nextToken: next } = await collections().list(ownerOf(request), page(request));
       return { body: { collections: items.map(collectionView), ...(next && { nextToken: next }) } };
     },
     createCollection: async (request) => {
-      const { collection, created } = await collections.create(ownerOf(request), collectionOf(request));
+      const { collection, created } = await collections().create(ownerOf(request), collectionOf(request));
       return { status: created ? 201 : 200, body: collectionView(collection), log: { created } };
     },
     getCollection: async (request) => ({
-      body: collectionView(await collections.get(ownerOf(request), collectionOf(request))),
+      body: collectionView(await collections().get(ownerOf(request), collectionOf(request))),
     }),
     deleteCollection: async (request) => {
-      await collections.delete(ownerOf(request), collectionOf(request));
+      await collections().delete(ownerOf(request), collectionOf(request));
       return { status: 204 };
     },
     indexFaces: async (request) => {
       const { images, fields } = await readImageRequest(request, ['image']);
       const options = readOptions(fields, INDEX);
       const bytes = await readImage(images.image, 'image');
-      const result = await collections.index(ownerOf(request), collectionOf(request), bytes, {
+      const result = await collections().index(ownerOf(request), collectionOf(request), bytes, {
         externalId: fields.externalId as string,
         ...options,
       });
@@ -78,7 +80,7 @@ export async function collectionsHandlers(runtime: Runtime): Promise<Handlers<'c
     },
     listFaces: async (request) => {
       const externalId = request.query.get('externalId') ?? undefined;
-      const { items, nextToken: next } = await collections.listFaces(
+      const { items, nextToken: next } = await collections().listFaces(
         ownerOf(request),
         collectionOf(request),
         {
@@ -89,19 +91,23 @@ export async function collectionsHandlers(runtime: Runtime): Promise<Handlers<'c
       return { body: { faces: items.map(faceView), ...(next && { nextToken: next }) } };
     },
     deleteFace: async (request) => {
-      await collections.deleteFace(ownerOf(request), collectionOf(request), request.params.faceId as string);
+      await collections().deleteFace(
+        ownerOf(request),
+        collectionOf(request),
+        request.params.faceId as string,
+      );
       return { status: 204 };
     },
     deleteSubject: async (request) => {
       const person = request.params.externalId as string;
-      const deletedFaces = await collections.forget(ownerOf(request), collectionOf(request), person);
+      const deletedFaces = await collections().forget(ownerOf(request), collectionOf(request), person);
       return { status: 204, log: { deletedFaces } };
     },
     searchFaces: async (request) => {
       const { images, fields } = await readImageRequest(request, ['image']);
       const options = readOptions(fields, SEARCH);
       const bytes = await readImage(images.image, 'image');
-      const result = await collections.search(ownerOf(request), collectionOf(request), bytes, {
+      const result = await collections().search(ownerOf(request), collectionOf(request), bytes, {
         ...options,
         ...(fields.maxFpir !== undefined && { maxFpir: maxFpir(fields.maxFpir) }),
       });

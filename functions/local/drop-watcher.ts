@@ -5,10 +5,15 @@
  * messages per call, `maxConcurrency` calls at once, failed messages retried after a delay and parked
  * after `maxReceiveCount` deliveries. The handler also relies on S3's conditional, atomic writes: the
  * local S3 endpoint has them from s3-conditions.ts.
+ *
+ * SQS keeps its messages through a crash; this queue lives in memory. So at start the watcher rebuilds
+ * it from the bucket: every upload still under a watched prefix is announced again, as a redelivery
+ * would be. The handler acts only on uploads that have no result yet, and writes each result once.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { S3Event, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { objectCreatedRecord } from '../drop/events.ts';
+import { compareKeys, unquoteETag } from '../drop/store.ts';
 import { DROP_PREFIXES, DROP_QUEUE } from '../shared/contract.ts';
 import { logger } from '../shared/observability.ts';
 
@@ -23,6 +28,13 @@ interface S3rverEvent {
 export interface S3rverEvents {
   on(event: 'event', listener: (event: S3rverEvent) => void): unknown;
   off(event: 'event', listener: (event: S3rverEvent) => void): unknown;
+  /** Read once at start, to find the uploads still waiting. */
+  store: {
+    listObjects(
+      bucket: string,
+      options: { prefix: string },
+    ): Promise<{ objects: { key: string; size: number; metadata: { etag: string } }[] }>;
+  };
 }
 
 export interface DropWatcherOptions {
@@ -30,6 +42,8 @@ export interface DropWatcherOptions {
   s3: S3rverEvents;
   bucket: string;
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** The prefixes whose new objects are jobs (default `incoming/`): an upload-driven job adds its own. */
+  prefixes?: readonly string[];
   batchSize?: number;
   maxConcurrency?: number;
   maxReceiveCount?: number;
@@ -44,6 +58,8 @@ export interface DropWatcher {
   idle(): Promise<void>;
   /** Messages that failed maxReceiveCount times: the dead-letter queue. */
   readonly deadLetters: readonly SQSRecord[];
+  /** How many uploads found waiting at start were queued again. */
+  readonly resumed: Promise<number>;
   stop(): void;
 }
 
@@ -58,6 +74,7 @@ export function startDropWatcher({
   s3,
   bucket,
   handler,
+  prefixes = [DROP_PREFIXES.incoming],
   batchSize = DROP_QUEUE.batchSize,
   maxConcurrency = DROP_QUEUE.maxConcurrency,
   maxReceiveCount = DROP_QUEUE.maxReceiveCount,
@@ -68,10 +85,11 @@ export function startDropWatcher({
   const retries = new Set<NodeJS.Timeout>();
   let inFlight = 0;
   let pumpScheduled = false;
+  let scanning = true;
   let idleWaiters: (() => void)[] = [];
 
   const settleIdle = () => {
-    if (queue.length > 0 || inFlight > 0 || retries.size > 0 || pumpScheduled) return;
+    if (queue.length > 0 || inFlight > 0 || retries.size > 0 || pumpScheduled || scanning) return;
     for (const resolve of idleWaiters) resolve();
     idleWaiters = [];
   };
@@ -128,16 +146,39 @@ export function startDropWatcher({
     schedulePump();
   };
 
-  // What the bucket notification forwards: objects created under incoming/ in this bucket.
+  const watched = (key: string) => prefixes.some((prefix) => key.startsWith(prefix));
+
+  // What the bucket notification forwards: objects created under the watched prefixes in this bucket.
   const onEvent = (event: S3rverEvent) => {
     for (const { eventName, s3: s3Record } of event.Records) {
       const { key, size = 0, eTag } = s3Record.object;
       if (!eventName.startsWith('ObjectCreated:') || s3Record.bucket.name !== bucket) continue;
-      if (!key.startsWith(DROP_PREFIXES.incoming)) continue;
+      if (!watched(key)) continue;
       publish({ Records: [objectCreatedRecord({ bucket, key, size, eTag, eventName })] });
     }
   };
   s3.on('event', onEvent);
+
+  let stopped = false;
+  // In key order, so the two files of a pair are neighbours and usually land in one batch.
+  const resumed = (async () => {
+    let count = 0;
+    for (const prefix of prefixes) {
+      const { objects } = await s3.store.listObjects(bucket, { prefix });
+      if (stopped) return count;
+      for (const { key, size, metadata } of objects.toSorted((a, b) => compareKeys(a.key, b.key))) {
+        publish({ Records: [objectCreatedRecord({ bucket, key, size, eTag: unquoteETag(metadata.etag) })] });
+        count++;
+      }
+    }
+    if (count > 0) logger.info('drop folder: uploads found waiting at start, queued again', { count });
+    return count;
+  })().finally(() => {
+    scanning = false;
+    settleIdle();
+  });
+  // Whoever starts the watcher awaits `resumed` to learn of a failed scan; nobody else must crash on it.
+  resumed.catch(() => {});
 
   return {
     publish,
@@ -147,7 +188,9 @@ export function startDropWatcher({
         settleIdle();
       }),
     deadLetters,
+    resumed,
     stop() {
+      stopped = true;
       s3.off('event', onEvent);
       for (const retry of retries) clearTimeout(retry);
       retries.clear();

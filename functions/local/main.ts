@@ -1,14 +1,17 @@
 /**
  * `npm start`: the API, the web page and the local S3 endpoint in one process.
- * PORT (default 3000) and S3_PORT (default 4569) choose the ports; Ctrl-C stops it and deletes the
- * local S3 data. FACEVERIFY_MAX_IN_FLIGHT (default: the cores), FACEVERIFY_QUEUE (default 16 per
- * slot) and FACEVERIFY_QUEUE_TIMEOUT_MS (default 10000) bound /detect and /verify (limiter.ts).
+ * PORT (default 3000) and S3_PORT (default 4569) choose the ports; Ctrl-C stops it. The local S3's
+ * objects (drop folder, uploads) are kept under FACEVERIFY_DATA_DIR (default `./.faceverify/`) across
+ * stops and crashes; drop-folder jobs left waiting are done at the next start.
+ * FACEVERIFY_MAX_IN_FLIGHT (default: the cores), FACEVERIFY_QUEUE (default 16 per slot) and
+ * FACEVERIFY_QUEUE_TIMEOUT_MS (default 10000) bound /detect and /verify (limiter.ts).
  *
  * FACEVERIFY_AUTH=jwt adds sign-in as a `jwt` deployment has it: a development OpenID Provider on IDP_PORT
  * (default 3002) with one user (FACEVERIFY_DEV_USER, FACEVERIFY_DEV_PASSWORD), and bearer tokens required
  * on the image routes. Without it the API is open, for a one-command quick start.
  */
 import { ENVIRONMENT } from '../shared/contract.ts';
+import { dataDir as resolveDataDir } from '../shared/data-dir.ts';
 import { authMode, engineConfig } from '../shared/runtime-config.ts';
 import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
 import type { LimiterOptions } from './limiter.ts';
@@ -57,20 +60,26 @@ const user = {
 };
 const auth =
   mode === 'jwt' ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort }) : undefined;
-const server = await startServer({ ...ports, engine: engineConfig(process.env), auth, limits }).catch(
-  (error: NodeJS.ErrnoException & { port?: number }) => {
-    if (error.code !== 'EADDRINUSE') throw error;
-    console.error(
-      `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}), S3_PORT=… (now ${ports.s3Port}) and IDP_PORT=… (now ${ports.idpPort}).`,
-    );
-    process.exit(1);
-  },
-);
+const dataDir = resolveDataDir();
+const server = await startServer({
+  ...ports,
+  engine: engineConfig(process.env),
+  auth,
+  limits,
+  dataDir,
+}).catch((error: NodeJS.ErrnoException & { port?: number }) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(
+    `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}), S3_PORT=… (now ${ports.s3Port}) and IDP_PORT=… (now ${ports.idpPort}).`,
+  );
+  process.exit(1);
+});
 const buckets = Object.values(LOCAL_BUCKETS).join(', ');
 console.log(
   `faceverify API and web page: ${server.url} · local S3: ${server.s3.endpoint} (buckets ${buckets})`,
 );
 console.log(`web page files: ${server.webRoot} · API description: ${server.url}openapi.json · Ctrl-C stops`);
+console.log(`data (kept across restarts): ${dataDir} · local S3 objects in ${server.s3.directory}`);
 if (server.auth) {
   // The password is the development one the README documents, or the one just chosen in the environment.
   console.log(

@@ -2,6 +2,7 @@
 declare module 's3rver' {
   import type { EventEmitter } from 'node:events';
   import type { AddressInfo } from 'node:net';
+  import type { Readable } from 'node:stream';
 
   interface S3rverOptions {
     address?: string;
@@ -22,6 +23,18 @@ declare module 's3rver' {
     store: {
       existsObject(bucket: string, key: string): Promise<boolean>;
       getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+      listObjects(
+        bucket: string,
+        options: { prefix?: string },
+      ): Promise<{ objects: { key: string; size: number; metadata: { etag: string } }[] }>;
+      getResourcePath(bucket: string, key: string, resource: string): string;
+      putMetadata(bucket: string, key: string, metadata: unknown, md5?: string): Promise<void>;
+      putObject(object: {
+        bucket: string;
+        key: string;
+        content: Buffer | Readable;
+        metadata: unknown;
+      }): Promise<{ size: number; md5: string }>;
     };
   }
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { openSqliteCollectionStore } from '../collections/sqlite-store.ts';
 import type { EngineConfig } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { dropHandler } from '../drop/queue.ts';
@@ -26,7 +27,7 @@ import type { ServerAuth } from './dev-auth.ts';
 import { startDropWatcher } from './drop-watcher.ts';
 import { jwtAuthorizerContext, Unauthorized } from './jwt-authorizer.ts';
 import { type LimiterOptions, WorkLimiter } from './limiter.ts';
-import { LOCAL_BUCKETS, type LocalS3, startLocalS3 } from './s3.ts';
+import { LOCAL_BUCKETS, type LocalS3, localS3Directory, startLocalS3 } from './s3.ts';
 import { serveStatic, webRoot } from './static.ts';
 
 export interface LocalServerOptions {
@@ -44,8 +45,9 @@ export interface LocalServerOptions {
   /** Bounds on the image routes' work (default: one request per core, then a queue; limiter.ts). */
   limits?: Partial<LimiterOptions>;
   /**
-   * FACEVERIFY_DATA_DIR, resolved by the caller: the collections database lives in it. Without it,
-   * collections are kept in memory and gone at stop.
+   * FACEVERIFY_DATA_DIR, resolved by the caller: the local S3 keeps its objects under it across restarts,
+   * the drop folder resumes the jobs left waiting, and the collections database lives in it. Without it,
+   * a temporary folder deleted on stop, and collections kept in memory.
    */
   dataDir?: string;
 }
@@ -71,16 +73,23 @@ export async function startServer({
   dataDir,
 }: LocalServerOptions = {}): Promise<LocalServer> {
   const limiter = new WorkLimiter(limits);
-  const s3 = await startLocalS3({ port: s3Port, host });
+  const s3 = await startLocalS3({
+    port: s3Port,
+    host,
+    ...(dataDir !== undefined && { directory: localS3Directory(dataDir) }),
+  });
   try {
-    const runtime = createRuntime({
-      engine,
-      auth: startAuth ? 'jwt' : 'none',
-      uploadBucket: LOCAL_BUCKETS.uploads,
-      dropBucket: LOCAL_BUCKETS.drop,
-      s3Endpoint: s3.endpoint,
-      collections: { store: 'sqlite', database: dataDir ? collectionsDatabase(dataDir) : ':memory:' },
-    });
+    const runtime = createRuntime(
+      {
+        engine,
+        auth: startAuth ? 'jwt' : 'none',
+        uploadBucket: LOCAL_BUCKETS.uploads,
+        dropBucket: LOCAL_BUCKETS.drop,
+        s3Endpoint: s3.endpoint,
+        collections: { store: 'sqlite', database: dataDir ? collectionsDatabase(dataDir) : ':memory:' },
+      },
+      { openCollections: openSqliteCollectionStore },
+    );
     const handlers = await httpHandlers(runtime);
     const drop = dropHandler({
       bucket: LOCAL_BUCKETS.drop,
@@ -112,6 +121,12 @@ export async function startServer({
       throw error;
     }
     const watcher = startDropWatcher({ s3: s3.server, bucket: LOCAL_BUCKETS.drop, handler: drop });
+    await watcher.resumed.catch(async (error: unknown) => {
+      watcher.stop();
+      await close();
+      await auth?.stop();
+      throw error;
+    });
     return {
       url,
       s3,

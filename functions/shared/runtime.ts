@@ -15,14 +15,26 @@ export interface Runtime {
   readonly s3: S3Client;
   engine(): Promise<FaceEngine>;
   /** The collections store, opened on first need. */
-  collections(): Promise<CollectionStore>;
+  collections(): CollectionStore;
   /** Closes what it opened (the local server's stop). */
   close(): Promise<void>;
 }
 
-export function createRuntime(config: RuntimeConfig, s3 = createS3Client(config.s3Endpoint)): Runtime {
+/**
+ * Opens the store a configuration names. The entry point chooses it, so a Lambda bundle carries the
+ * AWS store only and the local server SQLite only.
+ */
+export type CollectionsOpener = (config: CollectionsConfig) => CollectionStore;
+
+export interface RuntimeParts {
+  s3?: S3Client;
+  openCollections?: CollectionsOpener;
+}
+
+export function createRuntime(config: RuntimeConfig, parts: RuntimeParts = {}): Runtime {
+  const { s3 = createS3Client(config.s3Endpoint), openCollections = noCollections } = parts;
   let loading: Promise<FaceEngine> | undefined;
-  let store: Promise<CollectionStore> | undefined;
+  let store: CollectionStore | undefined;
   return {
     config,
     s3,
@@ -35,19 +47,13 @@ export function createRuntime(config: RuntimeConfig, s3 = createS3Client(config.
       return store;
     },
     async close() {
-      await (await store)?.close();
+      await store?.close();
     },
   };
 }
 
-/** Each store is imported only where it is used: a Lambda bundle never loads SQLite's native module. */
-async function openCollections(config: CollectionsConfig): Promise<CollectionStore> {
-  if (config.store === 'aws') {
-    const { awsCollectionStore } = await import('../collections/aws/from-env.ts');
-    return awsCollectionStore(config);
-  }
-  const { SqliteCollectionStore } = await import('../collections/sqlite-store.ts');
-  return new SqliteCollectionStore(config.database);
+function noCollections(): never {
+  throw new Error('this process was started without a collections store');
 }
 
 async function loadEngine(config: RuntimeConfig): Promise<FaceEngine> {

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { TARGET } from '../../infra/functions.ts';
 import { type ChildRun, findEvent, runChild } from './child.ts';
 import { type Load, LoadMeter, median, round } from './stats.ts';
 
@@ -55,7 +56,7 @@ async function bundleColdEntry(): Promise<string> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: TARGET.node,
     external: ['onnxruntime-node', 'sharp'],
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

@@ -9,6 +9,8 @@ export interface Invocation<T = unknown> {
   readonly result: T;
   readonly initMs: number;
   readonly invokeMs: number;
+  /** The Node.js version that ran the handler (`process.version`). */
+  readonly node: string;
   readonly stdout: string;
 }
 

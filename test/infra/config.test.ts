@@ -31,6 +31,7 @@ describe('readConfig', () => {
       throttleRateLimit: '50',
       throttleBurstLimit: '100',
       retainData: 'false',
+      collectionsDeletionProtection: 'false',
       siteOrigin: 'https://faces.example.com',
       detector: 'facemesh-detection-full',
       authDomainPrefix: 'faces-prod',
@@ -51,6 +52,7 @@ describe('readConfig', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       retainData: false,
+      collectionsDeletionProtection: false,
       siteOrigin: 'https://faces.example.com',
       detector: 'facemesh-detection-full',
     });

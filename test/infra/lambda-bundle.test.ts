@@ -5,13 +5,14 @@
  * handler, an SQS batch wrapping an S3 notification. No AWS call leaves the machine (see bundle-runner).
  *
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { type BuildLambdaResult, buildLambda } from '../../infra/build-lambda.ts';
 import { BUNDLE, FUNCTION_NAMES, type FunctionName } from '../../infra/functions.ts';
+import { demoPhoto } from '../http/photos.ts';
 import { invokeBundle, lambdaEnvironment } from './bundle-runner.ts';
 import { REPO_ROOT, scratchDir } from './helpers.ts';
 
@@ -23,13 +24,14 @@ const HTTP_CASES: readonly { handler: FunctionName; event: string }[] = [
   { handler: 'detect', event: 'http-api-v2-post-detect.json' },
   { handler: 'verify', event: 'http-api-v2-post-verify.json' },
   { handler: 'uploads', event: 'http-api-v2-post-uploads.json' },
+  { handler: 'collections', event: 'http-api-v2-put-collection-bad-id.json' },
 ];
 
 describe('bundled handlers, started with plain node from the build folder', () => {
   let built: BuildLambdaResult;
   let env: NodeJS.ProcessEnv;
   const invoke = <T>(handler: FunctionName, event: string) =>
-    invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), join(EVENTS, event), env);
+    invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), resolve(EVENTS, event), env);
 
   beforeAll(async () => {
     built = await buildLambda({ outDir: scratchDir('faceverify-lambda-') });
@@ -37,17 +39,37 @@ describe('bundled handlers, started with plain node from the build folder', () =
       [ENVIRONMENT.modelsDir]: join(built.outDir, BUNDLE.modelsDir),
       [ENVIRONMENT.dropBucket]: 'faceverify-dev-dropfolderbucket-example',
       [ENVIRONMENT.uploadBucket]: 'faceverify-dev-uploadsbucket-example',
+      [ENVIRONMENT.collectionsTable]: 'faceverify-dev-collections-example',
+      [ENVIRONMENT.vectorBucket]: 'faceverify-dev-vectors-example',
     });
     console.log(`build-lambda: ${(built.bytes / 1024 / 1024).toFixed(1)} MiB in ${built.outDir}`);
   }, 300_000);
 
   it.each(HTTP_CASES)('$handler answers $event without a server error', async ({ handler, event }) => {
-    const { result, initMs, invokeMs } = await invoke<APIGatewayProxyStructuredResultV2>(handler, event);
+    const { result, initMs, invokeMs, node } = await invoke<APIGatewayProxyStructuredResultV2>(
+      handler,
+      event,
+    );
     console.log(
-      `${handler} ${event}: ${result.statusCode}, init ${initMs.toFixed(0)} ms, invoke ${invokeMs.toFixed(0)} ms`,
+      `${handler} ${event} on Node ${node}: ${result.statusCode}, init ${initMs.toFixed(0)} ms, invoke ${invokeMs.toFixed(0)} ms`,
     );
     expect(result.statusCode).toBeGreaterThanOrEqual(200);
     expect(result.statusCode).toBeLessThan(500);
+  });
+
+  it('detect finds the faces of a group photo: sharp and onnxruntime-node load and run here', async () => {
+    const fixture = JSON.parse(readFileSync(join(EVENTS, 'http-api-v2-post-detect.json'), 'utf8'));
+    const photo = await demoPhoto(1, 640);
+    const event = join(built.outDir, 'detect-group-photo.json');
+    const headers = { ...fixture.headers, 'content-length': String(photo.length) };
+    writeFileSync(event, JSON.stringify({ ...fixture, headers, body: photo.toString('base64') }));
+    const { result, node } = await invoke<APIGatewayProxyStructuredResultV2>('detect', event);
+    const body = JSON.parse(result.body ?? '{}');
+    console.log(`detect of a group photo on Node ${node}: ${body.faces?.length} faces`);
+    expect(result.statusCode).toBe(200);
+    expect(body.width).toBe(640);
+    expect(body.faces.length).toBeGreaterThanOrEqual(2);
+    expect(body.model.detector.name).toEqual(expect.any(String));
   });
 
   it('invokes every function of the list', () => {
