@@ -9,6 +9,7 @@
  * on the image routes. Without it the API is open, for a one-command quick start.
  */
 import { ENVIRONMENT } from '../shared/contract.ts';
+import { dataDir } from '../shared/data-dir.ts';
 import { authMode, engineConfig } from '../shared/runtime-config.ts';
 import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
 import type { LimiterOptions } from './limiter.ts';
@@ -57,15 +58,15 @@ const user = {
 };
 const auth =
   mode === 'jwt' ? (pageUrl: string) => startDevAuth(pageUrl, { user, idpPort: ports.idpPort }) : undefined;
-const server = await startServer({ ...ports, engine: engineConfig(process.env), auth, limits }).catch(
-  (error: NodeJS.ErrnoException & { port?: number }) => {
-    if (error.code !== 'EADDRINUSE') throw error;
-    console.error(
-      `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}), S3_PORT=… (now ${ports.s3Port}) and IDP_PORT=… (now ${ports.idpPort}).`,
-    );
-    process.exit(1);
-  },
-);
+// The collections database lives in the data folder: without it they would be gone at the next start.
+const options = { ...ports, engine: engineConfig(process.env), auth, limits, dataDir: dataDir(process.env) };
+const server = await startServer(options).catch((error: NodeJS.ErrnoException & { port?: number }) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(
+    `Port ${error.port} is in use: choose others with PORT=… (now ${ports.port}), S3_PORT=… (now ${ports.s3Port}) and IDP_PORT=… (now ${ports.idpPort}).`,
+  );
+  process.exit(1);
+});
 const buckets = Object.values(LOCAL_BUCKETS).join(', ');
 console.log(
   `faceverify API and web page: ${server.url} · local S3: ${server.s3.endpoint} (buckets ${buckets})`,
