@@ -284,6 +284,9 @@ describe('the lifecycle of a collection over HTTP', () => {
     const smallestKept = Math.min(...enrolledFaces.map((f) => area(f.box)));
     expect(skipped.every((f) => area(f.box) <= smallestKept + 1e-6)).toBe(true);
     expect(await collectionOf('group')).toMatchObject({ faceCount: 2, subjectCount: 1 });
+    // Faces of one photo share their createdAt: pages of one still give each exactly once.
+    const paged = await everyPage<ListedFace>((query) => faces('group', query), 'faces', 1);
+    expect(paged.items.map((f) => f.faceId).sort()).toEqual(enrolledFaces.map((f) => f.faceId).sort());
     expect((await remove('group')).status).toBe(204);
   });
 
@@ -398,6 +401,17 @@ describe('the lifecycle of a collection over HTTP', () => {
     expect(matches.map((m) => m.externalId)).not.toContain('bob');
     expect(matches.some((m) => m.match)).toBe(false);
     expect(body.faceCount).toBe(2);
+  });
+
+  it('takes every character an externalId may hold, in the body, the query and the path', async () => {
+    const person = 'mail:ada.l@example.org_1-2';
+    expect((await enrol('people', person, portraits.cy)).status).toBe(201);
+    const listed = (await faces('people', { externalId: person })).body.faces as ListedFace[];
+    expect(listed.map((f) => f.externalId)).toEqual([person]);
+    const path = '/collections/{collectionId}/subjects/{externalId}';
+    expect((await call('DELETE', path, { collectionId: 'people', externalId: person })).status).toBe(204);
+    expect((await faces('people', { externalId: person })).body.faces).toEqual([]);
+    expect(await collectionOf('people')).toMatchObject({ faceCount: 2, subjectCount: 2 });
   });
 
   it('an empty collection answers search with no matches and fpir 0', async () => {
@@ -651,8 +665,13 @@ describe('bad input: a typed 4xx, and nothing stored', () => {
 });
 
 describe('a collection under load and across models', () => {
+  it('creates a collection once when asked four times at once', async () => {
+    const answers = await Promise.all(Array.from({ length: 4 }, () => put('busy')));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);
+    expect(new Set(answers.map((a) => a.body.createdAt)).size).toBe(1);
+  });
+
   it('takes 16 concurrent enrolments into one collection, every one stored', async () => {
-    await put('busy');
     const photos = [portraits.ada, portraits.bob, portraits.cy, stranger];
     const answers = await Promise.all(
       Array.from({ length: 16 }, (_, i) => enrol('busy', `person-${i}`, photos[i % photos.length] as Buffer)),
