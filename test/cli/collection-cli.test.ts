@@ -177,5 +177,11 @@ describe('faceverify collection with npm start on one database', () => {
       faceCount: 2,
       subjectCount: 2,
     });
+    // The server searched this collection before (its matrix is in memory): bob is gone from it too.
+    const image = (await readFile(probe.bob)).toString('base64');
+    const { body } = await api('POST', '/collections/{collectionId}/search', 'door', { image });
+    const matches = body.matches as NonNullable<Line['matches']>;
+    expect(matches.map((m) => m.externalId).sort()).toEqual(['ada', 'cy']);
+    expect(matches.some((m) => m.match)).toBe(false);
   });
 });
