@@ -69,6 +69,9 @@ beforeAll(async () => {
   await writeFile(join(photos, 'ada', 'ada_0001.jpg'), await cropJpeg(small, ada));
   await writeFile(join(photos, 'bob', 'bob_0001.jpg'), await cropJpeg(small, bob));
   await writeFile(join(photos, 'bob', 'bob_0002.jpg'), 'not a photo at all');
+  // A folder whose name is no valid person id: reported, counted, not enrolled.
+  await mkdir(join(photos, 'Ada Lovelace'));
+  await writeFile(join(photos, 'Ada Lovelace', 'x.jpg'), await cropJpeg(small, ada));
   await writeFile(join(photos, 'notes.txt'), 'not a photo, not enrolled');
   const scaled = (b: Face['box']) => ({ x: b.x * 3, y: b.y * 3, width: b.width * 3, height: b.height * 3 });
   probe = { ada: join(dataDir, 'probe-ada.jpg'), bob: join(dataDir, 'probe-bob.jpg') };
@@ -128,11 +131,12 @@ describe('faceverify collection with npm start on one database', () => {
     // The bad photo is reported on its line and counted; the run goes on and exits 0.
     expect(indexed.code, indexed.stderr).toBe(0);
     const lines = indexed.stdout.trim().split('\n');
-    expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/ada_0001\.jpg {2}ada: enrolled 1 face$/);
-    expect(lines[1]).toMatch(/bob_0001\.jpg {2}bob: enrolled 1 face$/);
-    expect(lines[2]).toMatch(/bob_0002\.jpg {2}error InvalidImage: /);
-    expect(lines[3]).toBe('enrolled 2 faces from 2 of 3 photos; 1 failed');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/Ada Lovelace\/x\.jpg {2}error InvalidRequest: .*"Ada Lovelace"/);
+    expect(lines[1]).toMatch(/ada_0001\.jpg {2}ada: enrolled 1 face$/);
+    expect(lines[2]).toMatch(/bob_0001\.jpg {2}bob: enrolled 1 face$/);
+    expect(lines[3]).toMatch(/bob_0002\.jpg {2}error InvalidImage: /);
+    expect(lines[4]).toBe('enrolled 2 faces from 2 of 4 photos; 2 failed');
 
     const door = await api('GET', '/collections/{collectionId}', 'door');
     expect(door.body).toMatchObject({ faceCount: 2, subjectCount: 2 });
