@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SearchMatch } from '../../functions/collections/collections.ts';
@@ -139,6 +140,26 @@ async function allCollectionIds(): Promise<string[]> {
     1000,
   );
   return items.map((c) => c.collectionId);
+}
+
+/** The stored embeddings of these faces, read from the server's database file by another connection. */
+function storedEmbeddings(faceIds: string[]): Buffer[] {
+  const db = new Database(collectionsDatabase(dataDir), { readonly: true });
+  try {
+    const select = db.prepare('SELECT embedding FROM faces WHERE face_id = ?').pluck();
+    return faceIds.map((faceId) => select.get(faceId) as Buffer);
+  } finally {
+    db.close();
+  }
+}
+
+/** Whether any of these bytes are anywhere in the database file or its write-ahead log. */
+async function onDisk(embeddings: Buffer[]): Promise<boolean> {
+  const path = collectionsDatabase(dataDir);
+  const files = await Promise.all(
+    [path, `${path}-wal`].map((file) => readFile(file).catch(() => Buffer.alloc(0))),
+  );
+  return embeddings.some((embedding) => files.some((file) => file.includes(embedding)));
 }
 
 function scaled(box: Box, factor: number): Box {
@@ -387,9 +408,17 @@ describe('the lifecycle of a collection over HTTP', () => {
   it('DELETE of a subject erases every face of that person: search no longer returns them', async () => {
     expect((await enrol('people', 'bob', portraits.bob)).status).toBe(201);
     expect(await collectionOf('people')).toMatchObject({ faceCount: 4, subjectCount: 3 });
+    const bobs = ((await faces('people', { externalId: 'bob' })).body.faces as ListedFace[]).map(
+      (f) => f.faceId,
+    );
+    const vectors = storedEmbeddings(bobs);
+    expect(vectors.map((v) => v.length)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(await onDisk(vectors)).toBe(true);
     const path = '/collections/{collectionId}/subjects/{externalId}';
     expect((await call('DELETE', path, { collectionId: 'people', externalId: 'bob' })).status).toBe(204);
     expect(await collectionOf('people')).toMatchObject({ faceCount: 2, subjectCount: 2 });
+    // An erasure: the vectors are gone from the file and its log, not only the records.
+    expect(await onDisk(vectors)).toBe(false);
     const listed = (await faces('people')).body.faces as ListedFace[];
     expect(listed.map((f) => f.externalId).sort()).toEqual(['ada', 'cy']);
     expect((await faces('people', { externalId: 'bob' })).body.faces).toEqual([]);
@@ -742,8 +771,13 @@ describe.runIf(hasLfw)('search on LFW: other photos of the people enrolled', () 
 });
 
 describe('DELETE of a collection', () => {
-  it('answers 204, then 404 CollectionNotFound to every route of it', async () => {
+  it('answers 204, then 404 CollectionNotFound to every route of it; its vectors are gone', async () => {
+    const ids = ((await faces('people')).body.faces as ListedFace[]).map((f) => f.faceId);
+    const vectors = storedEmbeddings(ids);
+    expect(vectors.length).toBeGreaterThan(0);
+    expect(await onDisk(vectors)).toBe(true);
     expect((await remove('people')).status).toBe(204);
+    expect(await onDisk(vectors)).toBe(false);
     for (const answer of [
       await get('people'),
       await remove('people'),
