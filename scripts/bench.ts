@@ -31,11 +31,13 @@ import { engineConfig } from '../functions/shared/runtime-config.ts';
 import { benchColdStart, type ColdStartResult, REPO_ROOT } from './bench/cold-start.ts';
 import { benchCollections, DEFAULT_DIMENSION, renderCollections } from './bench/collections.ts';
 import { type Budget, benchStages, benchThroughput, benchVerify } from './bench/engine-bench.ts';
+import { benchEnrolment } from './bench/enrolment.ts';
 import { type HttpHookResult, runHttpBench } from './bench/http-hook.ts';
 import { benchPeer, type PeerResult } from './bench/peer-bench.ts';
 import { describe, LARGE_PHOTOS, loadPhotos } from './bench/photos.ts';
 import { type BenchResults, computeTargets, renderMarkdown } from './bench/report.ts';
 import { probeScheduler, round } from './bench/stats.ts';
+import { dataDir } from './eval/datasets.ts';
 import { markedSections } from './load/doc-section.ts';
 
 const { values: flags } = parseArgs({
@@ -113,6 +115,11 @@ if (flags.collections) {
     singleInserts: quick ? 50 : 300,
     progress,
   });
+  const data = dataDir();
+  if (data.dir) {
+    progress('collections: enrolling real photos…');
+    collections.enrolment = await benchEnrolment(data.dir, quick ? 40 : 200);
+  } else progress(`collections: enrolment of real photos skipped: ${data.reason}`);
   const header = `Run ${new Date().toISOString()} by \`${commandLine()}\` at ${revision()}, Node ${process.version}, ${cpuModel()} × ${availableParallelism()}, load average ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}.`;

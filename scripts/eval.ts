@@ -6,6 +6,10 @@
  *
  *   npm run eval -- [--detectors a,b] [--embedders x,y] [--fusions a+b,a+b+c] [--limit N]
  *                   [--calibrate] [--write-docs] [--skip-detection] [--skip-verification]
+ *                   [--cache FILE]
+ *   npm run eval -- --quality [--calibrate] [--write-docs] [--quality-cache FILE [--cached-only]]   (scripts/eval/quality-report.ts)
+ *
+ * `--cache FILE` keeps each image's embeddings in FILE (outside the repository) for the next run.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -16,8 +20,9 @@ import { flips } from '../functions/core/embedder.ts';
 import { DEFAULT_MODELS, FaceEngine, type PairFace } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
 import type { Calibration } from '../functions/core/manifest.ts';
+import { searchThresholds } from '../functions/core/match.ts';
 import { findModel, loadManifest } from '../functions/core/models.ts';
-import { isProfile } from '../functions/core/pose.ts';
+import { poseOf } from '../functions/core/pose.ts';
 import type { RgbImage } from '../functions/core/types.ts';
 import { engineConfig } from '../functions/shared/runtime-config.ts';
 import { CALIBRATION_FILE, type CalibrationFile, readCalibration } from '../layers/models/src/build.ts';
@@ -30,15 +35,29 @@ import {
   type Pair,
   widerImages,
 } from './eval/datasets.ts';
+import { EmbeddingCache, modelsKey } from './eval/embedding-cache.ts';
+import {
+  fnirAtFpir,
+  identificationSplit,
+  predictedFpir,
+  type Rates,
+  rankOneRate,
+  ratesAt,
+  searchSplit,
+} from './eval/identification.ts';
 import { averagePrecision, type ImageResult } from './eval/metrics.ts';
+import { qualityReport } from './eval/quality-report.ts';
 import {
   type Embeddings,
+  FAR_TAIL,
   fitWeights,
   fuse,
   type ProtocolSets,
+  personOf,
   scoreProtocol,
   type VerificationScores,
 } from './eval/verification.ts';
+import { markedSections, replaceSection } from './load/doc-section.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AP_SIZES = [10, 24, 48];
@@ -55,6 +74,11 @@ const { values: args } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     'skip-detection': { type: 'boolean', default: false },
     'skip-verification': { type: 'boolean', default: false },
+    identification: { type: 'boolean', default: false },
+    cache: { type: 'string' },
+    quality: { type: 'boolean', default: false },
+    'quality-cache': { type: 'string' },
+    'cached-only': { type: 'boolean', default: false },
   },
 });
 
@@ -64,8 +88,11 @@ if (!data.dir) {
   process.exit(0);
 }
 const DATA = data.dir;
+const cache = await EmbeddingCache.open(args.cache);
 // Every detector and embedder is evaluated: of the environment's settings only the models' folder applies.
 const { modelsDir } = engineConfig();
+const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
+
 const manifest = await loadManifest(modelsDir);
 const list = (value: string | undefined, role: string, keep: (name: string) => boolean) =>
   value
@@ -84,6 +111,27 @@ function take(pairs: Pair[]): Pair[] {
   if (!Number.isFinite(limit)) return pairs;
   const same = pairs.filter((p) => p.same).slice(0, limit / 2);
   return [...same, ...pairs.filter((p) => !p.same).slice(0, limit / 2)];
+}
+
+if (args.quality) {
+  const report = await qualityReport({
+    data: DATA,
+    engine: await FaceEngine.load({ modelsDir }),
+    calibrate: args.calibrate,
+    writeDocs: args['write-docs'],
+    cache: args['quality-cache'],
+    cachedOnly: args['cached-only'],
+    docsDir: join(ROOT, 'docs'),
+    command,
+    take,
+  });
+  const section = `## Face quality and head pose\n\n${report}`;
+  console.log(section);
+  if (args['write-docs']) {
+    const page = join(ROOT, 'docs', 'evaluation.md');
+    await writeFile(page, replaceSection(await readFile(page, 'utf8'), 'quality', section));
+  }
+  process.exit(0);
 }
 
 const cfp = cfpPairs(DATA);
@@ -113,37 +161,74 @@ interface VerificationRow extends VerificationScores {
   flips: boolean[];
 }
 
-/** The face verify compares in each image (the engine's own choice), or none. */
-async function pairFaces(engine: FaceEngine): Promise<Map<string, { image: RgbImage; face: PairFace }>> {
-  const found = new Map<string, { image: RgbImage; face: PairFace }>();
-  for (const file of files) {
-    const image = await engine.decode(await readFile(file));
-    try {
-      const [face] = await engine.pairFaces(image, 'source', false);
-      if (face) found.set(file, { image, face });
-    } catch (error) {
-      if (!(error instanceof FaceVerifyError && error.code === 'NoFaceDetected')) throw error;
-    }
+/** The face verify compares in an image (the engine's own choice), or none. */
+async function pairFace(
+  engine: FaceEngine,
+  file: string,
+): Promise<{ image: RgbImage; face: PairFace } | null> {
+  const image = await engine.decode(await readFile(file));
+  try {
+    const [face] = await engine.pairFaces(image, 'source', false);
+    return face ? { image, face } : null;
+  } catch (error) {
+    if (error instanceof FaceVerifyError && error.code === 'NoFaceDetected') return null;
+    throw error;
   }
-  return found;
+}
+
+/**
+ * Each image's face embedded by each embedder (from the cache where it has them): an image is decoded
+ * and searched once, and only when some embedder has not cached it.
+ */
+async function embedAll(engines: readonly FaceEngine[], images: readonly string[] = files) {
+  const keys = engines.map((engine) => modelsKey(engine.models, manifest));
+  const embeddings = engines.map((): Embeddings => new Map());
+  const profiles = new Set<string>();
+  const msEmbedding = engines.map(() => ({ ms: 0, faces: 0 }));
+  for (const [done, file] of images.entries()) {
+    let found: Promise<{ image: RgbImage; face: PairFace } | null> | undefined;
+    for (const [k, engine] of engines.entries()) {
+      const key = keys[k] as string;
+      let cached = cache.get(key, file);
+      if (cached === undefined) {
+        found ??= pairFace(engines[0] as FaceEngine, file);
+        const pair = await found;
+        const started = performance.now();
+        cached = pair && {
+          embedding: (await engine.embedFaces(pair.image, [pair.face]))[0] as Float32Array,
+          pose: poseOf(pair.face.detected),
+        };
+        const spent = msEmbedding[k] as { ms: number; faces: number };
+        spent.ms += performance.now() - started;
+        spent.faces += 1;
+        await cache.set(key, file, cached);
+      }
+      if (!cached) continue;
+      (embeddings[k] as Embeddings).set(file, cached.embedding);
+      if (cached.pose === 'profile') profiles.add(file);
+    }
+    if (done % 500 === 499) console.error(`  ${done + 1} / ${images.length} images`);
+  }
+  await cache.save();
+  // Only measured over the faces embedded in this run.
+  return {
+    embeddings,
+    profiles,
+    msPerFace: msEmbedding.map(({ ms, faces }) => (faces ? ms / faces : Number.NaN)),
+  };
 }
 
 async function verification(detector: string): Promise<VerificationRow[]> {
   const rows: VerificationRow[] = [];
   const all = new Map<string, Embeddings>();
-  const faces = await pairFaces(await FaceEngine.load({ modelsDir, detector, allowUncalibrated: true }));
-  const profiles = new Set(
-    [...faces].filter(([, { face }]) => isProfile(face.detected)).map(([file]) => file),
+  const engines = await Promise.all(
+    embedders.map((embedder) => FaceEngine.load({ modelsDir, detector, embedder, allowUncalibrated: true })),
   );
-  for (const embedder of embedders) {
-    const engine = await FaceEngine.load({ modelsDir, detector, embedder, allowUncalibrated: true });
-    const embeddings: Embeddings = new Map();
-    const started = performance.now();
-    for (const [file, { image, face }] of faces) {
-      const [embedding] = await engine.embedFaces(image, [face]);
-      embeddings.set(file, embedding as Float32Array);
-    }
-    const msPerFace = (performance.now() - started) / Math.max(1, faces.size);
+  const embedded = await embedAll(engines);
+  const { profiles } = embedded;
+  for (const [k, embedder] of embedders.entries()) {
+    const embeddings = embedded.embeddings[k] as Embeddings;
+    const msPerFace = embedded.msPerFace[k] as number;
     all.set(embedder, embeddings);
     rows.push({
       detector,
@@ -196,6 +281,109 @@ async function detection(detector: string): Promise<DetectionRow> {
   return { detector, ap: AP_SIZES.map((s) => averagePrecision(results, s)), noFaceFaces, msPerImage };
 }
 
+/** Identification's gallery size and splits: the outside check enrols 300 held-out LFW people. */
+const ENROLLED = 300;
+const SPLITS = 10;
+const MAX_FPIRS = [0.001, 0.01, 0.05];
+
+/**
+ * `--identification`: 1:N search on LFW View 1 DevTest's people with the shipped embedder (its parts
+ * embedded as verification embeds them and fused with the shipped weights, which is what
+ * FusedEmbedder computes), decided by core's matcher at several operating points.
+ */
+async function identification(): Promise<string> {
+  const shipped = await FaceEngine.load({ modelsDir });
+  const fusion = manifest.fusions.find((f) => f.name === DEFAULT_MODELS.embedder);
+  const parts = fusion?.embedders ?? [{ name: DEFAULT_MODELS.embedder, weight: 1 }];
+  const engines = await Promise.all(
+    parts.map(({ name }) => FaceEngine.load({ modelsDir, embedder: name, allowUncalibrated: true })),
+  );
+  const images = sets.lfwTestImages;
+  console.error(`identification: ${images.length} LFW DevTest images`);
+  const embedded = await embedAll(engines, images);
+  const fused = fuse(
+    embedded.embeddings,
+    parts.map((p) => p.weight),
+  );
+  const faces = new Map(
+    [...fused].map(([file, embedding]) => [
+      file,
+      { embedding, pose: embedded.profiles.has(file) ? ('profile' as const) : ('frontal' as const) },
+    ]),
+  );
+  const { calibration } = shipped;
+  const protocols = [
+    { name: 'every photo', options: {} },
+    { name: 'the outside check (300 mated + 400 non-mated probes)', options: { mated: 300, nonMated: 400 } },
+  ];
+  const sections: string[] = [];
+  for (const protocol of protocols) {
+    const runs = Array.from({ length: SPLITS }, (_, seed) => {
+      const split = identificationSplit(images, { enrolled: ENROLLED, seed: seed + 1, ...protocol.options });
+      return { split, outcomes: searchSplit(split, faces, calibration) };
+    });
+    const faceCount = runs[0]?.split.gallery.filter((f) => faces.has(f)).length ?? ENROLLED;
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const spread = (values: number[]) =>
+      `${pct(mean(values))} (${pct(Math.min(...values))}–${pct(Math.max(...values))})`;
+    const row = (
+      label: string,
+      thresholds: { frontal: number; profile: number } | number[],
+      predicted: string,
+      rates: Rates[],
+    ) =>
+      `| ${label} | ${Array.isArray(thresholds) ? `${fmt(mean(thresholds), 3)} (per split)` : `${fmt(thresholds.frontal, 3)} / ${fmt(thresholds.profile, 3)}`} | ${predicted} | ${spread(rates.map((r) => r.fpir))} | ${spread(rates.map((r) => r.fnir))} |`;
+    const verifyThresholds = {
+      frontal: calibration.threshold,
+      profile: calibration.profile?.threshold ?? calibration.threshold,
+    };
+    const atFpir = runs.map((r) => fnirAtFpir(r.outcomes, 0.01));
+    const rows = [
+      row(
+        'FPIR 1 % (set on the probes)',
+        atFpir.map((r) => r.threshold),
+        '–',
+        atFpir,
+      ),
+      row(
+        "verify's thresholds",
+        verifyThresholds,
+        pct(predictedFpir(calibration, verifyThresholds.frontal, faceCount)),
+        runs.map((r) => ratesAt(r.outcomes, verifyThresholds)),
+      ),
+      ...MAX_FPIRS.map((maxFpir) => {
+        const thresholds = searchThresholds(calibration, maxFpir, faceCount);
+        return row(
+          `search, maxFpir ${maxFpir}`,
+          thresholds,
+          pct(predictedFpir(calibration, thresholds.frontal, faceCount)),
+          runs.map((r) => ratesAt(r.outcomes, thresholds)),
+        );
+      }),
+    ];
+    const first = runs[0]?.split;
+    sections.push(
+      [
+        `**${protocol.name}**: ${faceCount} people enrolled with one photo each, ${first?.mated.length} mated and ${first?.nonMated.length} non-mated probes per split; rank 1: **${spread(runs.map((r) => rankOneRate(r.outcomes)))} %**.`,
+        '',
+        '| decision | threshold frontal / profile | predicted FPIR % | measured FPIR % | FNIR % |',
+        '|---|---|---|---|---|',
+        ...rows,
+      ].join('\n'),
+    );
+  }
+  return [
+    `LFW View 1 DevTest (${images.length} photos of ${new Set(images.map(personOf)).size} people, none in the training data), ${SPLITS} seeded splits: ${ENROLLED} people drawn among those with two photos or more are enrolled with one photo each; their other photos are mated probes, every photo of the others a non-mated probe. A search matches when a gallery face reaches its threshold (FNIR: the mate is not at rank 1 or does not reach it; FPIR: a non-mated probe matches anyone). Mean (min–max) over the splits. Predicted FPIR: 1 − (1 − far(t))^N from the frontal curve.`,
+    '',
+    ...sections.flatMap((s) => [s, '']),
+  ].join('\n');
+}
+
+if (args.identification) {
+  console.log(`## Identification\n\n${await identification()}`);
+  process.exit(0);
+}
+
 const verificationRows: VerificationRow[] = [];
 const detectionRows: DetectionRow[] = [];
 for (const detector of detectors) {
@@ -231,13 +419,12 @@ const detectionTable = [
   ),
 ].join('\n');
 
-const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
 const report = `## Verification\n\n${verificationTable}\n\n## Detection\n\n${detectionTable}\n`;
 console.log(report);
 
 if (args.calibrate) {
   const fittedOn = (r: VerificationRow) =>
-    `LFW View 1 DevTrain + CFP folds 6–8 (${sets.train.length} pairs; false-accept curve from the cross-person pairs of their ${sets.trainImages.length} images), detector ${r.detector}, flip test-time augmentation ${r.embedder
+    `LFW View 1 DevTrain + CFP folds 6–8 (${sets.train.length} pairs; false-accept curve from the cross-person pairs of their ${sets.trainImages.length} images, below ${FAR_TAIL.anchor} a${FAR_TAIL.model === 'exponential' ? 'n' : ''} ${FAR_TAIL.model} tail fitted from ${FAR_TAIL.fitFrom} to ${FAR_TAIL.anchor}), detector ${r.detector}, flip test-time augmentation ${r.embedder
       .split('+')
       .map((name, i) => `${r.flips[i] ? 'on' : 'off'} for ${name}`)
       .join(', ')}`;
@@ -278,6 +465,8 @@ if (args.calibrate) {
 }
 
 if (args['write-docs']) {
-  const doc = `# Evaluation\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on the shared data (see its README). Shipped default: detector \`${DEFAULT_MODELS.detector}\`, landmarks \`${DEFAULT_MODELS.landmarks}\`, embedder \`${DEFAULT_MODELS.embedder}\`.\n\n${report}`;
+  // Sections other runs own (e.g. `--quality`'s) survive the rewrite.
+  const kept = markedSections(await readFile(join(ROOT, 'docs', 'evaluation.md'), 'utf8')).join('\n\n');
+  const doc = `# Evaluation\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on the shared data (see its README). Shipped default: detector \`${DEFAULT_MODELS.detector}\`, landmarks \`${DEFAULT_MODELS.landmarks}\`, embedder \`${DEFAULT_MODELS.embedder}\`.\n\n${report}${kept ? `\n${kept}\n` : ''}`;
   await writeFile(join(ROOT, 'docs', 'evaluation.md'), doc);
 }

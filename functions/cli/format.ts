@@ -4,12 +4,15 @@
  */
 import { describeComparison, describeFar, verdictLabel } from '../core/compare.ts';
 import type { FaceVerifyError } from '../core/errors.ts';
-import type { DetectResult, Face, Point, Pose, VerifyResult } from '../core/types.ts';
+import { poorFacesNote } from '../core/quality-words.ts';
+import type { DetectResult, Face, FaceQuality, HeadPose, Point, Pose, VerifyResult } from '../core/types.ts';
 
 export interface FaceJson {
   box: { x: number; y: number; width: number; height: number };
   score: number;
   landmarks: { leftEye: Point; rightEye: Point; nose: Point; mouthLeft: Point; mouthRight: Point };
+  headPose?: HeadPose;
+  quality?: FaceQuality;
 }
 
 export interface ErrorJson {
@@ -34,6 +37,7 @@ export interface VerifyJson {
   pose: Pose;
   source: FaceJson;
   target: FaceJson;
+  poorFaces: ('source' | 'target')[];
 }
 
 /** The pair's paths as written in the TSV, and its 1-based line there. */
@@ -60,6 +64,16 @@ export function faceJson(face: Face): FaceJson {
       mouthLeft: point(landmarks.mouthLeft),
       mouthRight: point(landmarks.mouthRight),
     },
+    ...(face.headPose && face.quality
+      ? {
+          headPose: { yaw: face.headPose.yaw, pitch: face.headPose.pitch, roll: face.headPose.roll },
+          quality: {
+            sharpness: face.quality.sharpness,
+            brightness: face.quality.brightness,
+            score: face.quality.score,
+          },
+        }
+      : {}),
   };
 }
 
@@ -76,6 +90,7 @@ export function verifyJson(result: VerifyResult): VerifyJson {
     pose: result.pose,
     source: faceJson(result.source),
     target: faceJson(result.target),
+    poorFaces: [...result.poorFaces],
   };
 }
 
@@ -130,9 +145,11 @@ export function formatVerdict({
  * image: `  A  a.jpg  score 0.94  box 446,412 191×191`.
  */
 export function formatVerification(a: string, b: string, result: VerifyResult): string {
+  const note = poorFacesNote(result);
   return [
     formatVerdict(result),
     `  ${result.pose} pair, false-accept rate ${result.far}: ${describeFar(result.far)}`,
+    ...(note ? [`  ${note}`] : []),
     `  A  ${a}  ${describeFace(result.source)}`,
     `  B  ${b}  ${describeFace(result.target)}`,
   ].join('\n');

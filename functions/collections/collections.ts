@@ -245,8 +245,8 @@ export function faceView({ faceId, externalId, box, createdAt }: FaceRecord) {
   return { faceId, externalId, box, createdAt };
 }
 
-function publicFace({ box, score, landmarks, pose }: EmbeddedFace): Face & { pose: Pose } {
-  return { box, score, landmarks, pose };
+function publicFace({ box, score, landmarks, headPose, quality, pose }: EmbeddedFace): Face & { pose: Pose } {
+  return { box, score, landmarks, ...(headPose && quality && { headPose, quality }), pose };
 }
 
 function notFound(id: string): FaceVerifyError {

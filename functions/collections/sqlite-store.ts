@@ -254,9 +254,8 @@ export class SqliteCollectionStore implements CollectionStore {
     const row = this.statements.collection.get(owner, collectionId) as CollectionRow | undefined;
     if (!row) {
       this.cache.delete(cacheKey(owner, collectionId));
-      throw new FaceVerifyError('CollectionNotFound', `there is no collection named ${collectionId}`, {
-        details: { collectionId },
-      });
+      // No details: they would become fields of the API's error body, which has none for this.
+      throw new FaceVerifyError('CollectionNotFound', `There is no collection ${collectionId}.`);
     }
     return row;
   }

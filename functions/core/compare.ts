@@ -96,11 +96,17 @@ export function similarityAtFar(far: number, curve: readonly FarPoint[]): number
   return lo.similarity + t * (hi.similarity - lo.similarity);
 }
 
+/** A chance as `1 in 8,300` (two significant figures); undefined when it is about every time, or not known. */
+export function oneIn(chance: number): string | undefined {
+  const once = Number((1 / chance).toPrecision(2));
+  return chance > 0 && once > 1 ? `1 in ${once.toLocaleString('en-US')}` : undefined;
+}
+
 /** A false-accept rate in words: `about 1 in 8,300 pairs of different people score this high`. */
 export function describeFar(far: number): string {
   if (!(far > 0)) return 'no false-accept rate is calibrated for this score';
-  const once = Number((1 / far).toPrecision(2));
-  return once <= 1
-    ? 'most pairs of different people score this high'
-    : `about 1 in ${once.toLocaleString('en-US')} pairs of different people score this high`;
+  const odds = oneIn(far);
+  return odds
+    ? `about ${odds} pairs of different people score this high`
+    : 'most pairs of different people score this high';
 }

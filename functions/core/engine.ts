@@ -13,12 +13,13 @@ import {
 } from './detector.ts';
 import { Embedder, type FaceEmbedder, FusedEmbedder } from './embedder.ts';
 import { FaceVerifyError } from './errors.ts';
+import { assessFace, isPoor, type QualityModel, type QualitySignals, turnRoll } from './face-quality.ts';
 import { faceBack, subjectFace } from './geometry.ts';
-import { LandmarkModel } from './landmarks.ts';
+import { fiveFrom68, LandmarkModel } from './landmarks.ts';
 import type { EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
 import { type MatchCalibration, matchFaces } from './match.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
-import { isProfile } from './pose.ts';
+import { poseOf } from './pose.ts';
 import type {
   DetectOptions,
   DetectResult,
@@ -26,7 +27,7 @@ import type {
   Face,
   FaceMatch,
   Landmarks,
-  Pose,
+  Point,
   RgbImage,
   VerifyResult,
 } from './types.ts';
@@ -116,9 +117,15 @@ export interface EmbedImageResponse extends EmbeddedImage {
   timings: Timings;
 }
 
-/** A face to compare: its refined landmarks, and the detector's own (a second alignment; the pose). */
+/**
+ * A face to compare: its refined landmarks, and the detector's own (a second alignment; the pose);
+ * what its quality score was computed from.
+ */
 export interface PairFace extends Face {
   detected: Landmarks;
+  /** The landmark model's 68 points in the photo's pixels (none without that model, or on a turned photo's face). */
+  points?: Point[];
+  signals?: QualitySignals;
 }
 
 /** What verify compares of one image (FaceEngine.prepare): its faces, largest first, and their embeddings. */
@@ -169,6 +176,8 @@ export class FaceEngine {
     readonly calibration: MatchCalibration,
     readonly models: ModelInfo[],
     private readonly config: EngineConfig,
+    /** The quality score's fitted model (undefined before one is fitted: scores are NaN). */
+    readonly qualityModel: QualityModel | undefined,
   ) {}
 
   static async load(config: EngineConfig = {}): Promise<FaceEngine> {
@@ -199,6 +208,7 @@ export class FaceEngine {
       calibration ?? { threshold: Number.NaN, far: [] },
       modelInfos(plan),
       config,
+      manifest.quality,
     );
   }
 
@@ -246,14 +256,31 @@ export class FaceEngine {
     return (await this.placeLandmarks(image, await this.detector.detect(image, options))).map(asFace);
   }
 
-  /** The faces with landmarks from the landmark model, in one batched run, keeping the detector's. */
+  /**
+   * The faces with landmarks from the landmark model, in one batched run, keeping the detector's; each
+   * with its head pose and quality, read from its 68 points and pixels.
+   */
   private async placeLandmarks(image: RgbImage, faces: Face[]): Promise<PairFace[]> {
-    if (!this.landmarks || faces.length === 0) return faces.map((f) => ({ ...f, detected: f.landmarks }));
-    const refined = await this.landmarks.refine(
-      image,
-      faces.map((f) => f.box),
-    );
-    return faces.map((f, i) => ({ ...f, landmarks: refined[i] as Landmarks, detected: f.landmarks }));
+    const points =
+      this.landmarks && faces.length
+        ? await this.landmarks.points68(
+            image,
+            faces.map((f) => f.box),
+          )
+        : [];
+    return faces.map((f, i) => {
+      const face = { ...f, detected: f.landmarks, points: points[i] };
+      const { headPose, quality, signals } = assessFace(image, face, this.qualityModel);
+      return {
+        ...f,
+        landmarks: face.points ? fiveFrom68(face.points) : f.landmarks,
+        detected: f.landmarks,
+        points: face.points,
+        headPose,
+        quality,
+        signals,
+      };
+    });
   }
 
   /**
@@ -294,18 +321,25 @@ export class FaceEngine {
   /** The largest face of the photo turned by each of TURNS, refined there and mapped back: the best-scoring turn's. */
   private async turnedFaces(image: RgbImage, minScore: number): Promise<PairFace[]> {
     const scale = Math.min(1, TURN_MAX_SIDE / Math.max(image.width, image.height));
-    let best: { face: Face; turned: ReturnType<typeof turnImage> } | undefined;
+    let best: { face: Face; turned: ReturnType<typeof turnImage>; degrees: number } | undefined;
     for (const degrees of TURNS) {
       const turned = turnImage(image, degrees, scale);
       const [face] = await this.detector.detect(turned.image, { tiles: false, minScore });
-      if (face && (!best || face.score > best.face.score)) best = { face, turned };
+      if (face && (!best || face.score > best.face.score)) best = { face, turned, degrees };
     }
     if (!best) return [];
     const { toImage } = best.turned;
     const [refined] = (await this.placeLandmarks(best.turned.image, [best.face])) as [PairFace];
     const back = (landmarks: Landmarks) =>
       faceBack({ ...refined, landmarks }, toImage, image.width, image.height);
-    return [{ ...back(refined.landmarks), detected: back(refined.detected).landmarks }];
+    // The turned photo adds its turn to the face's tilt.
+    const headPose = refined.headPose && {
+      ...refined.headPose,
+      roll: turnRoll(refined.headPose.roll, -best.degrees),
+    };
+    return [
+      { ...back(refined.landmarks), detected: back(refined.detected).landmarks, points: undefined, headPose },
+    ];
   }
 
   /**
@@ -354,7 +388,7 @@ export class FaceEngine {
       height: image.height,
       faces: compared.map((face, i) => ({
         ...asFace(face),
-        pose: poseOf(face),
+        pose: poseOf(face.detected),
         embedding: embeddings[i] as Float32Array,
       })),
       unembeddedFaces: rest.map(asFace),
@@ -386,10 +420,10 @@ export class FaceEngine {
    */
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
     const sourceFace = source.faces[0] as PairFace;
-    const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace) };
+    const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace.detected) };
     const candidates = target.faces.map((face, i) => ({
       embedding: target.embeddings[i] as Float32Array,
-      pose: poseOf(face),
+      pose: poseOf(face.detected),
     }));
     const ranked = matchFaces(this.calibration, probe, candidates, { threshold: request.threshold });
     const compared = ranked.map((decision) => ({
@@ -413,6 +447,9 @@ export class FaceEngine {
       pose: best.pose,
       source: asFace(sourceFace),
       target: best.answer.face,
+      poorFaces: (['source', 'target'] as const).filter((role) =>
+        isPoor((role === 'source' ? sourceFace : best.answer.face).quality, this.qualityModel),
+      ),
     };
     if (request.allTargetFaces) {
       // In the target's order of faces.
@@ -496,12 +533,7 @@ function noFaceIn(role: ImageRole): FaceVerifyError {
   });
 }
 
-/** A face's own pose, read from the detector's landmarks, on which pose.ts's bar was measured. */
-function poseOf(face: PairFace): Pose {
-  return isProfile(face.detected) ? 'profile' : 'frontal';
-}
-
 /** The public shape of a face, without what only the engine uses. */
-function asFace({ box, score, landmarks }: Face): Face {
-  return { box, score, landmarks };
+function asFace({ box, score, landmarks, headPose, quality }: Face): Face {
+  return { box, score, landmarks, ...(headPose && quality ? { headPose, quality } : {}) };
 }

@@ -5,6 +5,7 @@
  */
 import type { AlignTemplate } from './align.ts';
 import type { FarPoint } from './compare.ts';
+import type { QualityModel } from './face-quality.ts';
 
 /** `stage`: a network that only runs inside a detector's cascade, on that detector's candidates. */
 export type Role = 'detector' | 'embedder' | 'landmarks' | 'stage';
@@ -174,4 +175,6 @@ export interface Fusion {
 export interface Manifest {
   models: ManifestEntry[];
   fusions: Fusion[];
+  /** The face quality score's model, fitted by `npm run eval -- --quality --calibrate` (quality.json). */
+  quality?: QualityModel;
 }

@@ -18,13 +18,15 @@ export interface PoseCalibration {
   far: FarPoint[];
 }
 
-/**
- * The pose rule: a pair is in profile when either face is (same-person pairs across poses score
- * lower), and is then decided on the profile calibration; without one, on the frontal one.
- */
+/** The pose rule: a pair is in profile when either face is (same-person pairs across poses score lower). */
+export function pairPose(a: Pose, b: Pose): Pose {
+  return a === 'profile' || b === 'profile' ? 'profile' : 'frontal';
+}
+
+/** A pair's calibration: the profile one for a pair in profile, the frontal one otherwise or when none is calibrated. */
 export function pairCalibration(calibration: MatchCalibration, a: Pose, b: Pose): PoseCalibration {
   const { profile } = calibration;
-  return profile && (a === 'profile' || b === 'profile')
+  return profile && pairPose(a, b) === 'profile'
     ? { pose: 'profile', ...profile }
     : { pose: 'frontal', threshold: calibration.threshold, far: calibration.far };
 }

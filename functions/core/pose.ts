@@ -1,5 +1,5 @@
 /** How frontal a face is, read from its five landmarks: profile faces get a threshold of their own. */
-import type { Landmarks, Point } from './types.ts';
+import type { Landmarks, Point, Pose } from './types.ts';
 
 const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
 const distance = (a: Point, b: Point): number => Math.hypot(a[0] - b[0], a[1] - b[1]);
@@ -23,4 +23,9 @@ export const PROFILE_BELOW = 0.8;
 
 export function isProfile(landmarks: Landmarks): boolean {
   return frontality(landmarks) < PROFILE_BELOW;
+}
+
+/** A face's pose, from its detector's landmarks (the ones PROFILE_BELOW was measured on). */
+export function poseOf(detected: Landmarks): Pose {
+  return isProfile(detected) ? 'profile' : 'frontal';
 }

@@ -23,10 +23,36 @@ export interface Landmarks {
 
 export const LANDMARK_NAMES = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
 
+/**
+ * How far a face is turned, in degrees, as seen in the photo (functions/core/head-pose.ts): yaw > 0
+ * turned towards the photo's left (the subject's right), pitch > 0 turned up, roll > 0 tilted clockwise.
+ */
+export interface HeadPose {
+  yaw: number;
+  pitch: number;
+  roll: number;
+}
+
+/** How usable a face is for comparison (functions/core/face-quality.ts). */
+export interface FaceQuality {
+  /** 0–100: fine detail in the face, low when blurred, tiny or flat. */
+  sharpness: number;
+  /** 0–100: the face's mean grey level. */
+  brightness: number;
+  /**
+   * [0, 1]: the estimated chance that a same-person comparison of this face succeeds, fitted on the
+   * training pairs; a pair is as reliable as its lower score. NaN where no quality model is fitted.
+   */
+  score: number;
+}
+
 export interface Face {
   box: Box;
   score: number;
   landmarks: Landmarks;
+  /** On every face the engine reports (detect, verify). */
+  headPose?: HeadPose;
+  quality?: FaceQuality;
 }
 
 /** An image decoded to upright, 3-channel RGB, 8 bits per channel, row-major. */
@@ -49,8 +75,9 @@ export interface DetectResult {
 
 /**
  * `far`: the estimated false-accept rate of the similarity, how often two different people score at
- * least this high (0.0001: about once in 10,000), from the embedder's calibration; at the top of its
- * range it is the rarest rate the calibration measured, an upper bound.
+ * least this high (0.0001: about once in 10,000), from the embedder's calibration: measured on its
+ * training impostors down to about 1e-4, a fitted tail below; at the top of its range it is the
+ * curve's rarest rate, an upper bound.
  */
 export interface FaceMatch {
   face: Face;
@@ -72,6 +99,11 @@ export interface VerifyResult {
   pose: Pose;
   source: Face;
   target: Face;
+  /**
+   * The compared faces whose quality score is poor (below the quality model's cut): the verdict on
+   * them is less reliable. Empty when both are fine.
+   */
+  poorFaces: ('source' | 'target')[];
   /** Present when every target face was compared (allTargetFaces). */
   faceMatches?: FaceMatch[];
   unmatchedFaces?: Face[];

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
 import type { NewFace } from '../../functions/collections/store.ts';
+import type { EnrolmentBenchResult } from './enrolment.ts';
 import { round, type Summary, summarise } from './stats.ts';
 
 /** The default embedder's length: dlib-resnet (128) and mobilefacenet (192), fused. */
@@ -45,8 +46,8 @@ export interface CollectionsBenchResult {
   /** Single-face transactions per second (synchronous=FULL: one fsync each). */
   singleInsertPerSecond: number;
   sizes: CollectionSizeResult[];
-  /** Enrolment of real photos through the engine: to be added once the enrol service exists. */
-  enrolment?: { photos: number; imagesPerSecond: number };
+  /** Enrolment of real photos through the collections service; absent without the shared data. */
+  enrolment?: EnrolmentBenchResult;
 }
 
 function unitVector(dimension: number): Float32Array {
@@ -176,7 +177,9 @@ export function renderCollections(result: CollectionsBenchResult): string {
     '',
     `Single-face enrolments (one transaction and one fsync each): ${result.singleInsertPerSecond.toLocaleString('en')} per second.`,
     result.enrolment
-      ? `Enrolment of real photos: ${result.enrolment.imagesPerSecond} images/s over ${result.enrolment.photos} photos.`
-      : 'Enrolment of real photos (images/s): not measured yet — it needs the enrol service (benchCollections’ `enrolment` field is its place).',
+      ? `Enrolment of ${result.enrolment.photos} LFW photos through the collections service, ${result.enrolment.concurrency} at once: ` +
+        `${result.enrolment.imagesPerSecond} images/s (${result.enrolment.cpuMsPerImage} ms CPU each); the same photos through ` +
+        `verify's one side: ${result.enrolment.prepareImagesPerSecond} images/s.`
+      : 'Enrolment of real photos: not measured (no shared face data).',
   ].join('\n');
 }

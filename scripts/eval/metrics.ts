@@ -2,7 +2,7 @@
  * Evaluation metrics. Detection: average precision at an IoU threshold with WIDER-style ignored faces.
  * Verification: accuracy, the best threshold, TAR at a FAR, and the false-accept curve the engine ships.
  */
-import { type FarPoint, isMatch } from '../../functions/core/compare.ts';
+import { type FarPoint, isMatch, SIMILARITY_RANGE } from '../../functions/core/compare.ts';
 import { iou } from '../../functions/core/geometry.ts';
 import type { Box } from '../../functions/core/types.ts';
 import type { GroundTruthFace } from './datasets.ts';
@@ -173,7 +173,7 @@ export function auc(scores: readonly LabelledScore[]): number {
  * impostors score at or above it, for k = 0, 1, … down to the rarest share the sample can show
  * (one pair in `impostors.length`). Similarity ascending, far descending, as estimateFar reads it.
  */
-export function farCurve(impostors: Float32Array | readonly number[], stepsPerDecade = 4): FarPoint[] {
+export function farCurve(impostors: ArrayLike<number>, stepsPerDecade = 4): FarPoint[] {
   const sorted = Float64Array.from(impostors).sort().reverse();
   if (sorted.length === 0) throw new RangeError('farCurve needs impostor similarities');
   const curve: FarPoint[] = [];
@@ -187,4 +187,102 @@ export function farCurve(impostors: Float32Array | readonly number[], stepsPerDe
     if (!last || similarity > last.similarity) curve.push({ similarity, far: count / sorted.length });
   }
   return curve;
+}
+
+/**
+ * The standard normal's upper quantile: the z with P(Z ≥ z) = p, for 0 < p < 1 (Acklam's rational
+ * approximation, relative error below 1.2e-9).
+ */
+export function normalUpperQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`a probability in (0, 1), not ${p}`);
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const poly = (k: number[], x: number) => k.reduce((sum, coefficient) => sum * x + coefficient, 0);
+  const lower = 1 - p;
+  const tail = (q: number) => poly(c, q) / (poly(d, q) * q + 1);
+  let x: number;
+  if (lower < 0.02425) x = tail(Math.sqrt(-2 * Math.log(lower)));
+  else if (lower > 1 - 0.02425) x = -tail(Math.sqrt(-2 * Math.log(p)));
+  else {
+    const q = lower - 0.5;
+    const r = q * q;
+    x = (poly(a, r) * q) / (poly(b, r) * r + 1);
+  }
+  return x;
+}
+
+/**
+ * How a tail model straightens a false-accept curve: under it, this scale of the rate grows linearly
+ * with the similarity. `exponential`: −ln far (the peaks-over-threshold default); `gaussian`: the
+ * normal quantile of far (a lighter tail).
+ */
+export const TAIL_MODELS = {
+  exponential: (far: number) => -Math.log(far),
+  gaussian: normalUpperQuantile,
+} as const;
+
+export type TailModel = keyof typeof TAIL_MODELS;
+
+export interface TailOptions {
+  model: TailModel;
+  /** The model's slope is fitted on the sample's curve points from this rate… */
+  fitFrom: number;
+  /** …down to this one, the last point taken from the sample, where the tail starts. */
+  anchor: number;
+  /** The tail's points run down to this rate. */
+  rarest: number;
+  stepsPerDecade?: number;
+}
+
+/**
+ * A false-accept curve with a smooth tail: the sample's own curve (farCurve) down to `anchor`, where
+ * thousands of impostors still score above, then the model's points down to `rarest`: the scale of
+ * the rate (TAIL_MODELS) linear in the similarity, its slope fitted by least squares on the sample's
+ * points between `fitFrom` and `anchor` and its line through the anchor point. Beyond `anchor` the
+ * sample's rare impostors (a handful of pairs, or one person filed under two names) no longer bend the
+ * curve. A sample too small to reach `anchor` gives its own curve.
+ */
+export function farCurveWithTail(impostors: ArrayLike<number>, options: TailOptions): FarPoint[] {
+  const steps = options.stepsPerDecade ?? 4;
+  const sample = farCurve(impostors, steps);
+  // The sample's points lie near 10^(−k/steps) (a share of whole pairs): within half a step counts.
+  const halfStep = 10 ** (0.5 / steps);
+  const head = sample.filter((p) => p.far >= options.anchor / halfStep);
+  const fitted = head.filter((p) => p.far <= options.fitFrom * halfStep);
+  const last = head[head.length - 1] as FarPoint;
+  // A sample too small to reach the anchor (a --limit run) keeps its own curve.
+  if (last.far > options.anchor * halfStep || fitted.length < 2) return sample;
+  const scale = TAIL_MODELS[options.model];
+  const xs = fitted.map((p) => scale(p.far));
+  const ys = fitted.map((p) => p.similarity);
+  const mx = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const my = ys.reduce((s, y) => s + y, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * ((ys[i] as number) - my);
+    sxx += (x - mx) ** 2;
+  });
+  const slope = sxy / sxx;
+  if (!(slope > 0)) throw new RangeError('farCurveWithTail: the sample does not fall with the similarity');
+  const tail: FarPoint[] = [];
+  const firstK = Math.round(-Math.log10(last.far) * steps) + 1;
+  for (let k = firstK; 10 ** (-k / steps) >= options.rarest * (1 - 1e-9); k++) {
+    const far = 10 ** (-k / steps);
+    const similarity = last.similarity + slope * (scale(far) - scale(last.far));
+    // A cosine is at most 1: the model's rates beyond it are never read.
+    if (similarity > SIMILARITY_RANGE.max) break;
+    tail.push({ similarity, far });
+  }
+  return [...head, ...tail];
 }

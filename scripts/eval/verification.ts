@@ -7,8 +7,25 @@
 import { basename, dirname } from 'node:path';
 import { cosineSimilarity, type FarPoint } from '../../functions/core/compare.ts';
 import { fuseEmbeddings } from '../../functions/core/embedder.ts';
+import { pairPose } from '../../functions/core/match.ts';
+import type { Pose } from '../../functions/core/types.ts';
 import type { Pair } from './datasets.ts';
-import { auc, farCurve, fitThreshold, type LabelledScore, tarAtFarOf } from './metrics.ts';
+import {
+  auc,
+  farCurveWithTail,
+  fitThreshold,
+  type LabelledScore,
+  type TailOptions,
+  tarAtFarOf,
+} from './metrics.ts';
+
+/**
+ * The false-accept curves' tail: the training impostors' own curve down to 1e-4 (about a thousand
+ * frontal pairs above), a fitted model below, down to 1e-10 so that search's rule reads a threshold
+ * for maxFpir 0.01 up to 10^8 faces. The model and window were chosen on the training impostors
+ * (docs/evaluation.md, "False-accept curve").
+ */
+export const FAR_TAIL: TailOptions = { model: 'exponential', fitFrom: 1e-2, anchor: 1e-4, rarest: 1e-10 };
 
 export type Embeddings = Map<string, Float32Array>;
 
@@ -44,8 +61,13 @@ export interface PoseThresholds {
   profile: number;
 }
 
+function poseIn(file: string, profiles: ReadonlySet<string>): Pose {
+  return profiles.has(file) ? 'profile' : 'frontal';
+}
+
+/** Core's pose rule (pairPose) for the faces of two images. */
 function isProfilePair(pair: Pair, profiles: ReadonlySet<string>): boolean {
-  return profiles.has(pair.a) || profiles.has(pair.b);
+  return pairPose(poseIn(pair.a, profiles), poseIn(pair.b, profiles)) === 'profile';
 }
 
 export function poseAccuracy(
@@ -88,13 +110,13 @@ export function crossPersonScores(
   const found = files.filter((f) => embeddings.has(f));
   const people = found.map(personOf);
   const vectors = found.map((f) => embeddings.get(f) as Float32Array);
-  const side = found.map((f) => profiles.has(f));
+  const poses = found.map((f) => poseIn(f, profiles));
   const scores = { frontal: [] as number[], profile: [] as number[] };
   for (let i = 0; i < vectors.length; i++) {
     for (let j = i + 1; j < vectors.length; j++) {
       if (people[i] === people[j]) continue;
       const similarity = cosineSimilarity(vectors[i] as Float32Array, vectors[j] as Float32Array);
-      (side[i] || side[j] ? scores.profile : scores.frontal).push(similarity);
+      scores[pairPose(poses[i] as Pose, poses[j] as Pose)].push(similarity);
     }
   }
   return { frontal: Float32Array.from(scores.frontal), profile: Float32Array.from(scores.profile) };
@@ -196,8 +218,8 @@ export function scoreProtocol(
     deepface: accuracy(sets.deepface),
     missed: [...files].filter((f) => !embeddings.has(f)).length,
     far: {
-      frontal: farCurve(trainImpostors.frontal),
-      profile: trainImpostors.profile.length ? farCurve(trainImpostors.profile) : [],
+      frontal: farCurveWithTail(trainImpostors.frontal, FAR_TAIL),
+      profile: trainImpostors.profile.length ? farCurveWithTail(trainImpostors.profile, FAR_TAIL) : [],
     },
   };
 }

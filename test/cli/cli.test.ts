@@ -3,57 +3,25 @@
  * (@vladmandic/face-api's demo samples), a face-less image and a file that is not an image.
  * Each model-loading run checks several things at once: the CPU is shared.
  */
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectJson, ErrorJson, FaceJson, PairRef, VerifyJson } from '../../functions/cli/format.ts';
 import { DEFAULT_DETECT_OPTIONS } from '../../functions/core/detector.ts';
+import { faceverify, ROOT } from './child.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'faceverify.js');
 const DEMO = join(ROOT, 'node_modules', '@vladmandic', 'face-api', 'demo');
-const FACE_KEYS = ['box', 'score', 'landmarks'];
+const FACE_KEYS = ['box', 'score', 'landmarks', 'headPose', 'quality'];
 const BOX_KEYS = ['x', 'y', 'width', 'height'];
 const LANDMARK_KEYS = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
-const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target'];
+const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target', 'poorFaces'];
 
 /** Any of the CLI's JSON lines. */
 type Line = Partial<DetectJson & VerifyJson & PairRef> & { error?: ErrorJson };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** stdout's JSON lines, parsed. */
-  json: () => Line[];
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const json = () =>
-        stdout
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line));
-      done({ code, stdout, stderr, json });
-    });
-  });
-}
+const cli = (args: string[], env?: Record<string, string>) => faceverify<Line>(args, env);
 
 /** A face in exactly the API's shape, inside a width × height image. */
 function expectFace(face: FaceJson | undefined, width: number, height: number): void {

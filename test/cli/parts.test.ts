@@ -24,8 +24,8 @@ import type { DetectResponse, ImageRole, VerifyResponse } from '../../functions/
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import type { Face } from '../../functions/core/types.ts';
 
-const FACE_KEYS = ['box', 'score', 'landmarks'];
-const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target'];
+const FACE_KEYS = ['box', 'score', 'landmarks', 'headPose', 'quality'];
+const VERIFY_KEYS = ['match', 'similarity', 'threshold', 'far', 'pose', 'source', 'target', 'poorFaces'];
 const LANDMARK_KEYS = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'];
 
 function face(x: number, size: number, score = 0.9): Face {
@@ -39,6 +39,8 @@ function face(x: number, size: number, score = 0.9): Face {
       mouthLeft: [x + 0.35 * size, 520],
       mouthRight: [x + 0.65 * size, 520],
     },
+    headPose: { yaw: 10.5, pitch: -2, roll: 0.4 },
+    quality: { sharpness: 42.1, brightness: 50.2, score: 0.91 },
   };
 }
 
@@ -212,6 +214,7 @@ describe('JSON lines', () => {
       pose: 'frontal',
       source: a,
       target: b,
+      poorFaces: ['target'],
       timings: {},
       faceMatches: [],
     } as unknown as VerifyResponse;
@@ -219,6 +222,8 @@ describe('JSON lines', () => {
     const pair = pairJson({ a: 'a.jpg', b: 'b.jpg', line: 3 }, result);
     expect(Object.keys(pair)).toEqual(['a', 'b', 'line', ...VERIFY_KEYS]);
     expect(Object.keys(pair.source)).toEqual(FACE_KEYS);
+    expect(pair.poorFaces).toEqual(['target']);
+    expect(pair.source.headPose).toEqual({ yaw: 10.5, pitch: -2, roll: 0.4 });
   });
 
   it('writes errors as code and message first, then details, which cannot override them', () => {
@@ -266,6 +271,7 @@ describe('text for people', () => {
       pose: 'frontal',
       source: face(446.26, 191.04, 0.943),
       target: face(100, 120, 0.81),
+      poorFaces: [],
     });
     expect(verification.split('\n')).toEqual([
       'Same person (similarity 0.95 ≥ threshold 0.90)',
@@ -273,6 +279,18 @@ describe('text for people', () => {
       '  A  a.jpg  score 0.94  box 446,412 191×191',
       '  B  b.jpg  score 0.81  box 100,412 120×120',
     ]);
+    const blurred = { ...face(100, 120, 0.81), quality: { sharpness: 8, brightness: 50, score: 0.2 } };
+    const poor = formatVerification('a.jpg', 'b.jpg', {
+      match: false,
+      similarity: 0.7,
+      threshold: 0.9,
+      far: 0.3,
+      pose: 'frontal',
+      source: face(446.26, 191.04, 0.943),
+      target: blurred,
+      poorFaces: ['target'],
+    });
+    expect(poor.split('\n')[2]).toBe("  The second photo's face is blurred: the verdict is less reliable.");
   });
 
   it('names the failing image of a pair when the message does not', () => {
@@ -399,6 +417,7 @@ describe('runCli over a fake engine', () => {
         pose: 'frontal' as const,
         source: face(0, 30),
         target: face(5, 20),
+        poorFaces: [],
       };
     },
   };

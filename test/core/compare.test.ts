@@ -4,6 +4,7 @@ import {
   describeFar,
   estimateFar,
   isMatch,
+  oneIn,
   similarityAtFar,
 } from '../../functions/core/compare.ts';
 
@@ -93,5 +94,15 @@ describe('describeFar', () => {
     expect(describeFar(0.6)).toBe('about 1 in 1.7 pairs of different people score this high');
     expect(describeFar(1)).toBe('most pairs of different people score this high');
     expect(describeFar(Number.NaN)).toBe('no false-accept rate is calibrated for this score');
+  });
+});
+
+describe('oneIn', () => {
+  it('puts a chance as "1 in N" to two significant digits, or nothing when it is about every time', () => {
+    expect(oneIn(0.0014)).toBe('1 in 710');
+    expect(oneIn(0.5)).toBe('1 in 2');
+    expect(oneIn(0.97)).toBeUndefined();
+    expect(oneIn(0)).toBeUndefined();
+    expect(oneIn(Number.NaN)).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import {
   matchFaces,
   pairCalibration,
   pairFarForFpir,
+  pairPose,
   searchThresholds,
 } from '../../functions/core/match.ts';
 
@@ -32,7 +33,14 @@ const calibration: MatchCalibration = {
 const unit = (cos: number) => Float32Array.of(cos, Math.sqrt(1 - cos * cos));
 const probe = { embedding: unit(1), pose: 'frontal' as const };
 
-describe('pairCalibration: the pose rule', () => {
+describe('pairPose and pairCalibration: the pose rule', () => {
+  it('calls a pair profile when either face is', () => {
+    expect(pairPose('frontal', 'frontal')).toBe('frontal');
+    expect(pairPose('profile', 'frontal')).toBe('profile');
+    expect(pairPose('frontal', 'profile')).toBe('profile');
+    expect(pairPose('profile', 'profile')).toBe('profile');
+  });
+
   it('decides a pair on the profile calibration when either face is in profile', () => {
     expect(pairCalibration(calibration, 'frontal', 'frontal')).toMatchObject({
       pose: 'frontal',

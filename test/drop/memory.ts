@@ -112,6 +112,7 @@ export class TextEngine implements DropEngine {
       pose: 'frontal',
       source: FACE,
       target: FACE,
+      poorFaces: [],
       timings: TIMINGS,
     };
   }

@@ -36,6 +36,7 @@ function verdict(pairId: string, a: ObjectCreated, b: ObjectCreated, match: bool
     pose: 'frontal',
     source: TEXT_FACE,
     target: TEXT_FACE,
+    poorFaces: [],
     timings: TEXT_TIMINGS,
     model: TEXT_MODEL,
   };

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { estimateFar } from '../../functions/core/compare.ts';
 import { parseCfpPairs, parseLfwPairs, parseWider } from '../../scripts/eval/datasets.ts';
+import { seededRandom } from '../../scripts/eval/identification.ts';
 import {
   accuracy,
   auc,
   averagePrecision,
   farCurve,
+  farCurveWithTail,
   fitThreshold,
   matchImage,
+  normalUpperQuantile,
   tarAtFar,
   tarAtFarOf,
 } from '../../scripts/eval/metrics.ts';
@@ -180,5 +183,67 @@ describe('auc', () => {
   it('counts the share of correctly ordered (same, different) pairs', () => {
     // 0.4 beats 0.3 only; 0.9 beats both: 3 of 4 orderings are right.
     expect(auc(pairs([0.4, 0.9], [0.3, 0.6]))).toBe(0.75);
+  });
+});
+
+describe('normalUpperQuantile', () => {
+  it("is the standard normal's upper quantile, far into the tail", () => {
+    expect(normalUpperQuantile(0.5)).toBeCloseTo(0, 9);
+    expect(normalUpperQuantile(0.025)).toBeCloseTo(1.959964, 6);
+    expect(normalUpperQuantile(0.975)).toBeCloseTo(-1.959964, 6);
+    expect(normalUpperQuantile(1e-4)).toBeCloseTo(3.719016, 6);
+    expect(normalUpperQuantile(1e-7)).toBeCloseTo(5.199338, 6);
+    expect(() => normalUpperQuantile(0)).toThrow(RangeError);
+  });
+});
+
+describe('farCurveWithTail', () => {
+  const random = seededRandom(11);
+  /** 400,000 draws of N(0.3, 0.1²) and of 0.3 + Exp(mean 0.03). */
+  const gaussian = Float64Array.from({ length: 400_000 }, () => {
+    const u = 1 - random();
+    return 0.3 + 0.1 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  });
+  const exponential = Float64Array.from({ length: 400_000 }, () => 0.3 - 0.03 * Math.log(1 - random()));
+  const options = { fitFrom: 1e-2, anchor: 1e-4, rarest: 1e-9 } as const;
+
+  it("keeps the sample's own points down to the anchor and extends them to the rarest rate", () => {
+    const curve = farCurveWithTail(gaussian, { ...options, model: 'gaussian' });
+    const sample = farCurve(gaussian);
+    const head = sample.filter((p) => p.far >= 1e-4 / 10 ** (0.5 / 4));
+    expect(curve.slice(0, head.length)).toEqual(head);
+    expect(curve[curve.length - 1]?.far).toBeCloseTo(1e-9, 20);
+    for (let i = 1; i < curve.length; i++) {
+      expect(curve[i]?.similarity).toBeGreaterThan(curve[i - 1]?.similarity as number);
+      expect(curve[i]?.far).toBeLessThan(curve[i - 1]?.far as number);
+    }
+  });
+
+  it('finds the true tail of a Gaussian and of an exponential sample, far beyond its rarest pair', () => {
+    // Where each distribution's true rate is 1e-8, the fitted curve reads it within a factor of 3.
+    const gaussianAt = 0.3 + 0.1 * normalUpperQuantile(1e-8);
+    const exponentialAt = 0.3 + 0.03 * Math.log(1e8);
+    const g = estimateFar(gaussianAt, farCurveWithTail(gaussian, { ...options, model: 'gaussian' }));
+    const e = estimateFar(exponentialAt, farCurveWithTail(exponential, { ...options, model: 'exponential' }));
+    for (const far of [g, e]) {
+      expect(far).toBeGreaterThan(1e-8 / 3);
+      expect(far).toBeLessThan(1e-8 * 3);
+    }
+    // An exponential tail is heavier: on a Gaussian sample it overstates the rare rates tenfold and more.
+    const heavier = farCurveWithTail(gaussian, { ...options, model: 'exponential' });
+    expect(estimateFar(gaussianAt, heavier)).toBeGreaterThan(1e-8 * 10);
+  });
+
+  it('stops at a similarity of 1, the largest a cosine can be', () => {
+    const shifted = gaussian.map((x) => x + 0.2);
+    expect(shifted.reduce((a, b) => Math.max(a, b))).toBeLessThan(1);
+    const curve = farCurveWithTail(shifted, { ...options, model: 'gaussian' });
+    expect(curve[curve.length - 1]?.similarity).toBeLessThanOrEqual(1);
+    expect(curve[curve.length - 1]?.far).toBeGreaterThan(1e-9);
+  });
+
+  it('gives a sample too small to reach the anchor its own curve', () => {
+    const few = gaussian.slice(0, 5000);
+    expect(farCurveWithTail(few, { ...options, model: 'gaussian' })).toEqual(farCurve(few));
   });
 });

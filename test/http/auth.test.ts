@@ -5,14 +5,14 @@
  * the public routes and the page stay open; no token or code reaches the logs.
  */
 import { randomBytes } from 'node:crypto';
-import { importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FaceEngine } from '../../functions/core/engine.ts';
 import { DEV_CLIENT_ID } from '../../functions/local/dev-auth.ts';
 import { generateSigningKeys } from '../../functions/local/idp.ts';
 import { type LocalServer, startServer } from '../../functions/local/server.ts';
 import { logger } from '../../functions/shared/observability.ts';
-import { startAuthServer, TEST_USER } from './auth-server.ts';
+import { mintToken, startAuthServer, TEST_USER } from './auth-server.ts';
 import { assertConforms } from './openapi.ts';
 import { demoPhoto } from './photos.ts';
 import { authorize, exchange, type SignInOptions, signIn, type Tokens } from './sign-in.ts';
@@ -68,12 +68,8 @@ function expectRefused(answer: Answer, message: RegExp): void {
 }
 
 /** A token signed with `key`: the provider's own key unless another is given. */
-async function mint(claimsOverride: JWTPayload, key?: JWK): Promise<string> {
-  const jwk = key ?? (server.auth?.idp.keys[0] as JWK);
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...claims, iat: now, exp: now + 600, ...claimsOverride })
-    .setProtectedHeader({ alg: 'RS256', kid: jwk.kid as string, typ: 'at+jwt' })
-    .sign(await importJWK(jwk, 'RS256'));
+function mint(claimsOverride: JWTPayload, key?: JWK): Promise<string> {
+  return mintToken(server, claims, claimsOverride, key);
 }
 
 describe('the provider', () => {

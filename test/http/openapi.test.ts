@@ -8,6 +8,8 @@ const face = {
   box: { x: 1, y: 2, width: 30, height: 30 },
   score: 0.9,
   landmarks: { leftEye: [5, 6], rightEye: [15, 6], nose: [10, 12], mouthLeft: [6, 20], mouthRight: [14, 20] },
+  headPose: { yaw: 12.5, pitch: -3, roll: 1.2 },
+  quality: { sharpness: 40.1, brightness: 51.3, score: 0.93 },
 };
 const model = { detector: { name: 'd', version: '1' }, embedder: { name: 'e', version: '2' } };
 const timings = { decode: 1, detect: 2, align: 0, embed: 0, total: 3 };
@@ -58,6 +60,14 @@ describe('response conformance checks', () => {
   it('catch missing fields, wrong types and unknown error codes', () => {
     const { model: _, ...modelless } = detected;
     expect(validate(responseSchema('POST /detect', 200), modelless)).toEqual(['$: lacks model']);
+    const { headPose: _pose, ...poseless } = face;
+    expect(validate(responseSchema('POST /detect', 200), { ...detected, faces: [poseless] })).toEqual([
+      '$.faces[0]: lacks headPose',
+    ]);
+    const turned = { ...face, headPose: { yaw: 120, pitch: 0, roll: 0 } };
+    expect(validate(responseSchema('POST /detect', 200), { ...detected, faces: [turned] })).toEqual([
+      '$.faces[0].headPose.yaw: 120 > 90',
+    ]);
     expect(validate(responseSchema('POST /detect', 200), { ...detected, width: '64' })).toEqual([
       '$.width: is string, not integer',
     ]);

@@ -8,6 +8,14 @@ type Schema = { [keyword: string]: unknown };
 
 const ANNOTATIONS = new Set(['description', 'contentEncoding', 'contentMediaType', 'examples']);
 
+/** The string formats the document uses, checked as strictly as its readers would parse them. */
+const FORMATS: Record<string, (value: string) => boolean> = {
+  'date-time': (value) =>
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
+    !Number.isNaN(Date.parse(value)),
+  uuid: (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value),
+};
+
 function resolvePointer(ref: string): Schema {
   if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported: ${ref}`);
   let node: unknown = document;
@@ -53,6 +61,21 @@ export function validate(schema: Schema, value: unknown, path = '$'): string[] {
       case 'maximum':
         if (typeof value === 'number' && value > (rule as number)) fail(`${value} > ${rule}`);
         break;
+      case 'exclusiveMinimum':
+        if (typeof value === 'number' && value <= (rule as number)) fail(`${value} <= ${rule}`);
+        break;
+      case 'exclusiveMaximum':
+        if (typeof value === 'number' && value >= (rule as number)) fail(`${value} >= ${rule}`);
+        break;
+      case 'maxLength':
+        if (typeof value === 'string' && value.length > (rule as number)) fail(`longer than ${rule}`);
+        break;
+      case 'format': {
+        const check = FORMATS[rule as string];
+        if (!check) throw new Error(`the validator does not implement format ${rule}`);
+        if (typeof value === 'string' && !check(value)) fail(`is not a ${rule}`);
+        break;
+      }
       case 'minLength':
         if (typeof value === 'string' && value.length < (rule as number)) fail(`shorter than ${rule}`);
         break;

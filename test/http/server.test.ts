@@ -344,10 +344,15 @@ describe('the server', () => {
 
   it('routes every route of the table to the function that serves it', async () => {
     for (const route of ROUTES) {
-      const answer = await send(route.method, route.path.replace(/\{\w+\}/g, 'x'));
+      const response = await fetch(new URL(route.path.replace(/\{\w+\}/g, 'x'), server.url), {
+        method: route.method,
+      });
+      // PUT /collections/x made one: DELETE of it answers 204, without a body.
+      const body = response.status === 204 ? {} : await response.json();
+      if (response.status !== 204) assertConforms(routeKey(route), response.status, body);
       // Each function answers its own route: a result or a typed 4xx about the (empty) request, never
       // the NotFound or MethodNotAllowed of a route nobody serves.
-      expect(['NotFound', 'MethodNotAllowed'], routeKey(route)).not.toContain(answer.body.error?.code);
+      expect(['NotFound', 'MethodNotAllowed'], routeKey(route)).not.toContain(body.error?.code);
     }
   });
 

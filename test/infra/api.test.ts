@@ -44,7 +44,7 @@ describe('Api', () => {
             ],
           },
         ],
-        AllowMethods: ['GET', 'POST', 'OPTIONS'],
+        AllowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         AllowHeaders: ['content-type', 'authorization'],
       },
     });

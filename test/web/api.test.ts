@@ -115,6 +115,102 @@ describe('ApiClient.upload', () => {
   });
 });
 
+describe('ApiClient collections', () => {
+  const collection = {
+    collectionId: 'staff',
+    model: { name: 'arcface', version: '1' },
+    faceCount: 0,
+    subjectCount: 0,
+    createdAt: '2026-12-06T10:00:00.000Z',
+  };
+
+  it('creates a collection with PUT, and tells created from opened by the status', async () => {
+    const { fetchFn, calls } = fakeFetch([
+      Response.json(collection, { status: 201 }),
+      Response.json(collection, { status: 200 }),
+    ]);
+    const api = new ApiClient(BASE, fetchFn);
+    expect(await api.createCollection('staff')).toEqual({ collection, created: true });
+    expect(await api.createCollection('staff')).toEqual({ collection, created: false });
+    expect(calls[0]).toMatchObject({ url: `${BASE}collections/staff`, method: 'PUT', body: undefined });
+  });
+
+  it('lists collections and faces with their query, leaving out what is not given', async () => {
+    const { fetchFn, calls } = fakeFetch([
+      Response.json({ collections: [collection], nextToken: 'n1' }),
+      Response.json({ faces: [] }),
+      Response.json({ faces: [] }),
+    ]);
+    const api = new ApiClient(BASE, fetchFn);
+    expect(await api.listCollections({ limit: 1000 })).toEqual({
+      collections: [collection],
+      nextToken: 'n1',
+    });
+    await api.listFaces('staff', { externalId: 'ada@example.org', limit: 10, nextToken: 'a b' });
+    await api.listFaces('staff');
+    expect(calls.map((c) => [c.method, c.url])).toEqual([
+      [undefined, `${BASE}collections?limit=1000`],
+      [undefined, `${BASE}collections/staff/faces?externalId=ada%40example.org&limit=10&nextToken=a+b`],
+      [undefined, `${BASE}collections/staff/faces`],
+    ]);
+  });
+
+  it('enrols and searches with the photo as base64 or its upload, in JSON', async () => {
+    const { fetchFn, calls } = fakeFetch([
+      Response.json({ faces: [], unindexedFaces: [] }, { status: 201 }),
+      Response.json({ matches: [], fpir: 0, faceCount: 0 }),
+    ]);
+    const api = new ApiClient(BASE, fetchFn);
+    await api.indexFace('staff', { kind: 'bytes', blob: jpeg }, 'emp:42');
+    await api.searchFaces('staff', { kind: 's3', s3: { bucket: 'b', key: 'k' } }, { maxResults: 3 });
+    expect(calls[0]).toMatchObject({
+      url: `${BASE}collections/staff/faces`,
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: { image: '/9j/4A==', externalId: 'emp:42' },
+    });
+    expect(calls[1]).toMatchObject({
+      url: `${BASE}collections/staff/search`,
+      method: 'POST',
+      body: { image: { s3: { bucket: 'b', key: 'k' } }, maxResults: 3 },
+    });
+  });
+
+  it('forgets a person and deletes a collection: 204 and no body', async () => {
+    const { fetchFn, calls } = fakeFetch([
+      new Response(null, { status: 204 }),
+      new Response(null, { status: 204 }),
+    ]);
+    const api = new ApiClient(BASE, fetchFn);
+    await expect(api.forgetPerson('staff', 'ada.l@example.org:2')).resolves.toBeUndefined();
+    await expect(api.deleteCollection('staff')).resolves.toBeUndefined();
+    // ":" and "@" are legal in a path segment as they are; nothing else of an id needs escaping.
+    expect(calls.map((c) => [c.method, c.url])).toEqual([
+      ['DELETE', `${BASE}collections/staff/subjects/ada.l@example.org:2`],
+      ['DELETE', `${BASE}collections/staff`],
+    ]);
+  });
+
+  it('escapes what the page would never send: an id cannot climb out of its segment', async () => {
+    const { fetchFn, calls } = fakeFetch([Response.json(collection)]);
+    await new ApiClient(BASE, fetchFn).getCollection('../uploads?x=1');
+    expect(calls[0]?.url).toBe(`${BASE}collections/..%2Fuploads%3Fx%3D1`);
+  });
+
+  it('reads a missing collection as CollectionNotFound', async () => {
+    const { fetchFn } = fakeFetch([
+      Response.json(
+        { error: { code: 'CollectionNotFound', message: 'No collection staff.' } },
+        { status: 404 },
+      ),
+    ]);
+    await expect(new ApiClient(BASE, fetchFn).getCollection('staff')).rejects.toMatchObject({
+      code: 'CollectionNotFound',
+      status: 404,
+    });
+  });
+});
+
 describe('errors', () => {
   it("turns the API's error JSON into an ApiError", async () => {
     const { fetchFn } = fakeFetch([

@@ -73,3 +73,18 @@ describe('the local server at its limit', () => {
     expect(errorFromResponse(503, '<html>').code).toBe('ServerError');
   });
 });
+
+describe('collections', () => {
+  it('says what a missing collection, a missing face and another model mean, and what to do', () => {
+    const api = (code: ConstructorParameters<typeof ApiError>[0], status: number) =>
+      describeError(new ApiError(code, 'The API says why.', status));
+    expect(api('CollectionNotFound', 404)).toBe(
+      'This collection does not exist (any more): it may have been deleted. Choose or create another.',
+    );
+    expect(api('FaceNotFound', 404)).toMatch(/^That face is not enrolled/);
+    expect(api('ModelMismatch', 409)).toMatch(/another face model.*enrol its people again from their photos/);
+    expect(errorFromResponse(409, { error: { code: 'ModelMismatch', message: 'x' } }).code).toBe(
+      'ModelMismatch',
+    );
+  });
+});

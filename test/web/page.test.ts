@@ -4,18 +4,15 @@
  * with rotated EXIF, an oversized photo, keyboard use and phone width. Screenshots of each go to
  * test-results/web/ (not committed): look at them.
  */
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../web/build.ts';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DIRECT_LIMIT_BYTES } from '../../web/src/limits.ts';
 import type { DetectResponse, VerifyResponse } from '../../web/src/types.ts';
-import { chromiumMissing, launchChromium, openWithCsp, type PageServer, startPageServer } from './browser.ts';
+import { chromiumMissing } from './browser.ts';
 import { faceCutout, faceless, oversized, rotatedExif, samplePath, uncompressedTiff } from './photos.ts';
+import { pageSession, poll } from './session.ts';
 
-const SHOTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
 const missing = chromiumMissing();
 if (missing) console.warn(`test/web/page.test.ts skipped: ${missing}`);
 
@@ -44,11 +41,6 @@ async function overlay(
   });
 }
 
-/** expect.poll with time for a model to run on a shared CPU. */
-function poll<T>(value: () => Promise<T> | T) {
-  return expect.poll(value, { timeout: 90_000, interval: 100 });
-}
-
 function expectClose(actual: number, expected: number, tolerance = 0.75): void {
   expect(Math.abs(actual - expected), `${actual} ≈ ${expected}`).toBeLessThanOrEqual(tolerance);
 }
@@ -68,128 +60,14 @@ function expectOverlayMatches(drawn: Awaited<ReturnType<typeof overlay>>, result
   }
 }
 
-/** What the page's fetch sent and got, recorded in the page: CDP cannot always return large bodies. */
-interface ApiCall {
-  path: string;
-  search: string;
-  method: string;
-  contentType: string;
-  bodyBytes: number;
-  status: number;
-  json: unknown;
-  done: boolean;
-}
-
-type Recorded = Window & { apiCalls?: ApiCall[] };
-
-/** Runs in the page before its script: wraps fetch to record every call. */
-function recordFetches(): void {
-  const calls: ApiCall[] = [];
-  (window as Recorded).apiCalls = calls;
-  const original = window.fetch.bind(window);
-  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : String(input), location.href);
-    const body = init?.body;
-    const headers = new Headers(init?.headers);
-    const call: ApiCall = {
-      path: url.pathname,
-      search: url.search,
-      method: init?.method ?? 'GET',
-      contentType: headers.get('content-type') ?? '',
-      bodyBytes: body instanceof Blob ? body.size : typeof body === 'string' ? new Blob([body]).size : 0,
-      status: 0,
-      json: undefined,
-      done: false,
-    };
-    calls.push(call);
-    try {
-      const response = await original(input, init);
-      call.status = response.status;
-      call.json = await response
-        .clone()
-        .json()
-        .catch(() => undefined);
-      return response;
-    } finally {
-      call.done = true;
-    }
-  };
-}
-
 describe.skipIf(missing !== undefined)('the web page in chromium', () => {
-  let server: PageServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  const session = pageSession();
   let page: Page;
-  const offOrigin: string[] = [];
-  const pageErrors: string[] = [];
-  const cspViolations: string[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await buildWeb();
-    [server, browser] = await Promise.all([startPageServer(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  /**
-   * A fresh context per test, the page served with CloudFront's CSP, watching for third-party requests,
-   * CSP violations and script errors.
-   */
-  async function open(hash = '', viewport = { width: 1280, height: 900 }): Promise<Page> {
-    offOrigin.length = 0;
-    pageErrors.length = 0;
-    cspViolations.length = 0;
-    context = await browser.newContext({ viewport });
-    await context.addInitScript(recordFetches);
-    const origin = new URL(server.url).origin;
-    page = await openWithCsp(context, origin, [server.uploadOrigin], cspViolations);
-    // The page's own origin, and the upload bucket (local S3 here): nothing else, no CDN.
-    const allowed = new Set([origin, server.uploadOrigin]);
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (url.protocol !== 'data:' && url.protocol !== 'blob:' && !allowed.has(url.origin)) {
-        offOrigin.push(url.href);
-      }
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(new URL(hash, server.url).href);
-    await page.locator('html.app-ready').waitFor();
+  const open = async (hash?: string, viewport?: { width: number; height: number }) => {
+    page = await session.open(hash, viewport);
     return page;
-  }
-
-  afterEach(async () => {
-    await context?.close();
-    expect(offOrigin, 'requests to other origins').toEqual([]);
-    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-    expect(cspViolations, 'Content-Security-Policy violations').toEqual([]);
-  });
-
-  const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-  /** Call before the action: resolves with the next completed call to `path` after it. */
-  async function nextCall(path: string): Promise<() => Promise<ApiCall>> {
-    const before = await page.evaluate(
-      (p) => ((window as Recorded).apiCalls ?? []).filter((c) => c.path === p).length,
-      path,
-    );
-    const nth = () =>
-      page.evaluate(
-        ([p, n]) => ((window as Recorded).apiCalls ?? []).filter((c) => c.path === p)[n as number],
-        [path, before] as const,
-      );
-    return async () => {
-      await poll(async () => (await nth())?.done ?? false).toBe(true);
-      const call = await nth();
-      if (!call) throw new Error(`no call to ${path}`);
-      return call;
-    };
-  }
-
-  const apiCallCount = () => page.evaluate(() => ((window as Recorded).apiCalls ?? []).length);
+  };
+  const { shot, nextCall, apiCallCount } = session;
 
   it('Face Detection: a sample photo with every face boxed, its 5 landmarks, scores and the count', async () => {
     await open();
@@ -206,6 +84,18 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     expect(drawn.faces[0]?.label).toBe(`1 · ${result.faces[0]?.score.toFixed(2)}`);
     await poll(() => panel.getByRole('list', { name: 'Faces found' }).getByRole('listitem').count()).toBe(
       result.faces.length,
+    );
+    // Each face's head pose and quality, in words.
+    const first = result.faces[0] as DetectResponse['faces'][0];
+    const item = await panel
+      .getByRole('list', { name: 'Faces found' })
+      .getByRole('listitem')
+      .first()
+      .textContent();
+    expect(item).toContain(`yaw ${Math.round(first.headPose?.yaw ?? Number.NaN)}°`);
+    expect(item).toContain(`roll ${Math.round(first.headPose?.roll ?? Number.NaN)}°`);
+    expect(item).toContain(
+      `quality ${first.quality?.score.toFixed(2)} (sharpness ${Math.round(first.quality?.sharpness ?? Number.NaN)}`,
     );
     await shot('detect');
   });
@@ -231,7 +121,7 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
   it('Face Verification: the same person, each face outlined, and the slider re-deciding without a request', async () => {
     // The largest face of sample 1, cut out: the same person as sample 1's largest face.
     const detected = (await (
-      await fetch(new URL('detect', server.url), {
+      await fetch(new URL('detect', session.server.url), {
         method: 'POST',
         headers: { 'Content-Type': 'image/jpeg' },
         body: await readFile(samplePath(1)),
@@ -266,6 +156,8 @@ describe.skipIf(missing !== undefined)('the web page in chromium', () => {
     expect(await verdict.locator('.verdict-far').textContent()).toContain(
       `(false-accept rate ${result.far})`,
     );
+    // Said in words only when a compared face is poor.
+    expect(await verdict.locator('.verdict-quality').isVisible()).toBe((result.poorFaces ?? []).length > 0);
     expect(await verdict.locator('.verdict-explanation').textContent()).toMatch(
       /^Similarity is the cosine of the angle between the two face embeddings: 1 means identical; at or above the threshold \(\d\.\d\d\) the faces are judged the same person\.$/,
     );

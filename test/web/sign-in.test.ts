@@ -5,73 +5,39 @@
  * chosen photos kept, a token refreshed before it expires, and sign-out, after which calls are refused.
  * The page runs under CloudFront's CSP with the provider's origin as its only extra connect-src.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/server.ts';
 import { logger } from '../../functions/shared/observability.ts';
-import { buildWeb } from '../../web/build.ts';
 import { startAuthServer, TEST_USER } from '../http/auth-server.ts';
-import { chromiumMissing, launchChromium, openWithCsp } from './browser.ts';
+import { chromiumMissing } from './browser.ts';
+import { pageSession, poll } from './session.ts';
 
-const SHOTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
 const missing = chromiumMissing();
 if (missing) console.warn(`test/web/sign-in.test.ts skipped: ${missing}`);
 
 const TOKENS_KEY = 'faceverify.tokens';
 
-function poll<T>(value: () => Promise<T> | T) {
-  return expect.poll(value, { timeout: 90_000, interval: 100 });
-}
-
 describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () => {
   let server: LocalServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
   let idpOrigin: string;
-  const offOrigin: string[] = [];
-  const pageErrors: string[] = [];
-  const cspViolations: string[] = [];
   /** Every API call the page made: path, and whether it carried a bearer token. */
   const apiCalls: { path: string; bearer: boolean; status: number }[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
+  const session = pageSession(async () => {
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     logger.setLogLevel('ERROR');
-    await buildWeb();
     // Short-lived tokens, so the refresh ahead of expiry happens within the test.
-    [server, browser] = await Promise.all([startAuthServer({ accessTokenTtlSeconds: 20 }), launchChromium()]);
+    server = await startAuthServer({ accessTokenTtlSeconds: 20 });
     idpOrigin = new URL(server.auth?.idp.issuer ?? '').origin;
+    const uploadOrigin = new URL(server.s3.endpoint).origin;
+    return { url: server.url, uploadOrigin, stop: () => server.stop(), connect: [uploadOrigin, idpOrigin] };
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    await context?.close();
-    expect(offOrigin, 'requests to other origins').toEqual([]);
-    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-    expect(cspViolations, 'Content-Security-Policy violations').toEqual([]);
-  });
+  let page: Page;
 
   async function open(): Promise<Page> {
-    for (const list of [offOrigin, pageErrors, cspViolations, apiCalls]) list.length = 0;
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    apiCalls.length = 0;
+    page = await session.open();
     const origin = new URL(server.url).origin;
-    const uploadOrigin = new URL(server.s3.endpoint).origin;
-    page = await openWithCsp(context, origin, [uploadOrigin, idpOrigin], cspViolations);
-    const allowed = new Set([origin, uploadOrigin, idpOrigin]);
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (url.protocol !== 'data:' && url.protocol !== 'blob:' && !allowed.has(url.origin)) {
-        offOrigin.push(url.href);
-      }
-    });
     page.on('response', async (response) => {
       const url = new URL(response.url());
       if (url.origin === origin && ['/detect', '/verify', '/uploads'].includes(url.pathname)) {
@@ -83,13 +49,10 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
         });
       }
     });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(server.url);
-    await page.locator('html.app-ready').waitFor();
     return page;
   }
 
-  const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+  const { shot } = session;
   const account = () => page.locator('#account');
   const notice = () => page.locator('#page-notice');
   const detectPanel = () => page.locator('#panel-detect');

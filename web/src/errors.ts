@@ -79,6 +79,12 @@ export function describeError(error: unknown): string {
       return `${Which} is too small to find a face in. ${error.message}`;
     case 'ImageTooLarge':
       return `${Which} is too large for the service. ${error.message}`;
+    case 'CollectionNotFound':
+      return 'This collection does not exist (any more): it may have been deleted. Choose or create another.';
+    case 'FaceNotFound':
+      return 'That face is not enrolled (any more): it may have been deleted already.';
+    case 'ModelMismatch':
+      return 'This collection was filled by another face model, whose faces cannot be compared with this one’s. No photos are kept: enrol its people again from their photos, in a new collection.';
     case 'NetworkError':
       return 'Could not reach the service. Check your connection and try again.';
     case 'Unauthorized':

@@ -4,6 +4,7 @@ import type { OidcSession } from './auth.ts';
 import { loadConfig, type OidcConfig } from './config.ts';
 import { mountDetectMode } from './detect-mode.ts';
 import { byId } from './dom.ts';
+import { mountFindMode } from './find-mode.ts';
 import { modeDeps } from './mode-deps.ts';
 import { PhotoKeeper } from './photo-keeper.ts';
 import { mountTabs } from './tabs.ts';
@@ -11,8 +12,8 @@ import { mountVerifyMode } from './verify-mode.ts';
 
 const AUTH_NOTICES = {
   none: '',
-  iam: 'This deployment accepts only AWS-signed (IAM) requests, which a browser page cannot make: detection and verification will be refused here. Call the API with signed requests, or deploy with auth=jwt for sign-in.',
-  jwt: 'This deployment requires sign-in, but its config.json does not say where (oidc.issuer, oidc.clientId): detection and verification will be refused here.',
+  iam: 'This deployment accepts only AWS-signed (IAM) requests, which a browser page cannot make: detection, verification and search will be refused here. Call the API with signed requests, or deploy with auth=jwt for sign-in.',
+  jwt: 'This deployment requires sign-in, but its config.json does not say where (oidc.issuer, oidc.clientId): detection, verification and search will be refused here.',
 } as const;
 
 const pageFetch: typeof fetch = (...args) => fetch(...args);
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   mountDetectMode(byId('panel-detect', HTMLElement), deps, { id: 'detect', crops: false });
   mountDetectMode(byId('panel-crops', HTMLElement), deps, { id: 'crops', crops: true });
   mountVerifyMode(byId('panel-verify', HTMLElement), deps);
+  mountFindMode(byId('panel-find', HTMLElement), deps, localStorage);
   if (session?.signedIn) await keeper.restore();
   document.documentElement.classList.add('app-ready');
 }

@@ -3,6 +3,8 @@
  * similarity, the threshold and how rare the score is between different people; a slider that
  * re-decides from the returned similarity without a request.
  */
+
+import { poorFacesNote } from '../../functions/core/quality-words.ts';
 import { h } from './dom.ts';
 import { ApiError } from './errors.ts';
 import { isAbort, latestOnly, type ModeDeps } from './mode-deps.ts';
@@ -35,10 +37,12 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
   const comparison = h('p', { class: 'verdict-numbers' });
   const explanation = h('p', { class: 'verdict-explanation' });
   const rare = h('p', { class: 'verdict-far' });
+  const reliability = h('p', { class: 'verdict-quality', hidden: true });
   const verdict = h(
     'div',
     { class: 'verdict', 'aria-live': 'polite', hidden: true },
     label,
+    reliability,
     comparison,
     rare,
     explanation,
@@ -83,6 +87,9 @@ export function mountVerifyMode(panel: HTMLElement, deps: ModeDeps): void {
     comparison.textContent = v.comparison;
     explanation.textContent = v.explanation;
     rare.textContent = rarity(result);
+    const note = poorFacesNote({ ...result, poorFaces: result.poorFaces ?? [] });
+    reliability.hidden = note === undefined;
+    reliability.textContent = note ?? '';
     slider.value = String(threshold);
     sliderValue.textContent = v.thresholdText;
     slider.setAttribute('aria-valuetext', v.thresholdText);

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { QualityModel } from '../../../functions/core/face-quality.ts';
 import type { Calibration, Fusion, Manifest, ManifestEntry } from '../../../functions/core/manifest.ts';
 import { CATALOG, packageVersion } from './catalog.ts';
 
@@ -22,6 +23,18 @@ export interface CalibrationFile {
   fusions: Record<string, Omit<Fusion, 'name'>>;
 }
 
+/** The face quality model fitted by `npm run eval -- --quality --calibrate`, committed beside calibration.json. */
+export const QUALITY_FILE = join(MODELS_ROOT, 'quality.json');
+
+export async function readQualityModel(file = QUALITY_FILE): Promise<QualityModel | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as QualityModel;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 export async function readCalibration(file = CALIBRATION_FILE): Promise<CalibrationFile> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as CalibrationFile;
@@ -34,6 +47,7 @@ export async function readCalibration(file = CALIBRATION_FILE): Promise<Calibrat
 export async function buildModels(outDir: string, names: string[] = []): Promise<Manifest> {
   const wanted = names.length ? CATALOG.filter((m) => names.includes(m.name)) : CATALOG;
   const { embedders: calibration, fusions } = await readCalibration();
+  const quality = await readQualityModel();
   await mkdir(outDir, { recursive: true });
   const models: ManifestEntry[] = [];
   for (const entry of wanted) {
@@ -60,6 +74,7 @@ export async function buildModels(outDir: string, names: string[] = []): Promise
     fusions: Object.entries(fusions)
       .filter(([, f]) => f.embedders.every((e) => built.has(e.name)))
       .map(([name, f]) => ({ name, ...f })),
+    ...(quality ? { quality } : {}),
   };
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -3,7 +3,7 @@
  * current inputs give, so a reinstall of an unchanged checkout does not convert ~100 MB again.
  *
  * The inputs are every source file build.ts imports (found by esbuild, so a new converter file counts
- * without a list to keep), `calibration.json`, which it reads, and `package-lock.json`, which pins the
+ * without a list to keep), `calibration.json` and `quality.json`, which it reads, and `package-lock.json`, which pins the
  * packages the weights and the conversion libraries come from. After a full build, `build-stamp.json`
  * records their sha256 and the manifest's; the build is current when both match and every file the
  * manifest lists has its sha256. The build is deterministic, so skipping it changes no byte.
@@ -50,7 +50,12 @@ export async function inputFiles(): Promise<string[]> {
     logLevel: 'silent',
   });
   const sources = Object.keys(result.metafile.inputs).map((file) => resolve(REPO_ROOT, file));
-  return [...sources, join(MODELS_ROOT, 'calibration.json'), join(REPO_ROOT, 'package-lock.json')].sort();
+  return [
+    ...sources,
+    join(MODELS_ROOT, 'calibration.json'),
+    join(MODELS_ROOT, 'quality.json'),
+    join(REPO_ROOT, 'package-lock.json'),
+  ].sort();
 }
 
 /** One sha256 over the files' paths (relative to the repository) and contents; a missing file counts as such. */
@@ -71,7 +76,8 @@ export async function staleness(dir: string, inputs: string): Promise<string | n
   } catch {
     return `no ${STAMP_FILE}`;
   }
-  if (stamp.inputs !== inputs) return 'the converter, calibration.json or package-lock.json changed';
+  if (stamp.inputs !== inputs)
+    return 'the converter, calibration.json, quality.json or package-lock.json changed';
   const manifest = await readFile(join(dir, 'manifest.json')).catch(() => null);
   if (!manifest || sha256(manifest) !== stamp.manifest) return 'manifest.json changed since the last build';
   const { models } = JSON.parse(manifest.toString('utf8')) as { models: { file: string; sha256: string }[] };

@@ -65,7 +65,9 @@ describe('a build folder', () => {
 
   it('is stale when an input changed', async () => {
     await built('abc');
-    expect(await staleness(dir, 'abd')).toMatch(/converter, calibration.json or package-lock.json changed/);
+    expect(await staleness(dir, 'abd')).toMatch(
+      /converter, calibration.json, quality.json or package-lock.json changed/,
+    );
   });
 
   it('is stale when the manifest was rewritten since (e.g. by a build of some models only)', async () => {

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { QualitySignals } from '../../functions/core/face-quality.ts';
+import { qualityScore } from '../../functions/core/face-quality.ts';
+import { ercSvg } from '../../scripts/eval/erc-plot.ts';
+import {
+  errorVersusReject,
+  fitQuality,
+  poorCut,
+  similarityAtFar,
+  type TrainingPair,
+} from '../../scripts/eval/quality.ts';
+
+describe('error versus reject', () => {
+  it('counts the false non-matches the lowest-quality pairs take with them, and the best possible', () => {
+    const comparisons = [
+      { similarity: 0.5, threshold: 0.9, quality: 0.1 }, // a miss, rejected first
+      { similarity: 0.95, threshold: 0.9, quality: 0.2 },
+      { similarity: 0.8, threshold: 0.9, quality: 0.9 }, // a miss the score keeps
+      ...Array.from({ length: 7 }, () => ({ similarity: 0.99, threshold: 0.9, quality: 0.5 })),
+    ];
+    const [none, tenth, fifth] = errorVersusReject(comparisons, [0, 0.1, 0.2]);
+    expect(none).toMatchObject({ fnmr: 0.2, removed: 0, oracleRemoved: 0 });
+    expect(tenth).toMatchObject({ removed: 0.5, oracleRemoved: 0.5 });
+    expect(tenth?.fnmr).toBeCloseTo(1 / 9, 12);
+    expect(fifth).toMatchObject({ removed: 0.5, oracleRemoved: 1, oracleFnmr: 0 });
+    expect(fifth?.fnmr).toBeCloseTo(1 / 8, 12);
+  });
+});
+
+describe('similarityAtFar', () => {
+  it('reads the curve log-linearly between its points', () => {
+    const curve = [
+      { similarity: 0.5, far: 1 },
+      { similarity: 0.8, far: 1e-2 },
+      { similarity: 0.9, far: 1e-4 },
+    ];
+    expect(similarityAtFar(curve, 1e-2)).toBeCloseTo(0.8, 12);
+    expect(similarityAtFar(curve, 1e-3)).toBeCloseTo(0.85, 12);
+    expect(similarityAtFar(curve, 1)).toBe(0.5);
+  });
+});
+
+const face = (yaw: number, detail: number): QualitySignals => ({
+  yaw,
+  pitch: 0,
+  roll: 0,
+  frontality: 1,
+  size: 5,
+  detector: 3,
+  detail,
+  exposure: 0,
+  landmarkShift: -4,
+});
+
+describe('fitQuality', () => {
+  it('learns which signal predicts failures, ranking by the worse face of a pair', () => {
+    // Pairs fail when either face is turned past 50°; detail is noise.
+    const pairs: TrainingPair[] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = face((i * 37) % 90, (i * 13) % 7);
+      const b = face((i * 53) % 90, (i * 29) % 7);
+      pairs.push({ a, b, failed: [a.yaw > 50 || b.yaw > 50] });
+    }
+    const model = fitQuality(pairs, ['yaw', 'detail'], 'synthetic');
+    expect(model.weights[0]).toBeGreaterThan(1);
+    expect(Math.abs(model.weights[1] as number)).toBeLessThan(0.5);
+    expect(qualityScore(face(80, 3), model)).toBeLessThan(qualityScore(face(10, 3), model));
+    const cut = poorCut({ ...model, poorBelow: 0 }, pairs, 0.1);
+    const worse = pairs.map((p) => Math.min(qualityScore(p.a, model), qualityScore(p.b, model)));
+    expect(worse.filter((q) => q < cut).length).toBe(20);
+  });
+});
+
+describe('ercSvg', () => {
+  it('draws each curve with its legend in a standalone SVG', () => {
+    const svg = ercSvg('ERC', [
+      {
+        label: 'LFW <test>',
+        colour: '#123456',
+        points: [
+          [0, 0.02],
+          [0.1, 0.01],
+        ],
+      },
+      {
+        label: 'best',
+        colour: '#123456',
+        dashed: true,
+        points: [
+          [0, 0.02],
+          [0.1, 0],
+        ],
+      },
+    ]);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<path /g)).toHaveLength(2);
+    expect(svg).toContain('LFW &lt;test&gt;');
+    expect(svg).toContain('stroke-dasharray');
+    expect(svg).toContain('<title>ERC</title>');
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+  });
+});
