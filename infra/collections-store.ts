@@ -3,7 +3,7 @@
  * functions/collections/aws/schema.ts) and the S3 vector bucket that holds one index per collection.
  * The collections function gets exactly what the store calls: item reads and writes on the table and
  * its indexes, and index and vector operations on the bucket's `fv-` indexes (names from
- * functions/collections/aws/schema.ts).
+ * functions/collections/aws/schema.ts); the drop function, what an enrolment calls (grantEnrol).
  */
 import { Fn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -45,6 +45,19 @@ const VECTOR_ACTIONS = [
   's3vectors:GetVectors',
 ];
 
+/**
+ * What an enrolment alone calls (the drop folder's `enrol/`): the collection read, the face items and
+ * counts written, taken back if it fails; the vectors put (creating an index its creator was
+ * interrupted before making) and taken back. No query, listing or search.
+ */
+const ENROL_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+const ENROL_VECTOR_ACTIONS = ['s3vectors:CreateIndex', 's3vectors:PutVectors', 's3vectors:DeleteVectors'];
+
 export class CollectionsStore extends Construct {
   readonly table: dynamodb.TableV2;
   readonly vectorBucket: s3vectors.CfnVectorBucket;
@@ -76,32 +89,50 @@ export class CollectionsStore extends Construct {
     this.vectorBucket.applyRemovalPolicy(props.removalPolicy);
     this.vectorBucketName = Fn.select(1, Fn.split('/', this.vectorBucket.attrVectorBucketArn));
 
-    const handler = props.handler;
+    this.grant(props.handler, TABLE_ACTIONS, VECTOR_ACTIONS, { tableIndexes: true });
+  }
+
+  /** Lets a function enrol faces, and nothing else: the drop folder's uploads under `enrol/`. */
+  grantEnrol(handler: lambda.Function): void {
+    this.grant(handler, ENROL_TABLE_ACTIONS, ENROL_VECTOR_ACTIONS, { tableIndexes: false });
+  }
+
+  /** The actions on the table (and its indexes, to list) and on the bucket's `fv-` indexes, and where they are. */
+  private grant(
+    handler: lambda.Function,
+    tableActions: string[],
+    vectorActions: string[],
+    { tableIndexes }: { tableIndexes: boolean },
+  ): void {
+    const stack = Stack.of(this);
+    const tableId = stack.getLogicalId(this.table.node.defaultChild as dynamodb.CfnGlobalTable);
+    const bucketId = stack.getLogicalId(this.vectorBucket);
     handler.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: TABLE_ACTIONS,
-        resources: [this.table.tableArn, `${this.table.tableArn}/index/*`],
+        actions: tableActions,
+        resources: [this.table.tableArn, ...(tableIndexes ? [`${this.table.tableArn}/index/*`] : [])],
       }),
     );
     const indexes = `${this.vectorBucket.attrVectorBucketArn}/index/${INDEX_NAME_PREFIX}*`;
-    handler.addToRolePolicy(new iam.PolicyStatement({ actions: VECTOR_ACTIONS, resources: [indexes] }));
+    handler.addToRolePolicy(new iam.PolicyStatement({ actions: vectorActions, resources: [indexes] }));
     handler.addEnvironment(ENVIRONMENT.collectionsTable, this.table.tableName);
     handler.addEnvironment(ENVIRONMENT.vectorBucket, this.vectorBucketName);
-    if (handler.role) {
-      const stack = Stack.of(this);
-      const tableId = stack.getLogicalId(this.table.node.defaultChild as dynamodb.CfnGlobalTable);
-      const bucketId = stack.getLogicalId(this.vectorBucket);
-      Validations.of(handler.role).acknowledge(
-        {
-          id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
-          reason: "The table's two local secondary indexes (byTime, bySubject) list a collection's faces.",
-        },
-        {
-          id: `AwsSolutions-IAM5[Resource::<${bucketId}.VectorBucketArn>/index/${INDEX_NAME_PREFIX}*]`,
-          reason:
-            'One index per collection, named at run time from its owner and id; only fv- indexes in this bucket.',
-        },
-      );
-    }
+    if (!handler.role) return;
+    Validations.of(handler.role).acknowledge(
+      ...(tableIndexes
+        ? [
+            {
+              id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+              reason:
+                "The table's two local secondary indexes (byTime, bySubject) list a collection's faces.",
+            },
+          ]
+        : []),
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.VectorBucketArn>/index/${INDEX_NAME_PREFIX}*]`,
+        reason:
+          'One index per collection, named at run time from its owner and id; only fv- indexes in this bucket.',
+      },
+    );
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The drop folder: images put under `incoming/` are verified in pairs by the drop handler, which writes
- * under `results/`.
+ * The drop folder: images put under `incoming/` are verified in pairs (or detected in) and photos put
+ * under `enrol/` enrolled into collections by the drop handler, which writes under `results/`.
  *
  * S3 notifies an SQS queue rather than the function. S3's direct, asynchronous invocation retries twice
  * and then drops the event, and throttling (a bulk drop) can age events out; a queue holds them for days,
@@ -15,14 +15,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DROP_PREFIXES, DROP_QUEUE, ENVIRONMENT } from '../functions/shared/contract.ts';
+import { DROP_JOB_PREFIXES, DROP_PREFIXES, DROP_QUEUE, ENVIRONMENT } from '../functions/shared/contract.ts';
 import { PrivateBucket, type PrivateBucketProps } from './private-bucket.ts';
 
 const LAMBDA_DEFAULT_TIMEOUT = Duration.seconds(3);
 const LAMBDA_BASIC_EXECUTION = 'service-role/AWSLambdaBasicExecutionRole';
 
 export interface DropFolderProps {
-  /** Receives SQS batches whose record bodies are S3 event notifications for `incoming/`. */
+  /** Receives SQS batches whose record bodies are S3 event notifications for `incoming/` and `enrol/`. */
   readonly handler: lambda.Function;
   readonly resultsRetentionDays: number;
   readonly accessLogs: PrivateBucketProps['accessLogs'];
@@ -44,6 +44,7 @@ export class DropFolder extends Construct {
       lifecycleRules: [
         // As long as a dead-lettered message stays redrivable, so a redrive still finds its images.
         { id: 'expire-incoming', prefix: DROP_PREFIXES.incoming, expiration: parkedFor },
+        { id: 'expire-enrol', prefix: DROP_PREFIXES.enrol, expiration: parkedFor },
         {
           id: 'expire-results',
           prefix: DROP_PREFIXES.results,
@@ -70,9 +71,11 @@ export class DropFolder extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DROP_QUEUE.maxReceiveCount },
     });
 
-    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
-      prefix: DROP_PREFIXES.incoming,
-    });
+    for (const prefix of DROP_JOB_PREFIXES) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
+        prefix,
+      });
+    }
     props.handler.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: DROP_QUEUE.batchSize,
@@ -83,7 +86,9 @@ export class DropFolder extends Construct {
     props.handler.addEnvironment(ENVIRONMENT.dropBucket, this.bucket.bucketName);
     // Inputs are deleted once their result is written; an existing result is read back to recognise a
     // redelivered event, and replaced (If-Match) only when it says processing failed.
-    this.bucket.grantObjects(props.handler, ['s3:GetObject', 's3:DeleteObject'], DROP_PREFIXES.incoming);
+    for (const prefix of DROP_JOB_PREFIXES) {
+      this.bucket.grantObjects(props.handler, ['s3:GetObject', 's3:DeleteObject'], prefix);
+    }
     this.bucket.grantObjects(props.handler, ['s3:GetObject', 's3:PutObject'], DROP_PREFIXES.results);
     // Listing finds a pair's files, and tells a missing key (404) from a denied read (403).
     props.handler.addToRolePolicy(
@@ -91,7 +96,7 @@ export class DropFolder extends Construct {
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
         conditions: {
-          StringLike: { 's3:prefix': [`${DROP_PREFIXES.incoming}*`, `${DROP_PREFIXES.results}*`] },
+          StringLike: { 's3:prefix': [...DROP_JOB_PREFIXES, DROP_PREFIXES.results].map((p) => `${p}*`) },
         },
       }),
     );

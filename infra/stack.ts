@@ -117,6 +117,8 @@ export class FaceVerifyStack extends Stack {
       accessLogs: accessLogs.for('drop'),
       retain: config.retainData,
     });
+    // Uploads under the drop folder's enrol/ are enrolled into collections.
+    this.collections.grantEnrol(drop);
 
     this.website.addRuntimeConfig({
       apiUrl: this.api.url,

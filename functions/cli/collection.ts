@@ -7,6 +7,7 @@ import {
   faceView,
   type IndexResult,
   type SearchResult,
+  SHARED_OWNER,
 } from '../collections/collections.ts';
 import { EXTERNAL_ID } from '../collections/ids.ts';
 import type { CollectionRecord, FaceRecord } from '../collections/store.ts';
@@ -18,7 +19,7 @@ import { Progress } from './progress.ts';
 import { mapOrdered } from './stream.ts';
 
 /** The owner of what the CLI stores: the open server's shared namespace (auth=none). */
-export const CLI_OWNER = '';
+export const CLI_OWNER = SHARED_OWNER;
 
 export interface CollectionCliContext {
   collections: Collections;

@@ -69,6 +69,12 @@ export interface SearchResult {
   timings: Timings;
 }
 
+/**
+ * The namespace of collections no caller owns: the open server's (auth=none), the CLI's and the drop
+ * folder's, so what one of them enrols the others search.
+ */
+export const SHARED_OWNER = '';
+
 export class Collections {
   readonly model: EmbedderRef;
 
@@ -206,6 +212,21 @@ export class Collections {
     }
     return collection;
   }
+}
+
+/**
+ * The service over a store opened at its first use: a process that never enrols or searches (a drop
+ * folder of pairs, a Lambda function kept warm) never opens one.
+ */
+export function collectionsOnFirstUse(
+  openStore: () => CollectionStore,
+  engine: CollectionEngine,
+): () => Collections {
+  let opened: Collections | undefined;
+  return () => {
+    opened ??= new Collections(openStore(), engine);
+    return opened;
+  };
 }
 
 /** A collection as the API and the CLI show it (the store's dimension stays inside). */

@@ -12,14 +12,17 @@
  * - A fault of ours (S3 down, engine crash) fails the event so it is retried; on its last attempt the
  *   result says so (ProcessingFailed), inputs are kept for a redrive, and a later success replaces it.
  */
+import { type Collections, SHARED_OWNER } from '../collections/collections.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/decode.ts';
 import type { FaceEngine } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
-import { summarizeModels } from '../shared/model-summary.ts';
+import { type ModelSummary, summarizeModels } from '../shared/model-summary.ts';
 import { readImage } from '../shared/read-image.ts';
 import type { ObjectCreated } from './events.ts';
 import {
   detectResultKey,
+  type EnrolTarget,
+  enrolResultKey,
   isFolderMarker,
   pairPrefix,
   pairResultKey,
@@ -30,6 +33,7 @@ import {
   type DetectJobResult,
   type DropError,
   type DropResult,
+  type EnrolResult,
   type PairResult,
   processingFailed,
   type RejectedResult,
@@ -54,6 +58,11 @@ export interface DropDeps {
   engine: DropEngine;
   /** The engine's decode limits: a larger upload is refused unread (default: DEFAULT_DECODE_LIMITS). */
   limits?: Pick<DecodeLimits, 'maxBytes'>;
+  /**
+   * The collections service uploads under `enrol/` are enrolled with, opened at the first enrolment (a
+   * drop folder that never enrols never opens the store). Without it, an enrolment fails as a fault of ours.
+   */
+  collections?: () => Pick<Collections, 'index'>;
 }
 
 /** Which delivery of the event this is, and whether the queue will try again if it fails. */
@@ -96,6 +105,10 @@ export async function processObject(
     case 'detect':
       return processSingle(deps, event, detectResultKey(target.name), attempt, (object) =>
         detect(deps, object),
+      );
+    case 'enrol':
+      return processSingle(deps, event, enrolResultKey(event.key), attempt, (object) =>
+        enrol(deps, object, target.into),
       );
     case 'stray':
       return reject(deps, event, attempt, {
@@ -165,15 +178,53 @@ async function judgePair(deps: DropDeps, pairId: string, files: StoredObject[]):
   }
 }
 
-async function detect(deps: DropDeps, object: StoredObject): Promise<DetectJobResult> {
+function detect(deps: DropDeps, object: StoredObject): Promise<DetectJobResult> {
+  return answerFor(deps, object, resultInputs([object]), async () =>
+    deps.engine.detect(await readUpload(deps, object, 'image')),
+  );
+}
+
+/** A one-image job's result: its answer and the models behind it, or the error the upload caused. */
+async function answerFor<I, A>(
+  deps: DropDeps,
+  object: StoredObject,
+  inputs: I,
+  job: () => Promise<A>,
+): Promise<I & ((A & { model: ModelSummary }) | { error: DropError })> {
   try {
-    const detected = await deps.engine.detect(await readUpload(deps, object, 'image'));
-    return { ...resultInputs([object]), ...detected, model: summarizeModels(deps.engine.models) };
+    return { ...inputs, ...(await job()), model: summarizeModels(deps.engine.models) };
   } catch (error) {
     const failure = uploaderError(error, object);
     if (!failure) throw error;
-    return { ...resultInputs([object]), error: failure };
+    return { ...inputs, error: failure };
   }
+}
+
+/**
+ * Enrols the photo into its collection in the shared namespace, which must exist: an upload never
+ * creates one. A bad id, a photo without a face or a missing collection is the result's error.
+ */
+async function enrol(
+  deps: DropDeps,
+  object: StoredObject,
+  into: EnrolTarget | undefined,
+): Promise<EnrolResult> {
+  const inputs = { ...resultInputs([object]), ...into };
+  if (!into) {
+    const error: DropError = {
+      code: 'NotInAnEnrolFolder',
+      message: 'Put a photo to enrol under enrol/<collectionId>/<externalId>/.',
+      key: object.key,
+    };
+    return { ...inputs, error };
+  }
+  const collections = deps.collections;
+  if (!collections) throw new Error('this drop handler was built without the collections service');
+  return answerFor(deps, object, inputs, async () =>
+    collections().index(SHARED_OWNER, into.collectionId, await readUpload(deps, object, 'image'), {
+      externalId: into.externalId,
+    }),
+  );
 }
 
 /** Reports a file that takes part in no job under results/rejected/. */

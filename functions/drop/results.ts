@@ -3,6 +3,7 @@
  * `eTags`, in the same order): that is how a redelivered event recognises its own result, and how a
  * new upload under a used key is told apart from it.
  */
+import type { IndexResult } from '../collections/collections.ts';
 import type { DetectResponse, VerifyResponse } from '../core/engine.ts';
 import { type ErrorCode, type ErrorDetails, FaceVerifyError } from '../core/errors.ts';
 import type { ModelSummary } from '../shared/model-summary.ts';
@@ -17,6 +18,8 @@ export type DropErrorCode =
   | 'PairAlreadyJudged'
   /** The file is directly under `incoming/`, in no pair folder. */
   | 'NotInAPair'
+  /** The file is under `enrol/` but not in an `enrol/<collectionId>/<externalId>/` folder. */
+  | 'NotInAnEnrolFolder'
   /** Processing kept failing; the event went to the dead-letter queue. Replaced if a redrive succeeds. */
   | 'ProcessingFailed';
 
@@ -34,7 +37,11 @@ type Answer<T> = T & { model: ModelSummary };
 export type PairResult = ResultInputs & { pairId: string } & (Answer<VerifyResponse> | { error: DropError });
 export type DetectJobResult = ResultInputs & (Answer<DetectResponse> | { error: DropError });
 export type RejectedResult = ResultInputs & { error: DropError };
-export type DropResult = PairResult | DetectJobResult | RejectedResult;
+/** As `POST /collections/{collectionId}/faces` answers, with the ids the upload's key names. */
+export type EnrolResult = ResultInputs &
+  Partial<{ collectionId: string; externalId: string }> &
+  (Answer<IndexResult> | { error: DropError });
+export type DropResult = PairResult | DetectJobResult | RejectedResult | EnrolResult;
 
 export function resultInputs(objects: readonly StoredObject[]): ResultInputs {
   return {

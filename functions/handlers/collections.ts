@@ -2,7 +2,7 @@
  * The /collections routes: a thin adapter from HTTP to the collections service. Each collection belongs
  * to the caller (the token's subject, or the signing principal); with auth=none everyone shares one.
  */
-import { Collections, collectionView, faceView } from '../collections/collections.ts';
+import { collectionsOnFirstUse, collectionView, faceView, SHARED_OWNER } from '../collections/collections.ts';
 import { COLLECTION_LIMITS, maxFpir, nextToken } from '../collections/ids.ts';
 import { SIMILARITY_RANGE } from '../core/compare.ts';
 import type { Handlers } from '../http/dispatch.ts';
@@ -23,7 +23,7 @@ const SEARCH = {
 
 /** The namespace a request's collections live in: the caller's, or the shared one of auth=none. */
 function ownerOf(request: HttpRequest): string {
-  return request.principal ?? '';
+  return request.principal ?? SHARED_OWNER;
 }
 
 function page(request: HttpRequest) {
@@ -39,11 +39,7 @@ function collectionOf(request: HttpRequest): string {
 export async function collectionsHandlers(runtime: Runtime): Promise<Handlers<'collections'>> {
   const { engine, model, readImage } = await imageWork(runtime);
   // Opened at the first request: a process that never serves one never creates the store.
-  let opened: Collections | undefined;
-  const collections = () => {
-    opened ??= new Collections(runtime.collections(), engine);
-    return opened;
-  };
+  const collections = collectionsOnFirstUse(() => runtime.collections(), engine);
   return {
     listCollections: async (request) => {
       const { items, nextToken: next } = await collections().list(ownerOf(request), page(request));

@@ -1,6 +1,6 @@
 /**
  * The drop folder's AWS wiring, locally: s3rver's object events become the S3 notifications AWS would
- * send for `incoming/` (same record shape, URL-encoded keys), queued and delivered to the drop handler
+ * send for `incoming/` and `enrol/` (same record shape, URL-encoded keys), queued and delivered to the drop handler
  * in SQS batches the way the event source mapping does (infra/drop-folder.ts): at most `batchSize`
  * messages per call, `maxConcurrency` calls at once, failed messages retried after a delay and parked
  * after `maxReceiveCount` deliveries. The handler also relies on S3's conditional, atomic writes: the
@@ -14,7 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { S3Event, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { objectCreatedRecord } from '../drop/events.ts';
 import { compareKeys, unquoteETag } from '../drop/store.ts';
-import { DROP_PREFIXES, DROP_QUEUE } from '../shared/contract.ts';
+import { DROP_JOB_PREFIXES, DROP_QUEUE } from '../shared/contract.ts';
 import { logger } from '../shared/observability.ts';
 
 /** s3rver's notification: AWS's shape, with the key not encoded and no ETag on copies. */
@@ -42,7 +42,7 @@ export interface DropWatcherOptions {
   s3: S3rverEvents;
   bucket: string;
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
-  /** The prefixes whose new objects are jobs (default `incoming/`): an upload-driven job adds its own. */
+  /** The prefixes whose new objects are jobs (default: `incoming/` and `enrol/`, as S3 notifies on AWS). */
   prefixes?: readonly string[];
   batchSize?: number;
   maxConcurrency?: number;
@@ -74,7 +74,7 @@ export function startDropWatcher({
   s3,
   bucket,
   handler,
-  prefixes = [DROP_PREFIXES.incoming],
+  prefixes = DROP_JOB_PREFIXES,
   batchSize = DROP_QUEUE.batchSize,
   maxConcurrency = DROP_QUEUE.maxConcurrency,
   maxReceiveCount = DROP_QUEUE.maxReceiveCount,

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { collectionsOnFirstUse } from '../collections/collections.ts';
 import { openSqliteCollectionStore } from '../collections/sqlite-store.ts';
 import type { EngineConfig } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
@@ -91,11 +92,13 @@ export async function startServer({
       { openCollections: openSqliteCollectionStore },
     );
     const handlers = await httpHandlers(runtime);
+    const faceEngine = await runtime.engine();
     const drop = dropHandler({
       bucket: LOCAL_BUCKETS.drop,
       store: s3DropStore(runtime.s3, LOCAL_BUCKETS.drop),
-      engine: await runtime.engine(),
+      engine: faceEngine,
       limits: decodeLimits(runtime.config.engine),
+      collections: collectionsOnFirstUse(() => runtime.collections(), faceEngine),
     });
     const root = webRoot();
     let auth: ServerAuth | undefined;

@@ -69,8 +69,14 @@ export function powertoolsEnvironment(functionName?: string): Record<string, str
   };
 }
 
-/** The drop folder's two top-level folders: uploads arrive in one, answers are written to the other. */
-export const DROP_PREFIXES = { incoming: 'incoming/', results: 'results/' } as const;
+/**
+ * The drop folder's top-level folders: jobs arrive in `incoming/` (pairs, detect) and `enrol/`
+ * (photos to enrol in a collection), answers are written to `results/`.
+ */
+export const DROP_PREFIXES = { incoming: 'incoming/', enrol: 'enrol/', results: 'results/' } as const;
+
+/** The prefixes whose uploads are jobs: what S3 notifies the queue of, and the local watcher watches. */
+export const DROP_JOB_PREFIXES = [DROP_PREFIXES.incoming, DROP_PREFIXES.enrol] as const;
 
 /** How the drop handler drains its queue (the SQS event source on AWS, the drop watcher locally). */
 export const DROP_QUEUE = {

@@ -6,12 +6,21 @@
  *
  * Delivery can be held back (`hold()`), so several objects are in the bucket before their events are
  * handled: the way S3 notifications really arrive, late and at the same moment.
+ *
+ * Uploads under `enrol/` are enrolled through the collections service over a SQLite store in memory,
+ * the same service the tests then search with.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  type Collections,
+  collectionsOnFirstUse,
+  SHARED_OWNER,
+} from '../../functions/collections/collections.ts';
+import { openSqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
 import type { FaceEngine } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { objectCreatedRecord } from '../../functions/drop/events.ts';
@@ -36,6 +45,7 @@ const AT = expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
 let s3: LocalS3;
 let client: S3Client;
 let engine: FaceEngine;
+let collections: () => Collections;
 let watcher: DropWatcher;
 let held: Promise<void> = Promise.resolve();
 
@@ -46,7 +56,14 @@ beforeAll(async () => {
   client = s3.client();
   const runtime = createRuntime({ ...runtimeConfig({}), dropBucket: BUCKET, s3Endpoint: s3.endpoint });
   engine = await runtime.engine();
-  const handler = dropHandler({ bucket: BUCKET, store: s3DropStore(runtime.s3, BUCKET), engine });
+  const store = openSqliteCollectionStore({ store: 'sqlite', database: ':memory:' });
+  collections = collectionsOnFirstUse(() => store, engine);
+  const handler = dropHandler({
+    bucket: BUCKET,
+    store: s3DropStore(runtime.s3, BUCKET),
+    engine,
+    collections,
+  });
   // One message per call, five at once: the events of one pair really run at the same time.
   watcher = startDropWatcher({
     s3: s3.server,
@@ -62,6 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   watcher?.stop();
+  await collections?.().close();
   await s3?.stop();
 });
 
@@ -304,6 +322,144 @@ describe('detect jobs', () => {
       model: summarizeModels(engine.models),
     });
     expect(await keys('incoming/')).toEqual([]);
+  });
+});
+
+describe('enrolment by upload', () => {
+  it.skipIf(!hasLfw)('two people enrolled by upload are found by a search through the service', async () => {
+    await collections().create(SHARED_OWNER, 'staff');
+    const [gul, guiel, probe] = await Promise.all([
+      lfw('Abdullah_Gul', 13),
+      lfw('Aaron_Guiel', 1),
+      lfw('Abdullah_Gul', 14),
+    ]);
+    const a = await put('enrol/staff/abdullah.gul/Abdullah Gul 13.jpg', gul);
+    const b = await put('enrol/staff/aaron.guiel/portrait.jpg', guiel);
+    await watcher.idle();
+
+    const enrolled = (await result('results/enrol/staff/abdullah.gul/Abdullah Gul 13.jpg.json')).value;
+    expect(enrolled).toEqual({
+      keys: [a.key],
+      eTags: [a.eTag],
+      completedAt: AT,
+      collectionId: 'staff',
+      externalId: 'abdullah.gul',
+      faces: [
+        expect.objectContaining({
+          faceId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          externalId: 'abdullah.gul',
+          box: expect.any(Object),
+          pose: expect.any(String),
+        }),
+      ],
+      unindexedFaces: [],
+      model: summarizeModels(engine.models),
+    });
+    expect((await result('results/enrol/staff/aaron.guiel/portrait.jpg.json')).value).toMatchObject({
+      keys: [b.key],
+      faces: [{ externalId: 'aaron.guiel' }],
+    });
+    expect(await keys('enrol/')).toEqual([]);
+
+    const found = await collections().search(SHARED_OWNER, 'staff', probe, { maxResults: 2 });
+    expect(found.faceCount).toBe(2);
+    expect(found.matches.map((m) => m.externalId)).toEqual(['abdullah.gul', 'aaron.guiel']);
+    expect(found.matches[0]).toMatchObject({
+      faceId: (enrolled as { faces: { faceId: string }[] }).faces[0]?.faceId,
+      match: true,
+    });
+    expect(found.matches[1]?.match).toBe(false);
+  });
+
+  it('a photo without a face: NoFaceDetected, nothing enrolled, the upload deleted', async () => {
+    await collections().create(SHARED_OWNER, 'faceless');
+    const upload = await put('enrol/faceless/ann/gradient.png', await gradientPng(320, 240));
+    await watcher.idle();
+    expect((await result('results/enrol/faceless/ann/gradient.png.json')).value).toEqual({
+      keys: [upload.key],
+      eTags: [upload.eTag],
+      completedAt: AT,
+      collectionId: 'faceless',
+      externalId: 'ann',
+      error: {
+        code: 'NoFaceDetected',
+        message: 'No face was found in the image.',
+        image: 'image',
+        key: upload.key,
+      },
+    });
+    expect(await keys('enrol/')).toEqual([]);
+    expect((await collections().get(SHARED_OWNER, 'faceless')).faceCount).toBe(0);
+  });
+
+  it('a collection that does not exist: CollectionNotFound, and it is not created', async () => {
+    const upload = await put('enrol/nobody-made-this/ann/me.jpg', await demoPhoto(1, 640));
+    await watcher.idle();
+    expect((await result('results/enrol/nobody-made-this/ann/me.jpg.json')).value).toEqual({
+      keys: [upload.key],
+      eTags: [upload.eTag],
+      completedAt: AT,
+      collectionId: 'nobody-made-this',
+      externalId: 'ann',
+      error: {
+        code: 'CollectionNotFound',
+        message: 'There is no collection nobody-made-this.',
+        key: upload.key,
+      },
+    });
+    expect(await keys('enrol/')).toEqual([]);
+    const lookup = await collections()
+      .get(SHARED_OWNER, 'nobody-made-this')
+      .catch((error: FaceVerifyError) => error.code);
+    expect(lookup).toBe('CollectionNotFound');
+  });
+
+  it('an id the service refuses, or a photo outside enrol/<collectionId>/<externalId>/: an error result', async () => {
+    await collections().create(SHARED_OWNER, 'ids');
+    const photo = await demoPhoto(1, 640);
+    const badId = await put('enrol/ids/ann smith/me.jpg', photo);
+    const loose = await put('enrol/ids/me.jpg', photo);
+    await watcher.idle();
+    expect((await result('results/enrol/ids/ann smith/me.jpg.json')).value).toEqual({
+      keys: [badId.key],
+      eTags: [badId.eTag],
+      completedAt: AT,
+      collectionId: 'ids',
+      externalId: 'ann smith',
+      error: {
+        code: 'InvalidRequest',
+        message: '`externalId` must be letters, digits and _ . : @ - (1 to 255).',
+        key: badId.key,
+      },
+    });
+    expect((await result('results/enrol/ids/me.jpg.json')).value).toEqual({
+      keys: [loose.key],
+      eTags: [loose.eTag],
+      completedAt: AT,
+      error: {
+        code: 'NotInAnEnrolFolder',
+        message: 'Put a photo to enrol under enrol/<collectionId>/<externalId>/.',
+        key: loose.key,
+      },
+    });
+    expect(await keys('enrol/')).toEqual([]);
+    expect((await collections().get(SHARED_OWNER, 'ids')).faceCount).toBe(0);
+  });
+
+  it('a redelivered enrolment event neither enrols twice nor changes the result', async () => {
+    await collections().create(SHARED_OWNER, 'again');
+    const bytes = await demoPhoto(1, 640);
+    const release = hold();
+    const upload = await put('enrol/again/ann/me.jpg', bytes);
+    const redeliver = () =>
+      watcher.publish({ Records: [objectCreatedRecord({ bucket: BUCKET, ...upload, size: bytes.length })] });
+    release();
+    await watcher.idle();
+    const first = await result('results/enrol/again/ann/me.jpg.json');
+    redeliver();
+    await watcher.idle();
+    expect((await result('results/enrol/again/ann/me.jpg.json')).body).toBe(first.body);
+    expect((await collections().get(SHARED_OWNER, 'again')).faceCount).toBe(1);
   });
 });
 

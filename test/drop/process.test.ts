@@ -248,6 +248,58 @@ describe('a pair', () => {
   });
 });
 
+describe('an enrolment', () => {
+  /** The collections service's part the drop folder calls, answering as the service would. */
+  const enrolled = {
+    faces: [{ ...TEXT_FACE, faceId: 'f1', externalId: 'ann', pose: 'frontal' }],
+    unindexedFaces: [],
+  };
+
+  it('a fault of ours is retried; its last attempt writes ProcessingFailed and keeps the upload; a redrive enrols', async () => {
+    const index = vi.fn().mockRejectedValue(new Error('DynamoDB unreachable'));
+    deps.collections = () => ({ index });
+    const photo = store.upload('enrol/staff/ann/me.jpg', 'face:ann');
+    await expect(run(photo)).rejects.toThrow('DynamoDB unreachable');
+    await expect(run(photo, LAST)).rejects.toThrow('DynamoDB unreachable');
+    expect(store.json('results/enrol/staff/ann/me.jpg.json')).toEqual({
+      keys: [photo.key],
+      eTags: [photo.eTag],
+      completedAt: AT,
+      error: {
+        code: 'ProcessingFailed',
+        message:
+          'Processing failed 3 times; the event was parked in the dead-letter queue. A redrive that succeeds replaces this result.',
+      },
+    });
+    expect(store.keys()).toEqual([photo.key, 'results/enrol/staff/ann/me.jpg.json']);
+
+    index.mockResolvedValue(enrolled);
+    expect(await run(photo)).toBe('Written');
+    expect(index).toHaveBeenLastCalledWith('', 'staff', new TextEncoder().encode('face:ann'), {
+      externalId: 'ann',
+    });
+    expect(store.json('results/enrol/staff/ann/me.jpg.json')).toEqual({
+      keys: [photo.key],
+      eTags: [photo.eTag],
+      completedAt: AT,
+      collectionId: 'staff',
+      externalId: 'ann',
+      ...enrolled,
+      model: TEXT_MODEL,
+    });
+    expect(store.keys()).toEqual(['results/enrol/staff/ann/me.jpg.json']);
+    expect(await run(photo)).toBe('Stale');
+    expect(index).toHaveBeenCalledTimes(3);
+  });
+
+  it('ignores the folder markers consoles create under enrol/', async () => {
+    const index = vi.fn();
+    deps.collections = () => ({ index });
+    expect(await run(store.upload('enrol/staff/ann/', ''))).toBe('Ignored');
+    expect(index).not.toHaveBeenCalled();
+  });
+});
+
 describe('a detect job', () => {
   it('writes the detect response under results/detect/ and deletes the input', async () => {
     const photo = store.upload('incoming/detect/team/photo 1.jpg', 'face:ann');

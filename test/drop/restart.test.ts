@@ -15,10 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_BUCKETS, localS3Directory } from '../../functions/local/s3.ts';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
 import { createS3Client } from '../../functions/shared/s3.ts';
+import { until } from './until.ts';
 
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 const BUCKET = LOCAL_BUCKETS.drop;
 const PAIRS = 50;
+/** How long the killed or restarted server may take to get somewhere. */
+const WAIT_MS = 240_000;
 const LFW = new URL('../../../shared/data/lfw-view1/images/', import.meta.url);
 const hasLfw = existsSync(LFW);
 if (!hasLfw) console.warn(`drop restart test skipped: no LFW images at ${LFW.pathname}`);
@@ -115,16 +118,6 @@ async function objectsOnDisk(prefix: string): Promise<Map<string, string>> {
   return objects;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** The first 2 × PAIRS photos of LFW, in name order, taken two by two. */
 async function pairPhotos(): Promise<[string, string][]> {
   const people = (await readdir(LFW)).sort();
@@ -171,8 +164,10 @@ describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder',
     );
     const uploads = new Map(uploaded);
 
-    await until('a first result', async () =>
-      (await keys(client, 'results/')).length > 0 ? true : undefined,
+    await until(
+      'a first result',
+      async () => ((await keys(client, 'results/')).length > 0 ? true : undefined),
+      WAIT_MS,
     );
     const killed = await stopMain('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
@@ -189,11 +184,15 @@ describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder',
 
     running = await startMain();
     const restarted = running.client;
-    const results = await until('every result, and incoming/ empty', async () => {
-      if ((await keys(restarted, 'incoming/')).length > 0) return undefined;
-      const found = await readResults(restarted);
-      return found.size >= PAIRS ? found : undefined;
-    });
+    const results = await until(
+      'every result, and incoming/ empty',
+      async () => {
+        if ((await keys(restarted, 'incoming/')).length > 0) return undefined;
+        const found = await readResults(restarted);
+        return found.size >= PAIRS ? found : undefined;
+      },
+      WAIT_MS,
+    );
     expect([...results.keys()].sort()).toEqual([...uploads.keys()].map((id) => `results/${id}.json`));
     for (const [pairId, files] of uploads) {
       const result = JSON.parse(results.get(`results/${pairId}.json`) ?? '{}');

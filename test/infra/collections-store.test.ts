@@ -9,6 +9,15 @@ describe('CollectionsStore', () => {
   const tableId = logicalId(stack.collections.table);
   const bucketId = stack.getLogicalId(stack.collections.vectorBucket);
   const table = () => template.findResources('AWS::DynamoDB::GlobalTable')[tableId];
+  /** The statements of a function's role that name DynamoDB or S3 Vectors actions. */
+  const dataStatements = (name: 'collections' | 'drop') => {
+    const role = stack.functions.functions[name].role;
+    if (!role) throw new Error(`${name} has no role`);
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(logicalId(role)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .filter((s) => /dynamodb:|s3vectors:/.test(JSON.stringify(s.Action)));
+  };
 
   it('keeps collections and faces in one on-demand, encrypted table with point-in-time recovery', () => {
     expect(table()?.Properties).toMatchObject({
@@ -69,13 +78,7 @@ describe('CollectionsStore', () => {
   });
 
   it('grants the collections function only its table items and the fv- indexes of its bucket', () => {
-    const role = stack.functions.functions.collections.role;
-    if (!role) throw new Error('collections has no role');
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(logicalId(role)))
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-    const dataStatements = statements.filter((s) => /dynamodb:|s3vectors:/.test(JSON.stringify(s.Action)));
-    expect(dataStatements).toEqual([
+    expect(dataStatements('collections')).toEqual([
       expect.objectContaining({
         Action: [
           'dynamodb:BatchGetItem',
@@ -104,11 +107,34 @@ describe('CollectionsStore', () => {
         },
       }),
     ]);
-    // No other function may touch the collections.
+    // No other function may touch the collections, but the drop function's enrolments (below).
+    const roles = [stack.functions.functions.collections.role, stack.functions.functions.drop.role];
     const others = Object.values(template.findResources('AWS::IAM::Policy')).filter(
-      (policy) => !JSON.stringify(policy.Properties.Roles).includes(logicalId(role)),
+      (policy) => !roles.some((r) => r && JSON.stringify(policy.Properties.Roles).includes(logicalId(r))),
     );
     expect(JSON.stringify(others)).not.toMatch(/s3vectors:|dynamodb:/);
+  });
+
+  it('grants the drop function what an enrolment calls and no more: no query, listing, search or index deletion', () => {
+    expect(dataStatements('drop')).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      }),
+      expect.objectContaining({
+        Action: ['s3vectors:CreateIndex', 's3vectors:DeleteVectors', 's3vectors:PutVectors'],
+        Resource: {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'VectorBucketArn'] }, `/index/${INDEX_NAME_PREFIX}*`]],
+        },
+      }),
+    ]);
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions.functions.drop)];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      [ENVIRONMENT.collectionsTable]: { Ref: tableId },
+      [ENVIRONMENT.vectorBucket]: {
+        'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': [bucketId, 'VectorBucketArn'] }] }],
+      },
+    });
   });
 
   it.each(AUTH_MODES)('is in the stack with auth=%s', (auth) => {

@@ -10,17 +10,15 @@ describe('DropFolder', () => {
   const queueId = logicalId(stack.dropFolder.queue);
   const bucket = () => template.findResources('AWS::S3::Bucket')[bucketId]?.Properties;
 
-  it('sends object-created events under incoming/ to the queue, not to the function', () => {
+  it('sends object-created events under incoming/ and enrol/ to the one queue, not to the function', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: { Ref: bucketId },
       NotificationConfiguration: {
-        QueueConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: DROP_PREFIXES.incoming }] } },
-            QueueArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
-          },
-        ],
+        QueueConfigurations: [DROP_PREFIXES.incoming, DROP_PREFIXES.enrol].map((prefix) => ({
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+          QueueArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        })),
       },
     });
     expect(JSON.stringify(template.findResources('Custom::S3BucketNotifications'))).not.toContain('Lambda');
@@ -53,11 +51,16 @@ describe('DropFolder', () => {
     expect(queuePolicies).toContain('"aws:SecureTransport":"false"');
   });
 
-  it('expires incoming/ with the dead letters and keeps results/ for resultsRetentionDays', () => {
+  it('expires incoming/ and enrol/ with the dead letters and keeps results/ for resultsRetentionDays', () => {
     expect(bucket()?.LifecycleConfiguration).toEqual({
       Rules: expect.arrayContaining([
         expect.objectContaining({
           Prefix: DROP_PREFIXES.incoming,
+          ExpirationInDays: DROP_QUEUE.retentionDays,
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({
+          Prefix: DROP_PREFIXES.enrol,
           ExpirationInDays: DROP_QUEUE.retentionDays,
           Status: 'Enabled',
         }),
@@ -104,7 +107,7 @@ describe('DropFolder', () => {
     });
   });
 
-  it('lets the drop handler read and delete incoming/, read and write results/, and list both', () => {
+  it('lets the drop handler read and delete incoming/ and enrol/, read and write results/, and list them', () => {
     const role = stack.functions.functions.drop.role;
     if (!role) throw new Error('drop has no role');
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
@@ -116,7 +119,9 @@ describe('DropFolder', () => {
       expect.arrayContaining([
         expect.objectContaining({
           Action: ['s3:DeleteObject', 's3:GetObject'],
-          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/incoming/*']] },
+          Resource: ['/enrol/*', '/incoming/*'].map((objects) => ({
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, objects]],
+          })),
         }),
         expect.objectContaining({
           Action: ['s3:GetObject', 's3:PutObject'],
@@ -124,7 +129,7 @@ describe('DropFolder', () => {
         }),
         expect.objectContaining({
           Action: 's3:ListBucket',
-          Condition: { StringLike: { 's3:prefix': ['incoming/*', 'results/*'] } },
+          Condition: { StringLike: { 's3:prefix': ['incoming/*', 'enrol/*', 'results/*'] } },
         }),
       ]),
     );
