@@ -3,6 +3,7 @@
  * each, their other photos searched as mated probes, the photos of people not enrolled as non-mated
  * probes; seeded splits. Pure functions over embeddings keyed by file, deciding with core's matcher.
  */
+
 import { estimateFar } from '../../functions/core/compare.ts';
 import {
   decide,
@@ -13,6 +14,7 @@ import {
   pairCalibration,
   type ThresholdChoice,
 } from '../../functions/core/match.ts';
+import { seededRandom } from '../seeded-random.ts';
 import { personOf } from './verification.ts';
 
 export interface IdentificationSplit {
@@ -32,18 +34,6 @@ export interface SplitOptions {
   mated?: number;
   /** At most this many non-mated probes, drawn at random; default every photo. */
   nonMated?: number;
-}
-
-/** A small seeded generator (mulberry32): the same splits on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {

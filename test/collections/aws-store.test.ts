@@ -15,7 +15,7 @@ import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
 import { openAwsCollectionStore } from '../../functions/collections/aws/open.ts';
 import { AwsCollectionStore } from '../../functions/collections/aws/store.ts';
 import { indexName } from '../../functions/collections/aws/vectors.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '../../scripts/seeded-random.ts';
 import { type AwsBackends, startAwsBackends, VECTOR_BUCKET } from './aws-backends.ts';
 import { newFace, randomUnit } from './store-contract.ts';
 

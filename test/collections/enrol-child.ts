@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '../../scripts/seeded-random.ts';
 import { randomUnit } from './store-contract.ts';
 
 const [path, seed] = process.argv.slice(2);

@@ -13,10 +13,12 @@
  * - s3-vectors-metadata-filtering: operators $eq $ne $gt $gte $lt $lte $in $nin $exists $and $or.
  * Queries are answered exactly (brute force), which a real index answers approximately.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3VectorsClient } from '@aws-sdk/client-s3vectors';
 import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
+import { cosineSimilarity } from '../../functions/core/compare.ts';
 
 const MAX_INDEXES_PER_BUCKET = 10_000;
 
@@ -347,17 +349,6 @@ function compileCondition(key: string, condition: unknown): Predicate {
 }
 
 function distance(metric: Index['distanceMetric'], a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  let squared = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-    squared += (x - y) * (x - y);
-  }
-  return metric === 'cosine' ? 1 - dot / Math.sqrt(na * nb) : Math.sqrt(squared);
+  if (metric === 'cosine') return 1 - cosineSimilarity(a, b);
+  return Math.hypot(...a.map((x, i) => x - (b[i] as number)));
 }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
 import { collectionsConfig } from '../../functions/shared/runtime-config.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '../../scripts/seeded-random.ts';
 import { describeCollectionStore, newFace, randomUnit } from './store-contract.ts';
 
 const MODEL = { name: 'm', version: '1' };

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectionStore, FaceRecord, NewFace } from '../../functions/collections/store.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '../../scripts/seeded-random.ts';
 
 export interface StoreUnderTest {
   store: CollectionStore;

@@ -7,9 +7,9 @@ import {
   rankOneRate,
   ratesAt,
   searchSplit,
-  seededRandom,
 } from '../../scripts/eval/identification.ts';
 import { personOf } from '../../scripts/eval/verification.ts';
+import { seededRandom } from '../../scripts/seeded-random.ts';
 
 const photo = (name: string, i: number) => `/lfw/${name}/${name}_${String(i).padStart(4, '0')}.jpg`;
 /** Ten people: A–F with 3 photos each, G–J with one. */

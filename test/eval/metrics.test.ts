@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateFar } from '../../functions/core/compare.ts';
 import { parseCfpPairs, parseLfwPairs, parseWider } from '../../scripts/eval/datasets.ts';
-import { seededRandom } from '../../scripts/eval/identification.ts';
 import {
   accuracy,
   auc,
@@ -14,6 +13,7 @@ import {
   tarAtFar,
   tarAtFarOf,
 } from '../../scripts/eval/metrics.ts';
+import { seededRandom } from '../../scripts/seeded-random.ts';
 
 const face = (x: number, y: number, size: number, invalid = false) => ({
   box: { x, y, width: size, height: size },

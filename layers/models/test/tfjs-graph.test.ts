@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../test/seeded-random.ts';
+import { seededRandom } from '../../../scripts/seeded-random.ts';
 import { convertTfjsGraph, filterToOnnx, type TfGraph, type TfNode } from '../src/tfjs-graph.ts';
 import { halfToFloat, loadWeights, type Tensor, type WeightEntry } from '../src/tfjs-weights.ts';
 import { tf } from './tfjs-reference.ts';
