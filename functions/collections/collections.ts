@@ -116,9 +116,12 @@ export class Collections {
     const person = externalId(request.externalId);
     await this.usable(owner, id);
     const maxFaces = request.maxFaces ?? COLLECTION_LIMITS.maxFaces.default;
-    const { faces } = await this.engine.embedImage(image, { faces: maxFaces === 1 ? 'subject' : 'every' });
-    if (faces.length === 0) throw noFace();
-    const kept = faces.slice(0, maxFaces);
+    // Only the faces to store are embedded; the rest of a crowd is listed as found.
+    const { faces: kept, unembeddedFaces } = await this.engine.embedImage(
+      image,
+      maxFaces === 1 ? { faces: 'subject' } : { faces: 'every', maxFaces },
+    );
+    if (kept.length === 0) throw noFace();
     const createdAt = this.now().toISOString();
     const records = kept.map((face) => ({
       faceId: randomUUID(),
@@ -135,7 +138,7 @@ export class Collections {
         externalId: person,
         ...publicFace(face),
       })),
-      unindexedFaces: faces.slice(maxFaces).map(({ box }) => ({ box, reason: 'ExceedsMaxFaces' })),
+      unindexedFaces: unembeddedFaces.map(({ box }) => ({ box, reason: 'ExceedsMaxFaces' })),
     };
   }
 
