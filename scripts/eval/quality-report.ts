@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cosineSimilarity, type FarPoint } from '../../functions/core/compare.ts';
+import { cosineSimilarity, type FarPoint, similarityAtFar } from '../../functions/core/compare.ts';
 import type { FaceEngine, PairFace } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import {
@@ -23,14 +23,7 @@ import type { Box, HeadPose, Landmarks, Point } from '../../functions/core/types
 import { QUALITY_FILE } from '../../layers/models/src/build.ts';
 import { cfpPairs, lfwPairs, type Pair } from './datasets.ts';
 import { type Curve, ercSvg } from './erc-plot.ts';
-import {
-  type Comparison,
-  errorVersusReject,
-  fitQuality,
-  poorCut,
-  similarityAtFar,
-  type TrainingPair,
-} from './quality.ts';
+import { type Comparison, errorVersusReject, fitQuality, poorCut, type TrainingPair } from './quality.ts';
 import { personOf } from './verification.ts';
 
 /** The signals the shipped score combines (face-quality.ts), chosen on the training pairs. */
@@ -195,7 +188,7 @@ export async function qualityReport(run: QualityRun): Promise<string> {
         b: b.signals,
         failed: [
           ...FAIL_MARGINS.map((margin) => similarity < pose.threshold + margin),
-          similarity < similarityAtFar(pose.far as FarPoint[], TARGET_FAR),
+          similarity < similarityAtFar(TARGET_FAR, pose.far as FarPoint[]),
         ],
       };
     });

@@ -3,23 +3,12 @@
  * it by its error-versus-reject curve (ERC): reject the share of same-person pairs whose worse face
  * scores lowest, and see how many false non-matches go with them. Pure functions.
  */
-import type { FarPoint } from '../../functions/core/compare.ts';
 import {
   type QualityModel,
   type QualitySignals,
   qualityScore,
   type Signal,
 } from '../../functions/core/face-quality.ts';
-
-/** The similarity at which a false-accept curve (similarity ascending, far descending) reaches `far`. */
-export function similarityAtFar(curve: readonly FarPoint[], far: number): number {
-  const upper = curve.findIndex((p) => p.far <= far);
-  if (upper <= 0) return (curve[Math.max(upper, 0)] ?? { similarity: Number.NaN }).similarity;
-  const lo = curve[upper - 1] as FarPoint;
-  const hi = curve[upper] as FarPoint;
-  const t = (Math.log(far) - Math.log(lo.far)) / (Math.log(hi.far) - Math.log(lo.far));
-  return lo.similarity + t * (hi.similarity - lo.similarity);
-}
 
 /** A same-person training pair: both faces' signals, and whether it failed at each threshold tried. */
 export interface TrainingPair {

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { similarityAtFar } from '../../functions/core/compare.ts';
 import type { QualitySignals } from '../../functions/core/face-quality.ts';
 import { qualityScore } from '../../functions/core/face-quality.ts';
 import { ercSvg } from '../../scripts/eval/erc-plot.ts';
-import {
-  errorVersusReject,
-  fitQuality,
-  poorCut,
-  similarityAtFar,
-  type TrainingPair,
-} from '../../scripts/eval/quality.ts';
+import { errorVersusReject, fitQuality, poorCut, type TrainingPair } from '../../scripts/eval/quality.ts';
 
 describe('error versus reject', () => {
   it('counts the false non-matches the lowest-quality pairs take with them, and the best possible', () => {
@@ -34,9 +29,9 @@ describe('similarityAtFar', () => {
       { similarity: 0.8, far: 1e-2 },
       { similarity: 0.9, far: 1e-4 },
     ];
-    expect(similarityAtFar(curve, 1e-2)).toBeCloseTo(0.8, 12);
-    expect(similarityAtFar(curve, 1e-3)).toBeCloseTo(0.85, 12);
-    expect(similarityAtFar(curve, 1)).toBe(0.5);
+    expect(similarityAtFar(1e-2, curve)).toBeCloseTo(0.8, 12);
+    expect(similarityAtFar(1e-3, curve)).toBeCloseTo(0.85, 12);
+    expect(similarityAtFar(1, curve)).toBe(0.5);
   });
 });
 
