@@ -13,6 +13,7 @@ import { EXTERNAL_ID } from '../collections/ids.ts';
 import type { CollectionRecord, FaceRecord } from '../collections/store.ts';
 import { describeFar } from '../core/compare.ts';
 import { FaceVerifyError } from '../core/errors.ts';
+import { attempt } from './attempt.ts';
 import type { CollectionCommand } from './collection-args.ts';
 import { errorLine, faceJson, formatError } from './format.ts';
 import { Progress } from './progress.ts';
@@ -98,8 +99,8 @@ async function indexPhotos(
   await mapOrdered(
     photos,
     concurrency,
-    async ({ file, externalId }) => {
-      try {
+    ({ file, externalId }) =>
+      attempt(file, async () => {
         if (!EXTERNAL_ID.test(externalId)) {
           throw new FaceVerifyError(
             'InvalidRequest',
@@ -107,13 +108,8 @@ async function indexPhotos(
           );
         }
         const request = { externalId, ...(command.maxFaces !== undefined && { maxFaces: command.maxFaces }) };
-        const result = await collections.index(CLI_OWNER, command.collection, await ctx.read(file), request);
-        return { ok: true as const, value: result };
-      } catch (error) {
-        if (error instanceof FaceVerifyError) return { ok: false as const, error };
-        throw error;
-      }
-    },
+        return collections.index(CLI_OWNER, command.collection, await ctx.read(file), request);
+      }),
     (outcome, index) => {
       const { file, externalId } = photos[index] as (typeof photos)[0];
       progress.tick(outcome.ok);
@@ -157,15 +153,10 @@ async function searchPhotos(
   await mapOrdered(
     command.files,
     concurrency,
-    async (file) => {
-      try {
-        const result = await collections.search(CLI_OWNER, command.collection, await ctx.read(file), request);
-        return { ok: true as const, value: result };
-      } catch (error) {
-        if (error instanceof FaceVerifyError) return { ok: false as const, error };
-        throw error;
-      }
-    },
+    (file) =>
+      attempt(file, async () =>
+        collections.search(CLI_OWNER, command.collection, await ctx.read(file), request),
+      ),
     (outcome, index) => {
       const file = command.files[index] as string;
       if (command.json) {

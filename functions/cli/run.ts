@@ -10,6 +10,7 @@ import { ENVIRONMENT } from '../shared/contract.ts';
 import { PreparedImageCache } from '../shared/prepared-images.ts';
 import { fileError, readImage } from '../shared/read-image.ts';
 import { type Command, parseCommand, parseNumber, USAGE, UsageError } from './args.ts';
+import { attempt, describe, type ItemResult } from './attempt.ts';
 import { runCollectionCommand } from './collection.ts';
 import { COLLECTION_USAGE, type CollectionCommand, parseCollectionCommand } from './collection-args.ts';
 import {
@@ -148,8 +149,6 @@ async function runCollectionCli(argv: readonly string[], ctx: CliContext): Promi
 type Out = (text: string) => void | Promise<void>;
 /** A file's bytes, or a FaceVerifyError naming it (and `image`, one of a pair, when given). */
 type ReadFile = (path: string, image?: ImageRole) => Promise<Uint8Array>;
-/** What one file or pair became: its answer, or the error printed on its line. */
-type ItemResult<T> = { ok: true; value: T } | { ok: false; error: FaceVerifyError };
 
 async function detectFiles(
   engine: Engine,
@@ -252,16 +251,6 @@ async function verifyFiles(
   return engine.compare(source, target, threshold === undefined ? {} : { threshold });
 }
 
-/** FaceVerifyErrors become the input's outcome; anything else is a bug and stops the run, with context. */
-async function attempt<T>(context: string, run: () => Promise<T>): Promise<ItemResult<T>> {
-  try {
-    return { ok: true, value: await run() };
-  } catch (error) {
-    if (error instanceof FaceVerifyError) return { ok: false, error };
-    throw new Error(`unexpected failure on ${context}: ${describe(error)}`, { cause: error });
-  }
-}
-
 async function readPairs(tsv: string): Promise<PairEntry[]> {
   let text: string;
   try {
@@ -275,10 +264,4 @@ async function readPairs(tsv: string): Promise<PairEntry[]> {
 function write(stream: Writer, text: string): void | Promise<void> {
   if (stream.write(text)) return;
   return new Promise((done) => stream.once('drain', done));
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-  return `${error.message}${cause}`;
 }
