@@ -62,6 +62,11 @@ export interface EngineConfig {
   decodeLimits?: Partial<DecodeLimits>;
   /** For evaluation: load an embedder whose threshold is not calibrated yet (its threshold is NaN). */
   allowUncalibrated?: boolean;
+  /**
+   * onnxruntime's intra-op threads per session. Default: onnxruntime's own (one per core), right for
+   * one engine in a process; each worker of a pool runs 1, the pool's workers being the parallelism.
+   */
+  threads?: number;
 }
 
 export interface Timings {
@@ -134,6 +139,31 @@ export interface PreparedImage {
   embeddings: Float32Array[];
 }
 
+/** One image's side of verify (FaceEngine.prepare) with its stage laps, for verify's timings. */
+export interface PreparedSide {
+  prepared: PreparedImage;
+  laps: Timings;
+}
+
+/**
+ * What the handlers, the CLI, the drop folder and collections use of an engine: the in-process
+ * FaceEngine and the worker pool (engine-pool.ts) both are one.
+ */
+export interface FaceService {
+  readonly models: ModelInfo[];
+  readonly calibration: MatchCalibration;
+  readonly threshold: number;
+  readonly embedder: { readonly dimension: number };
+  detect(bytes: Uint8Array, request?: DetectRequest): Promise<DetectResponse>;
+  verify(source: Uint8Array, target: Uint8Array, request?: VerifyRequest): Promise<VerifyResponse>;
+  prepare(bytes: Uint8Array, role: ImageRole, everyFace?: boolean): Promise<PreparedImage>;
+  prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean): Promise<PreparedSide>;
+  embedImage(bytes: Uint8Array, request?: EmbedImageRequest): Promise<EmbedImageResponse>;
+  compare(source: PreparedImage, target: PreparedImage, request?: VerifyRequest): VerifyResult;
+  /** Stops what the engine started (a pool's workers); the in-process engine has nothing to stop. */
+  close(): Promise<void>;
+}
+
 /**
  * Turns (degrees) tried when the upright photo shows no face to compare: three CFP profiles tilted
  * about 30° were found at ≥ 0.93 turned back either way, and at ≤ 0.65 upright.
@@ -167,7 +197,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-export class FaceEngine {
+export class FaceEngine implements FaceService {
   private constructor(
     readonly detector: FaceDetector,
     readonly landmarks: LandmarkModel | undefined,
@@ -188,14 +218,13 @@ export class FaceEngine {
     if (!calibration && !config.allowUncalibrated) {
       throw new Error(`embedder ${plan.embedder} has no calibrated threshold`);
     }
+    const open = <E extends ManifestEntry>(spec: E) => openModel(spec, dir, config.threads);
     const [detector, landmarks, ...embedders] = await Promise.all([
-      openModel(plan.detector, dir),
-      plan.landmarks && openModel(plan.landmarks, dir),
-      ...plan.embedders.map(({ spec, weight }) => openModel(spec, dir).then((model) => ({ model, weight }))),
+      open(plan.detector),
+      plan.landmarks && open(plan.landmarks),
+      ...plan.embedders.map(({ spec, weight }) => open(spec).then((model) => ({ model, weight }))),
     ]);
-    const faceDetector = await createDetector(detector, (name) =>
-      openModel(findModel(manifest, name, 'stage'), dir),
-    );
+    const faceDetector = await createDetector(detector, (name) => open(findModel(manifest, name, 'stage')));
     const [only] = embedders;
     return new FaceEngine(
       faceDetector,
@@ -344,18 +373,10 @@ export class FaceEngine {
 
   /**
    * Each photo runs its own decode → faces → embeddings chain, the two at once, so one photo's sharp
-   * work (decoding, resizing) overlaps the other's model runs. Timings are per stage the slower
-   * photo's, and the wall time in total.
+   * work (decoding, resizing) overlaps the other's model runs.
    */
-  async verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
-    const clock = new Stopwatch();
-    const [a, b] = await settlePair(
-      this.prepareTimed(source, 'source', false),
-      this.prepareTimed(target, 'target', request.allTargetFaces ?? false),
-    );
-    const verdict = this.compare(a.prepared, b.prepared, request);
-    for (const stage of STAGES) clock.laps[stage] = Math.max(a.laps[stage], b.laps[stage]);
-    return { ...verdict, timings: clock.finish() };
+  verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
+    return verifyBy(this, source, target, request);
   }
 
   /**
@@ -366,7 +387,7 @@ export class FaceEngine {
     return (await this.prepareTimed(bytes, role, everyFace)).prepared;
   }
 
-  private async prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean) {
+  async prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean): Promise<PreparedSide> {
     const { compared, embeddings, clock } = await this.embedTimed(bytes, everyFace, role);
     return { prepared: { faces: compared, embeddings }, laps: clock.laps };
   }
@@ -376,6 +397,8 @@ export class FaceEngine {
    * other photos (a collection's, or a stored probe's) without the photo. A photo without a face is an
    * answer here (no faces): whether that is NoFaceDetected is the caller's to say.
    */
+  async close(): Promise<void> {}
+
   async embedImage(bytes: Uint8Array, request: EmbedImageRequest = {}): Promise<EmbedImageResponse> {
     const { image, compared, rest, embeddings, clock } = await this.embedTimed(
       bytes,
@@ -419,46 +442,80 @@ export class FaceEngine {
    * the pair's pose; rounded only for the answer.
    */
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
-    const sourceFace = source.faces[0] as PairFace;
-    const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace.detected) };
-    const candidates = target.faces.map((face, i) => ({
-      embedding: target.embeddings[i] as Float32Array,
-      pose: poseOf(face.detected),
-    }));
-    const ranked = matchFaces(this.calibration, probe, candidates, { threshold: request.threshold });
-    const compared = ranked.map((decision) => ({
-      ...decision,
-      answer: {
-        face: asFace(target.faces[decision.index] as PairFace),
-        similarity: roundSimilarity(decision.similarity),
-        match: decision.match,
-        far: roundFar(decision.far),
-      } satisfies FaceMatch,
-    }));
-    // The most similar face (the first of equals), or the only one compared.
-    const best = (
-      request.allTargetFaces ? compared[0] : compared.find((c) => c.index === 0)
-    ) as (typeof compared)[0];
-    const result: VerifyResult = {
-      match: best.answer.match,
-      similarity: best.answer.similarity,
-      threshold: best.threshold,
-      far: best.answer.far,
-      pose: best.pose,
-      source: asFace(sourceFace),
-      target: best.answer.face,
-      poorFaces: (['source', 'target'] as const).filter((role) =>
-        isPoor((role === 'source' ? sourceFace : best.answer.face).quality, this.qualityModel),
-      ),
-    };
-    if (request.allTargetFaces) {
-      // In the target's order of faces.
-      const inOrder = compared.sort((a, b) => a.index - b.index);
-      result.faceMatches = inOrder.filter((c) => c.answer.match).map((c) => c.answer);
-      result.unmatchedFaces = inOrder.filter((c) => !c.answer.match).map((c) => c.answer.face);
-    }
-    return result;
+    return compareFaces(this.calibration, this.qualityModel, source, target, request);
   }
+}
+
+/**
+ * verify over any engine's prepareTimed: both photos at once (settled as one error for the pair), then
+ * compared on the caller's thread. Timings are per stage the slower photo's, and the wall time in total.
+ */
+export async function verifyBy(
+  engine: Pick<FaceService, 'prepareTimed' | 'compare'>,
+  source: Uint8Array,
+  target: Uint8Array,
+  request: VerifyRequest = {},
+): Promise<VerifyResponse> {
+  const clock = new Stopwatch();
+  const [a, b] = await settlePair(
+    engine.prepareTimed(source, 'source', false),
+    engine.prepareTimed(target, 'target', request.allTargetFaces ?? false),
+  );
+  const verdict = engine.compare(a.prepared, b.prepared, request);
+  for (const stage of STAGES) clock.laps[stage] = Math.max(a.laps[stage], b.laps[stage]);
+  return { ...verdict, timings: clock.finish() };
+}
+
+/**
+ * verify's verdict on two prepared images (FaceEngine.compare): needs the calibration and the quality
+ * model only, no session, so a pool compares on the caller's thread.
+ */
+export function compareFaces(
+  calibration: MatchCalibration,
+  qualityModel: QualityModel | undefined,
+  source: PreparedImage,
+  target: PreparedImage,
+  request: VerifyRequest = {},
+): VerifyResult {
+  const sourceFace = source.faces[0] as PairFace;
+  const probe = { embedding: source.embeddings[0] as Float32Array, pose: poseOf(sourceFace.detected) };
+  const candidates = target.faces.map((face, i) => ({
+    embedding: target.embeddings[i] as Float32Array,
+    pose: poseOf(face.detected),
+  }));
+  const ranked = matchFaces(calibration, probe, candidates, { threshold: request.threshold });
+  const compared = ranked.map((decision) => ({
+    ...decision,
+    answer: {
+      face: asFace(target.faces[decision.index] as PairFace),
+      similarity: roundSimilarity(decision.similarity),
+      match: decision.match,
+      far: roundFar(decision.far),
+    } satisfies FaceMatch,
+  }));
+  // The most similar face (the first of equals), or the only one compared.
+  const best = (
+    request.allTargetFaces ? compared[0] : compared.find((c) => c.index === 0)
+  ) as (typeof compared)[0];
+  const result: VerifyResult = {
+    match: best.answer.match,
+    similarity: best.answer.similarity,
+    threshold: best.threshold,
+    far: best.answer.far,
+    pose: best.pose,
+    source: asFace(sourceFace),
+    target: best.answer.face,
+    poorFaces: (['source', 'target'] as const).filter((role) =>
+      isPoor((role === 'source' ? sourceFace : best.answer.face).quality, qualityModel),
+    ),
+  };
+  if (request.allTargetFaces) {
+    // In the target's order of faces.
+    const inOrder = compared.sort((a, b) => a.index - b.index);
+    result.faceMatches = inOrder.filter((c) => c.answer.match).map((c) => c.answer);
+    result.unmatchedFaces = inOrder.filter((c) => !c.answer.match).map((c) => c.answer.face);
+  }
+  return result;
 }
 
 /** The manifest entries an engine of `config` loads: one detector, the landmark model, the embedders. */

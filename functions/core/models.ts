@@ -53,9 +53,15 @@ export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
 };
 
-/** An onnxruntime session for a manifest entry's file in `dir`. */
-export async function openModel<E extends ManifestEntry>(spec: E, dir: string): Promise<LoadedModel<E>> {
-  const session = await ort.InferenceSession.create(join(dir, spec.file), SESSION_OPTIONS);
+/** An onnxruntime session for a manifest entry's file in `dir`, with `threads` intra-op threads if given. */
+export async function openModel<E extends ManifestEntry>(
+  spec: E,
+  dir: string,
+  threads?: number,
+): Promise<LoadedModel<E>> {
+  const options =
+    threads === undefined ? SESSION_OPTIONS : { ...SESSION_OPTIONS, intraOpNumThreads: threads };
+  const session = await ort.InferenceSession.create(join(dir, spec.file), options);
   return { spec, session };
 }
 

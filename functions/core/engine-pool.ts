@@ -1,0 +1,291 @@
+/**
+ * The engine on every core: a pool of worker threads (engine-worker.ts), each with its own FaceEngine,
+ * its onnxruntime sessions loaded once at its start. It is a FaceService like the in-process engine:
+ * verify runs its two photos on two workers at once and compares them here (comparing needs the
+ * calibration only). A worker that dies is replaced, and every call it held fails with 503 Busy.
+ */
+import { Worker } from 'node:worker_threads';
+import {
+  compareFaces,
+  type DetectRequest,
+  type DetectResponse,
+  type EmbedImageRequest,
+  type EmbedImageResponse,
+  type EngineConfig,
+  type FaceService,
+  type ImageRole,
+  type ModelInfo,
+  type PreparedImage,
+  type PreparedSide,
+  type VerifyRequest,
+  type VerifyResponse,
+  verifyBy,
+} from './engine.ts';
+import { FaceVerifyError } from './errors.ts';
+import type { QualityModel } from './face-quality.ts';
+import type { MatchCalibration } from './match.ts';
+import type { VerifyResult } from './types.ts';
+import {
+  type CallMessage,
+  type CallName,
+  ownCopy,
+  reviveError,
+  transferables,
+  type WorkerCalls,
+  type WorkerMessage,
+  type WorkerReady,
+} from './worker-protocol.ts';
+
+/**
+ * Calls a worker holds at once: one photo decoding (sharp, on libuv's threads) while another's models
+ * run. The rest wait here, first come first served, so a burst holds a bounded number of decoded photos.
+ */
+export const CALLS_PER_WORKER = 2;
+
+/**
+ * The worker's entry next to this module: engine-worker.ts in a checkout (run through tsx), and
+ * engine-worker.mjs beside a bundle (infra/build-lambda.ts writes it there).
+ */
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './engine-worker.ts' : './engine-worker.mjs',
+  import.meta.url,
+);
+
+export interface PoolOptions {
+  /** Worker threads, each one engine (≥ 1). */
+  workers: number;
+  /** Each worker's engine; its `threads` default to 1 here, the workers being the parallelism. */
+  engine?: EngineConfig;
+  /** Told when a worker stopped unasked (its calls fail with Busy, and another replaces it). */
+  onWorkerLost?: (info: { threadId: number; exitCode: number; error?: Error }) => void;
+  /** The worker's entry (default: engine-worker next to this module). */
+  workerUrl?: URL;
+}
+
+interface Pending {
+  message: CallMessage;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  calls: Map<number, Pending>;
+  error?: Error;
+}
+
+export class EnginePool implements FaceService {
+  private readonly slots = new Set<Slot>();
+  private readonly waiting: Pending[] = [];
+  private nextId = 0;
+  private closing = false;
+
+  private constructor(
+    private readonly options: PoolOptions,
+    private readonly info: WorkerReady,
+  ) {}
+
+  /** A pool whose every worker has loaded its models; rejects if one cannot. */
+  static async start(options: PoolOptions): Promise<EnginePool> {
+    if (!(Number.isInteger(options.workers) && options.workers >= 1)) {
+      throw new RangeError('an engine pool needs a whole number of workers, at least 1');
+    }
+    const starting = Array.from({ length: options.workers }, () => spawn(options));
+    const results = await Promise.allSettled(starting.map((s) => s.ready));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(starting.map((s) => s.slot.worker.terminate()));
+      throw failed.reason;
+    }
+    const pool = new EnginePool(options, (results[0] as PromiseFulfilledResult<WorkerReady>).value);
+    for (const { slot } of starting) pool.adopt(slot);
+    return pool;
+  }
+
+  get models(): ModelInfo[] {
+    return this.info.models;
+  }
+
+  get calibration(): MatchCalibration {
+    return this.info.calibration;
+  }
+
+  get threshold(): number {
+    return this.info.calibration.threshold;
+  }
+
+  get qualityModel(): QualityModel | undefined {
+    return this.info.qualityModel;
+  }
+
+  get embedder(): { dimension: number } {
+    return { dimension: this.info.dimension };
+  }
+
+  /** The worker threads running now (a replacement joins once its models are loaded). */
+  get workers(): readonly Worker[] {
+    return [...this.slots].filter((s) => s.ready).map((s) => s.worker);
+  }
+
+  detect(bytes: Uint8Array, request: DetectRequest = {}): Promise<DetectResponse> {
+    return this.call('detect', [ownCopy(bytes), request]);
+  }
+
+  prepareTimed(bytes: Uint8Array, role: ImageRole, everyFace: boolean): Promise<PreparedSide> {
+    return this.call('prepareTimed', [ownCopy(bytes), role, everyFace]);
+  }
+
+  async prepare(bytes: Uint8Array, role: ImageRole, everyFace = false): Promise<PreparedImage> {
+    return (await this.prepareTimed(bytes, role, everyFace)).prepared;
+  }
+
+  embedImage(bytes: Uint8Array, request: EmbedImageRequest = {}): Promise<EmbedImageResponse> {
+    return this.call('embedImage', [ownCopy(bytes), request]);
+  }
+
+  verify(source: Uint8Array, target: Uint8Array, request: VerifyRequest = {}): Promise<VerifyResponse> {
+    return verifyBy(this, source, target, request);
+  }
+
+  compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
+    return compareFaces(this.info.calibration, this.info.qualityModel, source, target, request);
+  }
+
+  /** Stops every worker; calls still running or waiting fail with Busy. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const pending of this.waiting.splice(0)) pending.reject(stopped('the engine is shutting down'));
+    await Promise.all([...this.slots].map((s) => s.worker.terminate()));
+  }
+
+  private call<C extends CallName>(call: C, args: WorkerCalls[C]['args']): Promise<WorkerCalls[C]['value']> {
+    if (this.closing) return Promise.reject(stopped('the engine is shutting down'));
+    if (this.slots.size === 0) return Promise.reject(stopped('no engine worker is running'));
+    return new Promise((resolve, reject) => {
+      const message: CallMessage = { id: this.nextId++, call, args };
+      this.waiting.push({ message, resolve: resolve as (value: unknown) => void, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Hands waiting calls to the least busy ready workers, up to CALLS_PER_WORKER each. */
+  private dispatch(): void {
+    while (this.waiting.length) {
+      let best: Slot | undefined;
+      for (const slot of this.slots) {
+        if (
+          slot.ready &&
+          slot.calls.size < CALLS_PER_WORKER &&
+          (!best || slot.calls.size < best.calls.size)
+        ) {
+          best = slot;
+        }
+      }
+      if (!best) return;
+      const pending = this.waiting.shift() as Pending;
+      if (best.calls.size === 0) best.worker.ref();
+      best.calls.set(pending.message.id, pending);
+      best.worker.postMessage(pending.message, transferables(pending.message.args));
+    }
+  }
+
+  /** Takes a started worker into service: its answers, and its death. */
+  private adopt(slot: Slot): void {
+    this.slots.add(slot);
+    slot.ready = true;
+    // An idle pool does not keep the process alive (a CLI run ends when its work does).
+    slot.worker.unref();
+    slot.worker.on('message', (message: WorkerMessage) => {
+      if (message.kind !== 'reply') return;
+      const pending = slot.calls.get(message.id);
+      if (!pending) return;
+      slot.calls.delete(message.id);
+      if (slot.calls.size === 0) slot.worker.unref();
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(reviveError(message.error));
+      this.dispatch();
+    });
+    slot.worker.on('error', (error) => {
+      slot.error = error;
+    });
+    slot.worker.once('exit', (exitCode) => this.lost(slot, exitCode));
+  }
+
+  /** A worker stopped: its calls fail with Busy, and unless the pool is closing another takes its place. */
+  private lost(slot: Slot, exitCode: number): void {
+    this.slots.delete(slot);
+    for (const pending of slot.calls.values()) {
+      pending.reject(stopped('the engine worker running this request stopped'));
+    }
+    slot.calls.clear();
+    if (this.closing) return;
+    this.options.onWorkerLost?.({ threadId: slot.worker.threadId, exitCode, error: slot.error });
+    const replacement = spawn(this.options);
+    this.slots.add(replacement.slot);
+    replacement.ready.then(
+      () => {
+        this.slots.delete(replacement.slot);
+        if (this.closing) {
+          void replacement.slot.worker.terminate();
+          return;
+        }
+        this.adopt(replacement.slot);
+        this.dispatch();
+      },
+      () => {
+        // Not replaced again: a worker that cannot load its models would fail the same way in a loop.
+        this.slots.delete(replacement.slot);
+        if (this.slots.size === 0) {
+          for (const pending of this.waiting.splice(0))
+            pending.reject(stopped('no engine worker is running'));
+        }
+      },
+    );
+  }
+}
+
+/** A worker starting, and its first message (the engine's details) or why it stopped before it. */
+function spawn(options: PoolOptions): { slot: Slot; ready: Promise<WorkerReady> } {
+  const url = options.workerUrl ?? WORKER_URL;
+  const workerData: EngineConfig = { threads: 1, ...options.engine };
+  const worker = url.pathname.endsWith('.ts')
+    ? new Worker(throughTsx(url), { eval: true, workerData })
+    : new Worker(url, { workerData });
+  const slot: Slot = { worker, ready: false, calls: new Map() };
+  const ready = new Promise<WorkerReady>((resolve, reject) => {
+    const onError = (error: Error) => {
+      slot.error = error;
+    };
+    const onExit = (code: number) => {
+      reject(
+        slot.error ?? new Error(`the engine worker stopped (exit code ${code}) before its models loaded`),
+      );
+    };
+    worker.on('error', onError);
+    worker.once('exit', onExit);
+    worker.once('message', (message: WorkerMessage) => {
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (message.kind === 'ready') resolve(message);
+      else reject(new Error('the engine worker answered before it was ready'));
+    });
+  });
+  return { slot, ready };
+}
+
+/**
+ * A worker's code that registers tsx's loader, then imports the TypeScript entry: loaders registered in
+ * the parent thread, or by `--import` in a worker's execArgv, do not reach a worker's entry (Node 20).
+ */
+function throughTsx(entry: URL): string {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
+}
+
+/** 503 Busy: nothing came of the request, and it can be sent again. */
+function stopped(why: string): FaceVerifyError {
+  return new FaceVerifyError('Busy', `The request could not be completed: ${why}. Retry it.`, {
+    details: { reason: 'engineWorkerStopped' },
+  });
+}
