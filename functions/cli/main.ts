@@ -1,7 +1,7 @@
 /** The `faceverify` command (bin/faceverify.js runs this file through tsx). */
 import { decodeLimits } from '../shared/read-image.ts';
-import { collectionsConfig, engineConfig } from '../shared/runtime-config.ts';
-import { runCli } from './run.ts';
+import { collectionsConfig, engineConfig, workerCount } from '../shared/runtime-config.ts';
+import { batchConcurrency, runCli } from './run.ts';
 
 // `faceverify detect … | head` closes stdout early: stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -12,10 +12,17 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 // The configuration, read once here: the engine loads with it, and files are read within its limits.
 const config = engineConfig(process.env);
 const collections = collectionsConfig(process.env);
+const workers = workerCount(process.env);
 // Loaded only when a command runs, so --help and usage errors answer at once; at most once.
-let engine: Promise<import('../core/engine.ts').FaceEngine> | undefined;
+let engine: Promise<import('../core/engine.ts').FaceService> | undefined;
 const loadEngine = () => {
-  engine ??= import('../core/engine.ts').then(({ FaceEngine }) => FaceEngine.load(config));
+  engine ??= import('../shared/face-service.ts').then(({ startFaceService }) =>
+    startFaceService(config, workers, ({ threadId, exitCode }) => {
+      process.stderr.write(
+        `faceverify: engine worker ${threadId} stopped (exit code ${exitCode}); replacing it\n`,
+      );
+    }),
+  );
   return engine;
 };
 
@@ -25,6 +32,7 @@ try {
     stderr: process.stderr,
     env: process.env,
     limits: decodeLimits(config),
+    concurrency: batchConcurrency(workers),
     loadEngine,
     // The store `npm start` uses: a collection the CLI fills is searchable through the API.
     loadCollections: async () => {

@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Collections } from '../collections/collections.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/decode.ts';
-import { type FaceEngine, type ImageRole, settlePair } from '../core/engine.ts';
+import { type FaceService, type ImageRole, settlePair } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import type { DetectOptions, VerifyResult } from '../core/types.ts';
+import { CALLS_PER_WORKER } from '../core/worker-protocol.ts';
 import { ENVIRONMENT } from '../shared/contract.ts';
 import { PreparedImageCache } from '../shared/prepared-images.ts';
 import { fileError, readImage } from '../shared/read-image.ts';
@@ -26,10 +27,11 @@ import {
   verifyJson,
 } from './format.ts';
 import { isPair, type PairEntry, parsePairs } from './pairs.ts';
+import { Progress, type ProgressOptions } from './progress.ts';
 import { mapOrdered } from './stream.ts';
 
 /** What the CLI needs of the engine (a fake in the unit tests). */
-export type Engine = Pick<FaceEngine, 'detect' | 'prepare' | 'compare'>;
+export type Engine = Pick<FaceService, 'detect' | 'prepare' | 'compare'>;
 
 export interface Writer {
   write(chunk: string): boolean;
@@ -45,10 +47,21 @@ export interface CliContext {
   env?: Record<string, string | undefined>;
   /** The loaded engine's decode limits: a larger file is refused unread (default DEFAULT_DECODE_LIMITS). */
   limits?: Pick<DecodeLimits, 'maxBytes'>;
+  /** Images or pairs in flight without FACEVERIFY_CONCURRENCY (default DEFAULT_CONCURRENCY; see batchConcurrency). */
+  concurrency?: number;
 }
 
-/** Images or pairs in flight: one decodes and detects while another runs its models (2 cores). */
+/** Images or pairs in flight on one engine: one decodes and detects while another runs its models. */
 export const DEFAULT_CONCURRENCY = 2;
+
+/**
+ * Images or pairs in flight that keep `workers` engine workers busy: each holds CALLS_PER_WORKER
+ * calls, and a pair is two, so twice that many pairs leave none idle while earlier answers stream out
+ * in order.
+ */
+export function batchConcurrency(workers: number): number {
+  return workers === 1 ? DEFAULT_CONCURRENCY : 2 * CALLS_PER_WORKER * workers;
+}
 
 /** Runs one command line; resolves to the exit status (0 ran, 1 models failed to load, 2 usage). */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -58,7 +71,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   let pairs: PairEntry[] = [];
   try {
     command = parseCommand(argv);
-    concurrency = concurrencyOf(ctx.env);
+    concurrency = concurrencyOf(ctx);
     if (command.kind === 'pairs') pairs = await readPairs(command.tsv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -83,22 +96,31 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   const read: ReadFile = (path, image) => readImage({ file: path }, { shown: path, image }, limits);
   switch (command.kind) {
     case 'detect':
-      await detectFiles(engine, read, command, concurrency, out);
+      await detectFiles(engine, read, command, concurrency, out, ctx.stderr);
       break;
     case 'verify':
       await verifyOne(new PreparedImageCache(engine), engine, read, command, out);
       break;
     case 'pairs':
-      await verifyPairs(new PreparedImageCache(engine), engine, read, pairs, command, concurrency, out);
+      await verifyPairs(
+        new PreparedImageCache(engine),
+        engine,
+        read,
+        pairs,
+        command,
+        concurrency,
+        out,
+        ctx.stderr,
+      );
       break;
   }
   return 0;
 }
 
-/** FACEVERIFY_CONCURRENCY, else DEFAULT_CONCURRENCY; a UsageError when it is not a whole number 1–64. */
-function concurrencyOf(env: CliContext['env']): number {
+/** FACEVERIFY_CONCURRENCY, else the context's default; a UsageError when it is not a whole number 1–64. */
+function concurrencyOf({ env, concurrency = DEFAULT_CONCURRENCY }: CliContext): number {
   const fromEnv = env?.[ENVIRONMENT.concurrency];
-  return fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : DEFAULT_CONCURRENCY;
+  return fromEnv ? parseNumber(ENVIRONMENT.concurrency, fromEnv, 1, 64, true) : concurrency;
 }
 
 /** `faceverify collection …`: usage errors exit 2, a store or models that cannot load 1. */
@@ -111,7 +133,7 @@ async function runCollectionCli(argv: readonly string[], ctx: CliContext): Promi
   let concurrency: number;
   try {
     command = parseCollectionCommand(argv);
-    concurrency = concurrencyOf(ctx.env);
+    concurrency = concurrencyOf(ctx);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     ctx.stderr.write(`faceverify: ${error.message}\n\n${COLLECTION_USAGE}`);
@@ -156,15 +178,18 @@ async function detectFiles(
   command: Extract<Command, { kind: 'detect' }>,
   concurrency: number,
   out: Out,
+  stderr: ProgressOptions['stream'],
 ): Promise<void> {
   const options: DetectOptions = {};
   if (command.minScore !== undefined) options.minScore = command.minScore;
   if (command.maxFaces !== undefined) options.maxFaces = command.maxFaces;
+  const progress = new Progress({ total: command.files.length, unit: 'images', stream: stderr });
   await mapOrdered(
     command.files,
     concurrency,
     (file) => attempt(file, async () => engine.detect(await read(file), options)),
     (outcome, index) => {
+      progress.tick(outcome.ok);
       const file = command.files[index] as string;
       if (command.json) {
         const line = outcome.ok ? detectJson(file, outcome.value) : errorLine({ file }, outcome.error);
@@ -173,6 +198,7 @@ async function detectFiles(
       return out(outcome.ok ? formatDetection(file, outcome.value) : formatError(file, outcome.error));
     },
   );
+  progress.finish();
 }
 
 async function verifyOne(
@@ -198,8 +224,10 @@ async function verifyPairs(
   command: Extract<Command, { kind: 'pairs' }>,
   concurrency: number,
   out: Out,
+  stderr: ProgressOptions['stream'],
 ): Promise<void> {
   const tally: PairTally = { same: 0, different: 0, errors: 0 };
+  const progress = new Progress({ total: entries.length, unit: 'pairs', stream: stderr });
   await mapOrdered(
     entries,
     concurrency,
@@ -215,6 +243,7 @@ async function verifyPairs(
       const ref = isPair(entry)
         ? { a: entry.a, b: entry.b, line: entry.line }
         : { a: null, b: null, line: entry.line };
+      progress.tick(outcome.ok);
       if (!outcome.ok) tally.errors++;
       else if (outcome.value.match) tally.same++;
       else tally.different++;
@@ -225,6 +254,7 @@ async function verifyPairs(
       return out(outcome.ok ? formatPair(ref, outcome.value) : formatError(label, outcome.error));
     },
   );
+  progress.finish();
   if (!command.json) await out(formatTally(tally));
 }
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { roundFar, roundSimilarity } from '../core/compare.ts';
-import type { FaceEngine, Timings } from '../core/engine.ts';
+import type { FaceService, Timings } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { decide, fpirOfFar, searchThresholds } from '../core/match.ts';
 import type { Box, EmbeddedFace, Face, Pose } from '../core/types.ts';
@@ -21,8 +21,8 @@ import type {
 } from './store.ts';
 
 /** What collections need of the engine. */
-export type CollectionEngine = Pick<FaceEngine, 'embedImage' | 'calibration' | 'models'> & {
-  embedder: Pick<FaceEngine['embedder'], 'dimension'>;
+export type CollectionEngine = Pick<FaceService, 'embedImage' | 'calibration' | 'models'> & {
+  embedder: Pick<FaceService['embedder'], 'dimension'>;
 };
 
 export type UnindexedReason = 'ExceedsMaxFaces';

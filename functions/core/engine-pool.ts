@@ -26,6 +26,7 @@ import type { QualityModel } from './face-quality.ts';
 import type { MatchCalibration } from './match.ts';
 import type { VerifyResult } from './types.ts';
 import {
+  CALLS_PER_WORKER,
   type CallMessage,
   type CallName,
   ownCopy,
@@ -35,12 +36,6 @@ import {
   type WorkerMessage,
   type WorkerReady,
 } from './worker-protocol.ts';
-
-/**
- * Calls a worker holds at once: one photo decoding (sharp, on libuv's threads) while another's models
- * run. The rest wait here, first come first served, so a burst holds a bounded number of decoded photos.
- */
-export const CALLS_PER_WORKER = 2;
 
 /**
  * The worker's entry next to this module: engine-worker.ts in a checkout (run through tsx), and
@@ -119,8 +114,8 @@ export class EnginePool implements FaceService {
     return this.info.qualityModel;
   }
 
-  get embedder(): { dimension: number } {
-    return { dimension: this.info.dimension };
+  get embedder(): { name: string; dimension: number } {
+    return this.info.embedder;
   }
 
   /** The worker threads running now (a replacement joins once its models are loaded). */

@@ -42,6 +42,6 @@ const ready: WorkerReady = {
   models: engine.models,
   calibration: engine.calibration,
   qualityModel: engine.qualityModel,
-  dimension: engine.embedder.dimension,
+  embedder: { name: engine.embedder.name, dimension: engine.embedder.dimension },
 };
 port.postMessage(ready);

@@ -153,7 +153,7 @@ export interface FaceService {
   readonly models: ModelInfo[];
   readonly calibration: MatchCalibration;
   readonly threshold: number;
-  readonly embedder: { readonly dimension: number };
+  readonly embedder: { readonly name: string; readonly dimension: number };
   detect(bytes: Uint8Array, request?: DetectRequest): Promise<DetectResponse>;
   verify(source: Uint8Array, target: Uint8Array, request?: VerifyRequest): Promise<VerifyResponse>;
   prepare(bytes: Uint8Array, role: ImageRole, everyFace?: boolean): Promise<PreparedImage>;

@@ -4,16 +4,23 @@
  */
 import type {
   DetectRequest,
+  DetectResponse,
   EmbedImageRequest,
+  EmbedImageResponse,
   ImageRole,
   ModelInfo,
   PreparedSide,
-  DetectResponse,
-  EmbedImageResponse,
 } from './engine.ts';
 import { type ErrorCode, type ErrorDetails, FaceVerifyError } from './errors.ts';
 import type { QualityModel } from './face-quality.ts';
 import type { MatchCalibration } from './match.ts';
+
+/**
+ * Calls a worker holds at once: one photo decoding (sharp, on libuv's threads) while another's models
+ * run. The rest wait in the pool, first come first served, so a burst holds a bounded number of decoded
+ * photos.
+ */
+export const CALLS_PER_WORKER = 2;
 
 /** The engine calls a worker runs, by name, with their arguments and answers. */
 export interface WorkerCalls {
@@ -35,7 +42,7 @@ export interface WorkerReady {
   models: ModelInfo[];
   calibration: MatchCalibration;
   qualityModel: QualityModel | undefined;
-  dimension: number;
+  embedder: { name: string; dimension: number };
 }
 
 export type ReplyMessage =

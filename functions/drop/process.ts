@@ -14,7 +14,7 @@
  */
 import { type Collections, SHARED_OWNER } from '../collections/collections.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/decode.ts';
-import type { FaceEngine } from '../core/engine.ts';
+import type { FaceService } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { type ModelSummary, summarizeModels } from '../shared/model-summary.ts';
 import { readImage } from '../shared/read-image.ts';
@@ -51,7 +51,7 @@ import {
   type WriteCondition,
 } from './store.ts';
 
-export type DropEngine = Pick<FaceEngine, 'verify' | 'detect' | 'models'>;
+export type DropEngine = Pick<FaceService, 'verify' | 'detect' | 'models'>;
 
 export interface DropDeps {
   store: DropStore;

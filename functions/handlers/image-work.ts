@@ -1,12 +1,12 @@
 /** What the image routes' handlers share: the engine, the models their answers name, the image field reader. */
-import type { FaceEngine } from '../core/engine.ts';
+import type { FaceService } from '../core/engine.ts';
 import { type ImageFieldReader, imageFieldReader } from '../http/images.ts';
 import { type ModelSummary, summarizeModels } from '../shared/model-summary.ts';
 import { decodeLimits } from '../shared/read-image.ts';
 import type { Runtime } from '../shared/runtime.ts';
 
 export interface ImageWork {
-  engine: FaceEngine;
+  engine: FaceService;
   model: ModelSummary;
   /** `{ s3 }` references may name the upload bucket only; every read within the engine's decode limits. */
   readImage: ImageFieldReader;

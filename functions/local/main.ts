@@ -4,7 +4,8 @@
  * objects (drop folder, uploads) are kept under FACEVERIFY_DATA_DIR (default `./.faceverify/`) across
  * stops and crashes; drop-folder jobs left waiting are done at the next start.
  * FACEVERIFY_MAX_IN_FLIGHT (default: the cores), FACEVERIFY_QUEUE (default 16 per slot) and
- * FACEVERIFY_QUEUE_TIMEOUT_MS (default 10000) bound /detect and /verify (limiter.ts).
+ * FACEVERIFY_QUEUE_TIMEOUT_MS (default 10000) bound /detect and /verify (limiter.ts). FACEVERIFY_WORKERS
+ * (default: the cores) engine worker threads run the models, the drop folder's and the API's alike.
  *
  * FACEVERIFY_AUTH=jwt adds sign-in as a `jwt` deployment has it: a development OpenID Provider on IDP_PORT
  * (default 3002) with one user (FACEVERIFY_DEV_USER, FACEVERIFY_DEV_PASSWORD), and bearer tokens required
@@ -12,7 +13,7 @@
  */
 import { ENVIRONMENT } from '../shared/contract.ts';
 import { dataDir as resolveDataDir } from '../shared/data-dir.ts';
-import { authMode, engineConfig } from '../shared/runtime-config.ts';
+import { authMode, engineConfig, workerCount } from '../shared/runtime-config.ts';
 import { DEFAULT_DEV_USER, startDevAuth } from './dev-auth.ts';
 import type { LimiterOptions } from './limiter.ts';
 import { LOCAL_BUCKETS } from './s3.ts';
@@ -64,6 +65,7 @@ const dataDir = resolveDataDir();
 const server = await startServer({
   ...ports,
   engine: engineConfig(process.env),
+  workers: workerCount(process.env),
   auth,
   limits,
   dataDir,

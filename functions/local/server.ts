@@ -38,6 +38,8 @@ export interface LocalServerOptions {
   host?: string;
   /** What the engine loads (functions/local/main.ts reads it from the environment). */
   engine?: EngineConfig;
+  /** Engine worker threads (main.ts: FACEVERIFY_WORKERS, default one per core); 1, the default here, none. */
+  workers?: number;
   /**
    * Sign-in (FACEVERIFY_AUTH=jwt): started once the page's URL is known; its authorizer then guards every
    * caller-authorized route, and its `config.json` tells the page how to sign in. Open without it.
@@ -69,6 +71,7 @@ export async function startServer({
   s3Port = 4569,
   host = '127.0.0.1',
   engine = {},
+  workers = 1,
   auth: startAuth,
   limits,
   dataDir,
@@ -83,6 +86,7 @@ export async function startServer({
     const runtime = createRuntime(
       {
         engine,
+        workers,
         auth: startAuth ? 'jwt' : 'none',
         uploadBucket: LOCAL_BUCKETS.uploads,
         dropBucket: LOCAL_BUCKETS.drop,

@@ -39,6 +39,11 @@ export const ENVIRONMENT = {
   s3Endpoint: 'FACEVERIFY_S3_ENDPOINT',
   /** The web page's origin when it is not the API's own. */
   corsOrigin: 'CORS_ORIGIN',
+  /**
+   * Engine worker threads (functions/core/engine-pool.ts) of the CLI, `npm start` and the Lambda
+   * functions: default one per core the process sees; 1 runs the engine on the main thread.
+   */
+  workers: 'FACEVERIFY_WORKERS',
   /** The CLI: images or pairs processed at once. */
   concurrency: 'FACEVERIFY_CONCURRENCY',
   /** The auth mode (AUTH_MODES) the API runs in: set on every function by the CDK, and read by `npm start`. */

@@ -1,11 +1,11 @@
 /**
- * Per-image work shared across a batch: FaceEngine.prepare's result (faces and embeddings) kept by
+ * Per-image work shared across a batch: FaceService.prepare's result (faces and embeddings) kept by
  * the sha256 of the image's bytes, so an image that appears in many pairs is decoded, detected and
  * embedded once. Bounded: least recently used entries are evicted past `maxEntries` (≈1–2 KB each).
  * Only successes are kept; concurrent requests for the same image share one computation.
  */
 import { createHash } from 'node:crypto';
-import { type FaceEngine, type ImageRole, namingImage, type PreparedImage } from '../core/engine.ts';
+import { type FaceService, type ImageRole, namingImage, type PreparedImage } from '../core/engine.ts';
 
 export const DEFAULT_CACHED_IMAGES = 8192;
 
@@ -15,7 +15,7 @@ export class PreparedImageCache {
   misses = 0;
 
   constructor(
-    private readonly engine: Pick<FaceEngine, 'prepare'>,
+    private readonly engine: Pick<FaceService, 'prepare'>,
     readonly maxEntries = DEFAULT_CACHED_IMAGES,
   ) {
     if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) throw new RangeError('maxEntries must be ≥ 1');

@@ -3,6 +3,7 @@
  * under functions/lambda/, the local server's main, the CLI, the scripts) and handed down from there:
  * no module below an entry point reads the environment, and the engine reads none itself.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { EngineConfig } from '../core/engine.ts';
 import { AUTH_MODES, type AuthMode, ENVIRONMENT } from './contract.ts';
@@ -14,6 +15,8 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export interface RuntimeConfig {
   /** What the engine loads, and the decode limits every image read honours. */
   engine: EngineConfig;
+  /** Engine worker threads; 1 runs the engine on the main thread. */
+  workers: number;
   /** Where the caller's identity comes from on the caller-authorized routes. */
   auth: AuthMode;
   /** The presigned-upload bucket: /uploads writes to it, and `{ s3 }` image references may name it only. */
@@ -63,12 +66,29 @@ export function engineConfig(env: Environment = process.env): EngineConfig {
 export function runtimeConfig(env: Environment = process.env): RuntimeConfig {
   return {
     engine: engineConfig(env),
+    workers: workerCount(env),
     auth: authMode(env),
     uploadBucket: env[ENVIRONMENT.uploadBucket] || undefined,
     dropBucket: env[ENVIRONMENT.dropBucket] || undefined,
     s3Endpoint: env[ENVIRONMENT.s3Endpoint] || undefined,
     collections: collectionsConfig(env),
   };
+}
+
+/**
+ * FACEVERIFY_WORKERS, else one worker per core the process sees (on Lambda, the vCPUs its memory buys);
+ * 1 runs the engine on the main thread as before the pool.
+ */
+export function workerCount(env: Environment = process.env): number {
+  const value = env[ENVIRONMENT.workers];
+  if (!value) return availableParallelism();
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new Error(
+      `${ENVIRONMENT.workers} must be a whole number from 1 to 64, not ${JSON.stringify(value)}`,
+    );
+  }
+  return workers;
 }
 
 /** `none` when unset: the local server's default, and every deployed function has it set. */

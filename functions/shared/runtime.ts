@@ -5,7 +5,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CollectionStore } from '../collections/store.ts';
-import { FaceEngine } from '../core/engine.ts';
+import type { FaceService } from '../core/engine.ts';
+import { startFaceService } from './face-service.ts';
 import { logger } from './observability.ts';
 import type { CollectionsConfig, RuntimeConfig } from './runtime-config.ts';
 import { createS3Client } from './s3.ts';
@@ -13,10 +14,10 @@ import { createS3Client } from './s3.ts';
 export interface Runtime {
   readonly config: RuntimeConfig;
   readonly s3: S3Client;
-  engine(): Promise<FaceEngine>;
+  engine(): Promise<FaceService>;
   /** The collections store, opened on first need. */
   collections(): CollectionStore;
-  /** Closes what it opened (the local server's stop). */
+  /** Closes what it opened (the local server's stop): the store, the engine's workers. */
   close(): Promise<void>;
 }
 
@@ -33,7 +34,7 @@ export interface RuntimeParts {
 
 export function createRuntime(config: RuntimeConfig, parts: RuntimeParts = {}): Runtime {
   const { s3 = createS3Client(config.s3Endpoint), openCollections = noCollections } = parts;
-  let loading: Promise<FaceEngine> | undefined;
+  let loading: Promise<FaceService> | undefined;
   let store: CollectionStore | undefined;
   return {
     config,
@@ -48,6 +49,7 @@ export function createRuntime(config: RuntimeConfig, parts: RuntimeParts = {}): 
     },
     async close() {
       await store?.close();
+      await (await loading?.catch(() => undefined))?.close();
     },
   };
 }
@@ -56,11 +58,18 @@ function noCollections(): never {
   throw new Error('this process was started without a collections store');
 }
 
-async function loadEngine(config: RuntimeConfig): Promise<FaceEngine> {
+async function loadEngine(config: RuntimeConfig): Promise<FaceService> {
   const started = performance.now();
-  const engine = await FaceEngine.load(config.engine);
+  const engine = await startFaceService(config.engine, config.workers, (lost) =>
+    logger.warn('an engine worker stopped: its requests were answered 503, a new one replaces it', {
+      threadId: lost.threadId,
+      exitCode: lost.exitCode,
+      error: lost.error?.message,
+    }),
+  );
   logger.info('models loaded', {
     loadMs: Math.round(performance.now() - started),
+    workers: config.workers,
     models: engine.models.map(({ name, version }) => `${name}@${version}`),
   });
   return engine;

@@ -21,7 +21,8 @@ import {
   SHARED_OWNER,
 } from '../../functions/collections/collections.ts';
 import { openSqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
-import type { FaceEngine } from '../../functions/core/engine.ts';
+import { decodeImage } from '../../functions/core/decode.ts';
+import type { FaceService } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { objectCreatedRecord } from '../../functions/drop/events.ts';
 import { dropHandler } from '../../functions/drop/queue.ts';
@@ -44,7 +45,7 @@ const AT = expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
 
 let s3: LocalS3;
 let client: S3Client;
-let engine: FaceEngine;
+let engine: FaceService;
 let collections: () => Collections;
 let watcher: DropWatcher;
 let held: Promise<void> = Promise.resolve();
@@ -222,7 +223,7 @@ describe('files that cannot be judged', () => {
 
   it('a file that is not an image: the error names it', async () => {
     const text = new TextEncoder().encode('name,score\nann,3\n');
-    const decoding = await engine.decode(text).catch((error: FaceVerifyError) => error);
+    const decoding = await decodeImage(text).catch((error: FaceVerifyError) => error);
     expect(decoding).toBeInstanceOf(FaceVerifyError);
     const a = await put('incoming/text/a.csv', text);
     const b = await put('incoming/text/b.jpg', photo);

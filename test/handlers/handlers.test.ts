@@ -6,7 +6,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FaceEngine } from '../../functions/core/engine.ts';
+import type { FaceService } from '../../functions/core/engine.ts';
 import type { Face } from '../../functions/core/types.ts';
 import { httpHandlers } from '../../functions/handlers/registry.ts';
 import type { HttpHandler } from '../../functions/http/dispatch.ts';
@@ -24,7 +24,7 @@ let detect: HttpHandler;
 let verify: HttpHandler;
 let uploads: HttpHandler;
 let meta: HttpHandler;
-let engine: FaceEngine;
+let engine: FaceService;
 
 interface Answer {
   status: number;
