@@ -2,6 +2,7 @@
  * `npm run build:lambda`: writes exactly the folder the Lambda image copies (dist/lambda):
  *
  *   <handler>.mjs(.map)  one ESM bundle per FUNCTIONS entry, native packages left external
+ *   engine-worker.mjs    the engine pool's worker thread, which the model-loading handlers start
  *   node_modules/        onnxruntime-node and sharp with their runtime dependencies, TARGET binaries only
  *   models/              the built ONNX models and their manifest.json
  *   Dockerfile           infra/Dockerfile, so the folder is the complete Docker build context
@@ -165,7 +166,10 @@ async function bundleHandlers(
 ): Promise<string[]> {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: Object.fromEntries(Object.entries(handlers).map(([name, spec]) => [name, spec.entry])),
+    entryPoints: {
+      ...Object.fromEntries(Object.entries(handlers).map(([name, spec]) => [name, spec.entry])),
+      [BUNDLE.engineWorker.name]: BUNDLE.engineWorker.entry,
+    },
     outdir: outDir,
     outExtension: { '.js': BUNDLE.extension },
     bundle: true,

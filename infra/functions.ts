@@ -54,6 +54,11 @@ export const BUNDLE = {
   /** Bundles are ES modules: top-level await lets a handler load its models during init. */
   extension: '.mjs',
   modelsDir: 'models',
+  /**
+   * The engine pool's worker thread (functions/core/engine-pool.ts), bundled on its own next to the
+   * handlers: the pool starts `<name>.mjs` beside the bundle that runs it.
+   */
+  engineWorker: { name: 'engine-worker', entry: 'functions/core/engine-worker.ts' },
   /** Packages left out of the bundles: native code, copied into node_modules trimmed to TARGET. */
   nativePackages: ['onnxruntime-node', 'sharp'],
 } as const;

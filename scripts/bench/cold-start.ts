@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { TARGET } from '../../infra/functions.ts';
+import { BUNDLE, TARGET } from '../../infra/functions.ts';
 import { type ChildRun, findEvent, runChild } from './child.ts';
 import { type Load, LoadMeter, median, round } from './stats.ts';
 
@@ -45,14 +45,14 @@ export interface ColdStartResult {
   load: Load;
 }
 
-/** Bundles cold.ts the way infra/build-lambda.ts bundles a handler (native packages external). */
+/** Bundles cold.ts, and the engine worker next to it, the way infra/build-lambda.ts bundles a handler. */
 async function bundleColdEntry(): Promise<string> {
   await mkdir(CACHE_DIR, { recursive: true });
-  const outfile = join(CACHE_DIR, 'cold.mjs');
   await build({
     absWorkingDir: REPO_ROOT,
-    entryPoints: [COLD_ENTRY],
-    outfile,
+    entryPoints: { cold: COLD_ENTRY, [BUNDLE.engineWorker.name]: BUNDLE.engineWorker.entry },
+    outdir: CACHE_DIR,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -64,7 +64,7 @@ async function bundleColdEntry(): Promise<string> {
     minify: true,
     logLevel: 'warning',
   });
-  return outfile;
+  return join(CACHE_DIR, 'cold.mjs');
 }
 
 function parseRun(run: ChildRun): ColdRun {

@@ -1,5 +1,6 @@
 /**
- * Cold-start child: process start → engine modules imported → models ready → first verify answered,
+ * Cold-start child: process start → engine modules imported → models ready (every worker's, with a
+ * pool) → first verify answered,
  * then `--verifies N` more verifies (`--concurrency C` at a time) so its peak RSS is that of a process
  * that has served requests. Every milestone is printed with this process's own clock (ms since start).
  *
@@ -7,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { engineConfig } from '../../functions/shared/runtime-config.ts';
+import { engineConfig, workerCount } from '../../functions/shared/runtime-config.ts';
 import { cpuMs, maxRssMb, report } from './child.ts';
 
 report('script');
@@ -18,9 +19,10 @@ const { values, positionals } = parseArgs({
 const [a, b] = await Promise.all(positionals.slice(0, 2).map((p) => readFile(p)));
 if (!a || !b) throw new Error('cold.ts needs two photos');
 
-const { FaceEngine } = await import('../../functions/core/engine.ts');
+const { startFaceService } = await import('../../functions/shared/face-service.ts');
 report('imported');
-const engine = await FaceEngine.load(engineConfig());
+// As the entry points run it: FACEVERIFY_WORKERS workers (default one per core), ready when all are.
+const engine = await startFaceService(engineConfig(), workerCount());
 report('ready');
 const first = await engine.verify(a, b);
 report('answer', { timings: first.timings, similarity: first.similarity });

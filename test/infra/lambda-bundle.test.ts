@@ -30,8 +30,11 @@ const HTTP_CASES: readonly { handler: FunctionName; event: string }[] = [
 describe('bundled handlers, started with plain node from the build folder', () => {
   let built: BuildLambdaResult;
   let env: NodeJS.ProcessEnv;
-  const invoke = <T>(handler: FunctionName, event: string) =>
-    invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), resolve(EVENTS, event), env);
+  const invoke = <T>(handler: FunctionName, event: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+    invokeBundle<T>(join(built.outDir, `${handler}${BUNDLE.extension}`), resolve(EVENTS, event), {
+      ...env,
+      ...extraEnv,
+    });
 
   beforeAll(async () => {
     built = await buildLambda({ outDir: scratchDir('faceverify-lambda-') });
@@ -58,19 +61,37 @@ describe('bundled handlers, started with plain node from the build folder', () =
   });
 
   it('detect finds the faces of a group photo: sharp and onnxruntime-node load and run here', async () => {
-    const fixture = JSON.parse(readFileSync(join(EVENTS, 'http-api-v2-post-detect.json'), 'utf8'));
-    const photo = await demoPhoto(1, 640);
-    const event = join(built.outDir, 'detect-group-photo.json');
-    const headers = { ...fixture.headers, 'content-length': String(photo.length) };
-    writeFileSync(event, JSON.stringify({ ...fixture, headers, body: photo.toString('base64') }));
-    const { result, node } = await invoke<APIGatewayProxyStructuredResultV2>('detect', event);
-    const body = JSON.parse(result.body ?? '{}');
-    console.log(`detect of a group photo on Node ${node}: ${body.faces?.length} faces`);
-    expect(result.statusCode).toBe(200);
+    const body = await detectGroupPhoto({ [ENVIRONMENT.workers]: '1' });
     expect(body.width).toBe(640);
     expect(body.faces.length).toBeGreaterThanOrEqual(2);
     expect(body.model.detector.name).toEqual(expect.any(String));
   });
+
+  it('the bundled engine worker: detect on a pool of two answers as the in-process engine does', async () => {
+    expect(built.bundles).toContain(`${BUNDLE.engineWorker.name}${BUNDLE.extension}`);
+    const [pooled, inProcess] = await Promise.all([
+      detectGroupPhoto({ [ENVIRONMENT.workers]: '2' }),
+      detectGroupPhoto({ [ENVIRONMENT.workers]: '1' }),
+    ]);
+    expect(pooled.faces.length).toBeGreaterThanOrEqual(2);
+    expect(pooled.faces).toEqual(inProcess.faces);
+  });
+
+  /** detect of a 640 px group photo through the bundled handler: its 200 answer's body. */
+  async function detectGroupPhoto(extraEnv: NodeJS.ProcessEnv) {
+    const fixture = JSON.parse(readFileSync(join(EVENTS, 'http-api-v2-post-detect.json'), 'utf8'));
+    const photo = await demoPhoto(1, 640);
+    const event = join(built.outDir, `detect-group-photo-${extraEnv[ENVIRONMENT.workers]}.json`);
+    const headers = { ...fixture.headers, 'content-length': String(photo.length) };
+    writeFileSync(event, JSON.stringify({ ...fixture, headers, body: photo.toString('base64') }));
+    const { result, node } = await invoke<APIGatewayProxyStructuredResultV2>('detect', event, extraEnv);
+    const body = JSON.parse(result.body ?? '{}');
+    console.log(
+      `detect of a group photo on Node ${node}, ${JSON.stringify(extraEnv)}: ${body.faces?.length} faces`,
+    );
+    expect(result.statusCode).toBe(200);
+    return body;
+  }
 
   it('invokes every function of the list', () => {
     expect(new Set([...HTTP_CASES.map((c) => c.handler), 'drop'])).toEqual(new Set(FUNCTION_NAMES));
