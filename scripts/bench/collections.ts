@@ -177,7 +177,7 @@ export function renderCollections(result: CollectionsBenchResult): string {
     '',
     `Single-face enrolments (one transaction and one fsync each): ${result.singleInsertPerSecond.toLocaleString('en')} per second.`,
     result.enrolment
-      ? `Enrolment of ${result.enrolment.photos} LFW photos through the collections service, ${result.enrolment.concurrency} at once: ` +
+      ? `Enrolment of ${result.enrolment.photos} LFW photos through the collections service on ${result.enrolment.workers} engine worker(s), ${result.enrolment.concurrency} at once: ` +
         `${result.enrolment.imagesPerSecond} images/s (${result.enrolment.cpuMsPerImage} ms CPU each); the same photos through ` +
         `verify's one side: ${result.enrolment.prepareImagesPerSecond} images/s.`
       : 'Enrolment of real photos: not measured (no shared face data).',

@@ -3,7 +3,7 @@
  * throughput at a given concurrency. Stages run interleaved, one of each per round, so a burst of
  * load from elsewhere on the machine lands on every stage alike instead of wiping out one of them.
  */
-import type { FaceEngine } from '../../functions/core/engine.ts';
+import type { FaceEngine, FaceService } from '../../functions/core/engine.ts';
 import type { Box, Face, RgbImage } from '../../functions/core/types.ts';
 import type { Photo } from './photos.ts';
 import { type Load, LoadMeter, median, round, type Summary, summarise, time } from './stats.ts';
@@ -148,7 +148,7 @@ function cpuNow(): number {
 
 /** `engine.verify(a, b)` warm, for each pair, interleaved. */
 export async function benchVerify(
-  engine: FaceEngine,
+  engine: Pick<FaceService, 'verify'>,
   pairs: readonly (readonly [Photo, Photo])[],
   budget: Budget,
 ): Promise<VerifyBench[]> {
@@ -202,7 +202,7 @@ export interface ThroughputResult {
 
 /** Verify requests per second with `concurrency` in flight, for `requests` requests or `maxMs`. */
 export async function benchThroughput(
-  engine: FaceEngine,
+  engine: Pick<FaceService, 'verify'>,
   [a, b]: readonly [Photo, Photo],
   concurrency: number,
   requests: number,

@@ -1,22 +1,24 @@
 /**
  * `npm run bench -- --collections`, real photos: enrolment through the collections service (engine +
  * SQLite store, as `faceverify collection index` runs it) against the same photos' one side of a verify
- * (FaceEngine.prepare), so the cost enrolment adds over the embedding shows. LFW View 1 DevTest photos.
+ * (FaceService.prepare), so the cost enrolment adds over the embedding shows. LFW View 1 DevTest photos.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { DEFAULT_CONCURRENCY } from '../../functions/cli/run.ts';
+import { batchConcurrency } from '../../functions/cli/run.ts';
 import { mapOrdered } from '../../functions/cli/stream.ts';
 import { Collections } from '../../functions/collections/collections.ts';
 import { SqliteCollectionStore } from '../../functions/collections/sqlite-store.ts';
-import { FaceEngine } from '../../functions/core/engine.ts';
-import { engineConfig } from '../../functions/shared/runtime-config.ts';
+import { startFaceService } from '../../functions/shared/face-service.ts';
+import { engineConfig, workerCount } from '../../functions/shared/runtime-config.ts';
 import { lfwPairs } from '../eval/datasets.ts';
 import { round } from './stats.ts';
 
 export interface EnrolmentBenchResult {
   photos: number;
+  /** Engine worker threads (FACEVERIFY_WORKERS; 1 = the engine on the main thread). */
+  workers: number;
   concurrency: number;
   /** Photos per second enrolled (decode, subject face, embedding, one SQLite transaction each). */
   imagesPerSecond: number;
@@ -29,7 +31,10 @@ export interface EnrolmentBenchResult {
 export async function benchEnrolment(dataDir: string, photos: number): Promise<EnrolmentBenchResult> {
   const files = [...new Set(lfwPairs(dataDir, 'DevTest').flatMap((p) => [p.a, p.b]))].slice(0, photos);
   const bytes = files.map((file) => readFileSync(file));
-  const engine = await FaceEngine.load(engineConfig(process.env));
+  const workers = workerCount(process.env);
+  // As `faceverify collection index` runs: the entry points' engine, as many photos in flight as keep it busy.
+  const engine = await startFaceService(engineConfig(process.env), workers);
+  const concurrency = batchConcurrency(workers);
   const dir = mkdtempSync(join(tmpdir(), 'faceverify-bench-enrol-'));
   const collections = new Collections(new SqliteCollectionStore(join(dir, 'collections.db')), engine);
   try {
@@ -39,7 +44,7 @@ export async function benchEnrolment(dataDir: string, photos: number): Promise<E
     const timed = async (each: (photo: Buffer, i: number) => Promise<unknown>) => {
       const cpu = process.cpuUsage();
       const start = performance.now();
-      await mapOrdered(bytes, DEFAULT_CONCURRENCY, each, () => {});
+      await mapOrdered(bytes, concurrency, each, () => {});
       const used = process.cpuUsage(cpu);
       return { seconds: (performance.now() - start) / 1000, cpuMs: (used.user + used.system) / 1000 };
     };
@@ -49,13 +54,15 @@ export async function benchEnrolment(dataDir: string, photos: number): Promise<E
     );
     return {
       photos: files.length,
-      concurrency: DEFAULT_CONCURRENCY,
+      workers,
+      concurrency,
       imagesPerSecond: round(files.length / enrolled.seconds),
       prepareImagesPerSecond: round(files.length / prepared.seconds),
       cpuMsPerImage: round(enrolled.cpuMs / files.length),
     };
   } finally {
     await collections.close();
+    await engine.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
