@@ -65,6 +65,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** The worker's, kept: a stopped Worker's own reads -1. */
+  threadId: number;
   ready: boolean;
   calls: Map<number, Pending>;
   error?: Error;
@@ -81,20 +83,23 @@ export class EnginePool implements FaceService {
     private readonly info: WorkerReady,
   ) {}
 
-  /** A pool whose every worker has loaded its models; rejects if one cannot. */
+  /**
+   * A pool serving as soon as its first worker has loaded its models, the others joining as they load
+   * (the first answer need not wait for every core's copy of the models); rejects if none can load.
+   */
   static async start(options: PoolOptions): Promise<EnginePool> {
     if (!(Number.isInteger(options.workers) && options.workers >= 1)) {
       throw new RangeError('an engine pool needs a whole number of workers, at least 1');
     }
     const starting = Array.from({ length: options.workers }, () => spawn(options));
-    const results = await Promise.allSettled(starting.map((s) => s.ready));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) {
-      await Promise.all(starting.map((s) => s.slot.worker.terminate()));
-      throw failed.reason;
+    let info: WorkerReady;
+    try {
+      info = await Promise.any(starting.map((s) => s.ready));
+    } catch (error) {
+      throw (error as AggregateError).errors[0];
     }
-    const pool = new EnginePool(options, (results[0] as PromiseFulfilledResult<WorkerReady>).value);
-    for (const { slot } of starting) pool.adopt(slot);
+    const pool = new EnginePool(options, info);
+    for (const worker of starting) pool.join(worker);
     return pool;
   }
 
@@ -185,9 +190,8 @@ export class EnginePool implements FaceService {
     }
   }
 
-  /** Takes a started worker into service: its answers, and its death. */
+  /** Takes a worker whose models are loaded into service: its answers, and its death. */
   private adopt(slot: Slot): void {
-    this.slots.add(slot);
     slot.ready = true;
     // An idle pool does not keep the process alive (a CLI run ends when its work does).
     slot.worker.unref();
@@ -215,22 +219,29 @@ export class EnginePool implements FaceService {
     }
     slot.calls.clear();
     if (this.closing) return;
-    this.options.onWorkerLost?.({ threadId: slot.worker.threadId, exitCode, error: slot.error });
-    const replacement = spawn(this.options);
-    this.slots.add(replacement.slot);
-    replacement.ready.then(
+    this.options.onWorkerLost?.({ threadId: slot.threadId, exitCode, error: slot.error });
+    this.join(spawn(this.options));
+  }
+
+  /**
+   * A starting worker, counted as running, in service once its models are loaded. One that cannot load
+   * them is not started again (it would fail the same way in a loop); with none left, waiting calls fail.
+   */
+  private join({ slot, ready }: Starting): void {
+    this.slots.add(slot);
+    ready.then(
       () => {
-        this.slots.delete(replacement.slot);
         if (this.closing) {
-          void replacement.slot.worker.terminate();
+          void slot.worker.terminate();
           return;
         }
-        this.adopt(replacement.slot);
+        this.adopt(slot);
         this.dispatch();
       },
-      () => {
-        // Not replaced again: a worker that cannot load its models would fail the same way in a loop.
-        this.slots.delete(replacement.slot);
+      (error: Error) => {
+        this.slots.delete(slot);
+        if (this.closing) return;
+        this.options.onWorkerLost?.({ threadId: slot.threadId, exitCode: 1, error });
         if (this.slots.size === 0) {
           for (const pending of this.waiting.splice(0))
             pending.reject(stopped('no engine worker is running'));
@@ -240,14 +251,19 @@ export class EnginePool implements FaceService {
   }
 }
 
+interface Starting {
+  slot: Slot;
+  ready: Promise<WorkerReady>;
+}
+
 /** A worker starting, and its first message (the engine's details) or why it stopped before it. */
-function spawn(options: PoolOptions): { slot: Slot; ready: Promise<WorkerReady> } {
+function spawn(options: PoolOptions): Starting {
   const url = options.workerUrl ?? WORKER_URL;
   const workerData: EngineConfig = { threads: 1, ...options.engine };
   const worker = url.pathname.endsWith('.ts')
     ? new Worker(throughTsx(url), { eval: true, workerData })
     : new Worker(url, { workerData });
-  const slot: Slot = { worker, ready: false, calls: new Map() };
+  const slot: Slot = { worker, threadId: worker.threadId, ready: false, calls: new Map() };
   const ready = new Promise<WorkerReady>((resolve, reject) => {
     const onError = (error: Error) => {
       slot.error = error;
@@ -280,7 +296,5 @@ function throughTsx(entry: URL): string {
 
 /** 503 Busy: nothing came of the request, and it can be sent again. */
 function stopped(why: string): FaceVerifyError {
-  return new FaceVerifyError('Busy', `The request could not be completed: ${why}. Retry it.`, {
-    details: { reason: 'engineWorkerStopped' },
-  });
+  return new FaceVerifyError('Busy', `The request could not be completed: ${why}. Retry it.`);
 }

@@ -13,7 +13,10 @@ export const ERROR_STATUS = {
   FaceNotFound: 404,
   /** A collection filled by another embedder: its people must be enrolled again from their photos. */
   ModelMismatch: 409,
-  /** The local server's bounded queue is full or its wait timed out (functions/local/limiter.ts). */
+  /**
+   * The local server's bounded queue is full or its wait timed out (functions/local/limiter.ts), or the
+   * engine worker running the request stopped (engine-pool.ts): nothing came of it, send it again.
+   */
   Busy: 503,
 } as const;
 

@@ -47,10 +47,17 @@ afterAll(async () => {
 });
 
 describe('FACEVERIFY_WORKERS', () => {
-  it('1 loads the in-process engine, more a pool of that many workers', () => {
+  it('1 loads the in-process engine, more a pool of that many workers', async () => {
     expect(pool).toBeInstanceOf(EnginePool);
     expect(inProcess).not.toBeInstanceOf(EnginePool);
-    expect((pool as EnginePool).workers).toHaveLength(2);
+    // The pool serves once its first worker is ready; the second joins when its models are loaded.
+    await expect.poll(() => (pool as EnginePool).workers.length, { timeout: 30_000 }).toBe(2);
+  });
+
+  it('a pool whose workers cannot load the models fails to start, with the reason', async () => {
+    await expect(EnginePool.start({ workers: 2, engine: { modelsDir: '/nonexistent' } })).rejects.toThrow(
+      /no model manifest in \/nonexistent/,
+    );
   });
 
   it('refuses what is not a whole number from 1 to 64', () => {
