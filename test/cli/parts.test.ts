@@ -422,7 +422,7 @@ describe('runCli over a fake engine', () => {
     },
   };
 
-  async function run(argv: string[], options: { load?: () => Promise<Engine> } = {}) {
+  async function run(argv: string[], options: { load?: () => Promise<Engine>; tty?: boolean } = {}) {
     let stdout = '';
     let stderr = '';
     const sink = (append: (text: string) => void) => ({
@@ -436,9 +436,12 @@ describe('runCli over a fake engine', () => {
       stdout: sink((t) => {
         stdout += t;
       }),
-      stderr: sink((t) => {
-        stderr += t;
-      }),
+      stderr: {
+        ...sink((t) => {
+          stderr += t;
+        }),
+        isTTY: options.tty ?? false,
+      },
       loadEngine: options.load ?? (async () => engine),
       env: {},
     });
@@ -490,6 +493,23 @@ describe('runCli over a fake engine', () => {
     expect(Object.keys(parsed[1].error)).toEqual(['code', 'message']);
     // Only the options given reach the engine (undefined would override its defaults).
     expect(calls.detect.at(-1)).toEqual({ maxFaces: 5 });
+  });
+
+  it('verify --pairs and detect show progress on a terminal only, on stderr, and the same answers', async () => {
+    const pairs = ['verify', '--pairs', join(dir, 'pairs.tsv'), '--json'];
+    const files = ['two.jpg', 'text.jpg', 'three.jpg'].map((f) => join(dir, f));
+    for (const [argv, last] of [
+      [pairs, '6/6 pairs'],
+      [['detect', ...files, '--json'], '3/3 images'],
+    ] as const) {
+      const [quiet, shown] = [await run([...argv]), await run([...argv], { tty: true })];
+      expect(quiet.stderr).toBe('');
+      expect(shown.stdout).toBe(quiet.stdout);
+      expect(shown.stderr).toContain(`\r\x1b[2K${last} · `);
+      expect(shown.stderr).toMatch(/\/s.*failed/);
+      // The line is cleared at the end, so what follows starts clean.
+      expect(shown.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    }
   });
 
   it('verify --pairs: a, b, line on every line, errors in place, naming the image', async () => {
