@@ -3,12 +3,16 @@
  * `build-lambda.ts` (what to bundle) and `FaceFunctions` (what to deploy), so the image and the stack
  * cannot disagree. Free of CDK imports on purpose: the build script loads it without aws-cdk-lib.
  *
- * Sizing from `npm run bench` (docs/benchmarks.md): a verification of two ~1920 px photos costs
- * ≈0.23 CPU-seconds, a tiled detection of one ≈0.33 s; models load in ≈0.33 s and a cold bundled
- * process answers in ≈0.5 s; peak RSS stays near 400 MB.
- * - 2,048 MB for inference: Lambda gives one full vCPU at 1,769 MB, and onnxruntime and sharp are
- *   CPU-bound on small models, so more memory mostly buys threads they barely use; the extra ≈280 MB
- *   over one vCPU is headroom for decoding a 12-megapixel photo next to the model sessions (≈400 MB).
+ * Sizing from `npm run bench` (docs/benchmarks.md, "Lambda sizing"): a verification of two ~1920 px
+ * photos costs ≈0.19 CPU-seconds, a tiled detection of one ≈0.33 s; peak RSS stays near 400 MB with one
+ * engine, ≈600 MB with two workers. Lambda gives one vCPU per 1,769 MB and the engine runs one worker
+ * thread per vCPU it sees (FACEVERIFY_WORKERS unset: os.availableParallelism()).
+ * - 3,538 MB (two vCPUs) for verify and the drop folder: a verification's two photos run on two workers
+ *   at once, so the second vCPU cuts its latency by about 40 % for about 8 % more per verification;
+ *   a third vCPU or more buys nothing, since one invocation runs one verification (two photos) at a time.
+ * - 2,048 MB for detect and collections: one photo per request runs on one worker, so a second vCPU
+ *   would only add cost; the ≈280 MB over one vCPU is headroom for decoding a 12-megapixel photo next to
+ *   the model sessions.
  * - 512 MB for the routes that load no model: enough CPU to start the AWS SDK quickly.
  * - Timeouts stay under the HTTP API's 30 s integration limit and bound a pathological image's cost.
  * - No reserved or provisioned concurrency: a new account's 10-execution quota cannot reserve any,
@@ -40,13 +44,13 @@ export interface FunctionSpec {
 /** Each function of the one list (FUNCTION_NAMES, functions/shared/contract.ts), sized. */
 export const FUNCTIONS = {
   detect: { entry: 'functions/lambda/detect.ts', memoryMiB: 2048, timeoutSeconds: 15 },
-  verify: { entry: 'functions/lambda/verify.ts', memoryMiB: 2048, timeoutSeconds: 20 },
+  verify: { entry: 'functions/lambda/verify.ts', memoryMiB: 3538, timeoutSeconds: 20 },
   uploads: { entry: 'functions/lambda/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
   meta: { entry: 'functions/lambda/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
   // Enrolment and search embed a photo as verify embeds one side, then call DynamoDB and S3 Vectors.
   collections: { entry: 'functions/lambda/collections.ts', memoryMiB: 2048, timeoutSeconds: 20 },
   // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
-  drop: { entry: 'functions/lambda/drop.ts', memoryMiB: 2048, timeoutSeconds: 60 },
+  drop: { entry: 'functions/lambda/drop.ts', memoryMiB: 3538, timeoutSeconds: 60 },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 /** Layout of the folder `build-lambda.ts` writes and the Dockerfile copies. */
