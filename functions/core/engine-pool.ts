@@ -37,6 +37,9 @@ import {
   type WorkerReady,
 } from './worker-protocol.ts';
 
+/** Longest close() waits for the calls running to be answered before it stops their workers. */
+const CLOSE_DRAIN_MS = 30_000;
+
 /**
  * The worker's entry next to this module: engine-worker.ts in a checkout (run through tsx), and
  * engine-worker.mjs beside a bundle (infra/build-lambda.ts writes it there).
@@ -65,6 +68,9 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Settles when the worker is loaded and holds no call, or has stopped. */
+  idle: Promise<void>;
+  markIdle: () => void;
   /** The worker's, kept: a stopped Worker's own reads -1. */
   threadId: number;
   ready: boolean;
@@ -152,11 +158,22 @@ export class EnginePool implements FaceService {
     return compareFaces(this.info.calibration, this.info.qualityModel, source, target, request);
   }
 
-  /** Stops every worker; calls still running or waiting fail with Busy. */
+  /**
+   * Stops every worker once the calls it runs are answered (at most CLOSE_DRAIN_MS); waiting calls fail
+   * with Busy. Not at once: a worker terminated inside an onnxruntime run takes the whole process down
+   * (node-addon-api's fatal error when the run's result cannot be created in a stopping thread).
+   */
   async close(): Promise<void> {
     this.closing = true;
     for (const pending of this.waiting.splice(0)) pending.reject(stopped('the engine is shutting down'));
-    await Promise.all([...this.slots].map((s) => s.worker.terminate()));
+    const deadline = new Promise((resolve) => setTimeout(resolve, CLOSE_DRAIN_MS).unref());
+    await Promise.all(
+      [...this.slots].map(async (slot) => {
+        if (slot.ready && slot.calls.size === 0) slot.markIdle();
+        await Promise.race([deadline, slot.idle]);
+        await slot.worker.terminate();
+      }),
+    );
   }
 
   private call<C extends CallName>(call: C, args: WorkerCalls[C]['args']): Promise<WorkerCalls[C]['value']> {
@@ -200,7 +217,10 @@ export class EnginePool implements FaceService {
       const pending = slot.calls.get(message.id);
       if (!pending) return;
       slot.calls.delete(message.id);
-      if (slot.calls.size === 0) slot.worker.unref();
+      if (slot.calls.size === 0) {
+        slot.worker.unref();
+        if (this.closing) slot.markIdle();
+      }
       if (message.ok) pending.resolve(message.value);
       else pending.reject(reviveError(message.error));
       this.dispatch();
@@ -232,7 +252,7 @@ export class EnginePool implements FaceService {
     ready.then(
       () => {
         if (this.closing) {
-          void slot.worker.terminate();
+          slot.markIdle();
           return;
         }
         this.adopt(slot);
@@ -263,7 +283,12 @@ function spawn(options: PoolOptions): Starting {
   const worker = url.pathname.endsWith('.ts')
     ? new Worker(throughTsx(url), { eval: true, workerData })
     : new Worker(url, { workerData });
-  const slot: Slot = { worker, threadId: worker.threadId, ready: false, calls: new Map() };
+  let markIdle = () => {};
+  const idle = new Promise<void>((resolve) => {
+    markIdle = resolve;
+  });
+  const slot: Slot = { worker, idle, markIdle, threadId: worker.threadId, ready: false, calls: new Map() };
+  worker.once('exit', () => slot.markIdle());
   const ready = new Promise<WorkerReady>((resolve, reject) => {
     const onError = (error: Error) => {
       slot.error = error;
