@@ -3,12 +3,6 @@ import { decodeLimits } from '../shared/read-image.ts';
 import { collectionsConfig, engineConfig, workerCount } from '../shared/runtime-config.ts';
 import { batchConcurrency, runCli } from './run.ts';
 
-// `faceverify detect … | head` closes stdout early: stop quietly.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
-
 // The configuration, read once here: the engine loads with it, and files are read within its limits.
 const config = engineConfig(process.env);
 const collections = collectionsConfig(process.env);
@@ -25,6 +19,14 @@ const loadEngine = () => {
   );
   return engine;
 };
+
+// `faceverify detect … | head` closes stdout early: stop quietly, once the engine's workers have
+// answered what they run (a worker stopped inside a model run aborts the process).
+let closing: Promise<unknown> | undefined;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  closing ??= (engine?.then((e) => e.close()) ?? Promise.resolve()).finally(() => process.exit(0));
+});
 
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
