@@ -3,6 +3,8 @@
  * throughput at a given concurrency. Stages run interleaved, one of each per round, so a burst of
  * load from elsewhere on the machine lands on every stage alike instead of wiping out one of them.
  */
+
+import type { Embedder } from '../../functions/core/embedder.ts';
 import type { FaceEngine, FaceService } from '../../functions/core/engine.ts';
 import type { Box, Face, RgbImage } from '../../functions/core/types.ts';
 import type { Photo } from './photos.ts';
@@ -72,6 +74,7 @@ export async function benchStages(engine: FaceEngine, photo: Photo, budget: Budg
   const parts = engine as unknown as Partial<EngineParts>;
   const detector = typeof parts.detector?.detect === 'function' ? parts.detector : undefined;
   const landmarks = typeof parts.landmarks?.refine === 'function' ? parts.landmarks : undefined;
+  const fused = (engine.embedder as unknown as { parts?: readonly { embedder: Embedder }[] }).parts;
   const stages: Stage[] = [
     { stage: 'decode', note: 'JPEG → RGB (sharp)', run: () => engine.decode(photo.bytes) },
     {
@@ -113,6 +116,14 @@ export async function benchStages(engine: FaceEngine, photo: Photo, budget: Budg
       note: `${engine.embedder.name}, the face verify compares, as verify embeds it`,
       run: () => engine.embedFaces(image, compared ? [compared] : []),
     },
+    // Each embedder of a fusion on its own: its crops (two alignments, each flipped if it flips) and runs.
+    ...(fused && compared
+      ? fused.map(({ embedder }) => ({
+          stage: `↳ ${embedder.name}`,
+          note: `${embedder.flip ? 'two alignments × flip' : 'two alignments'}, one batched run`,
+          run: () => embedder.embedFaces(image, [[compared.landmarks, compared.detected]]),
+        }))
+      : []),
   ];
   const meter = new LoadMeter();
   const samples = await rounds(stages, budget);
