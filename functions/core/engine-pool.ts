@@ -90,21 +90,19 @@ export class EnginePool implements FaceService {
   ) {}
 
   /**
-   * A pool serving as soon as its first worker has loaded its models, the others joining as they load
-   * (the first answer need not wait for every core's copy of the models); rejects if none can load.
+   * A pool whose workers have all loaded their models (or failed to: those are reported and left out);
+   * rejects if none could. Not serving before: a process that exits while a worker is still inside
+   * onnxruntime (loading or running) is aborted, so no worker is left loading behind an answer.
    */
   static async start(options: PoolOptions): Promise<EnginePool> {
     if (!(Number.isInteger(options.workers) && options.workers >= 1)) {
       throw new RangeError('an engine pool needs a whole number of workers, at least 1');
     }
     const starting = Array.from({ length: options.workers }, () => spawn(options));
-    let info: WorkerReady;
-    try {
-      info = await Promise.any(starting.map((s) => s.ready));
-    } catch (error) {
-      throw (error as AggregateError).errors[0];
-    }
-    const pool = new EnginePool(options, info);
+    const results = await Promise.allSettled(starting.map((s) => s.ready));
+    const loaded = results.find((r) => r.status === 'fulfilled');
+    if (!loaded) throw (results[0] as PromiseRejectedResult).reason;
+    const pool = new EnginePool(options, loaded.value);
     for (const worker of starting) pool.join(worker);
     return pool;
   }
@@ -210,8 +208,6 @@ export class EnginePool implements FaceService {
   /** Takes a worker whose models are loaded into service: its answers, and its death. */
   private adopt(slot: Slot): void {
     slot.ready = true;
-    // An idle pool does not keep the process alive (a CLI run ends when its work does).
-    slot.worker.unref();
     slot.worker.on('message', (message: WorkerMessage) => {
       if (message.kind !== 'reply') return;
       const pending = slot.calls.get(message.id);
@@ -229,6 +225,9 @@ export class EnginePool implements FaceService {
       slot.error = error;
     });
     slot.worker.once('exit', (exitCode) => this.lost(slot, exitCode));
+    // An idle pool does not keep the process alive (a CLI run ends when its work does). After the
+    // listeners: adding a 'message' listener refs the worker again.
+    slot.worker.unref();
   }
 
   /** A worker stopped: its calls fail with Busy, and unless the pool is closing another takes its place. */

@@ -9,7 +9,6 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { FaceService } from '../../functions/core/engine.ts';
-import { EnginePool } from '../../functions/core/engine-pool.ts';
 import { startFaceService } from '../../functions/shared/face-service.ts';
 import { engineConfig } from '../../functions/shared/runtime-config.ts';
 import { benchThroughput } from './engine-bench.ts';
@@ -36,10 +35,6 @@ const configs: { workers: number; engine: FaceService }[] = [];
 for (const workers of [1, pool]) {
   const started = performance.now();
   const engine = await startFaceService(engineConfig(), workers);
-  // The pool serves once its first worker is ready: wait for the rest before timing.
-  while (engine instanceof EnginePool && engine.workers.length < workers) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
   const [a, b] = photos.small;
   for (let i = 0; i < 3; i++) await Promise.all([0, 1].map(() => engine.verify(a.bytes, b.bytes)));
   log(`${workers} worker(s): ready and warm in ${Math.round(performance.now() - started)} ms`);
