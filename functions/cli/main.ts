@@ -22,10 +22,15 @@ const loadEngine = () => {
 
 // `faceverify detect … | head` closes stdout early: stop quietly, once the engine's workers have
 // answered what they run (a worker stopped inside a model run aborts the process).
-let closing: Promise<unknown> | undefined;
+let stopping = false;
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
-  closing ??= (engine?.then((e) => e.close()) ?? Promise.resolve()).finally(() => process.exit(0));
+  if (stopping) return;
+  stopping = true;
+  (engine ?? Promise.resolve(undefined))
+    .then((loaded) => loaded?.close())
+    .catch(() => {})
+    .then(() => process.exit(0));
 });
 
 try {
