@@ -81,8 +81,11 @@ describe('buildLambda', () => {
 
     it('writes the bundle, the models, the Dockerfile and the native packages, nothing else', () => {
       const topLevel = new Set(files.map((file) => file.split('/')[0]));
+      // The engine pool's worker rides along with every build: the model-loading handlers start it.
       expect([...topLevel].sort()).toEqual([
         'Dockerfile',
+        'engine-worker.mjs',
+        'engine-worker.mjs.map',
         'models',
         'node_modules',
         'stub.mjs',
