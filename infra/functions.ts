@@ -7,9 +7,11 @@
  * photos costs ≈0.19 CPU-seconds, a tiled detection of one ≈0.33 s; peak RSS stays near 400 MB with one
  * engine, ≈600 MB with two workers. Lambda gives one vCPU per 1,769 MB and the engine runs one worker
  * thread per vCPU it sees (FACEVERIFY_WORKERS unset: os.availableParallelism()).
- * - 3,538 MB (two vCPUs) for verify and the drop folder: a verification's two photos run on two workers
- *   at once, so the second vCPU cuts its latency by about 40 % for about 8 % more per verification;
- *   a third vCPU or more buys nothing, since one invocation runs one verification (two photos) at a time.
+ * - 3,008 MB (≈1.7 vCPUs) for verify and the drop folder: a verification's two photos run on two
+ *   workers at once, so the extra CPU cuts its latency by about a third at about the same cost per
+ *   verification. 3,008 MB, not the 3,538 MB of two full vCPUs: new accounts' functions are limited to
+ *   3,008 MB until a quota increase, and past two cores nothing more is bought, since one invocation
+ *   runs one verification (two photos) at a time.
  * - 2,048 MB for detect and collections: one photo per request runs on one worker, so a second vCPU
  *   would only add cost; the ≈280 MB over one vCPU is headroom for decoding a 12-megapixel photo next to
  *   the model sessions.
@@ -44,13 +46,13 @@ export interface FunctionSpec {
 /** Each function of the one list (FUNCTION_NAMES, functions/shared/contract.ts), sized. */
 export const FUNCTIONS = {
   detect: { entry: 'functions/lambda/detect.ts', memoryMiB: 2048, timeoutSeconds: 15 },
-  verify: { entry: 'functions/lambda/verify.ts', memoryMiB: 3538, timeoutSeconds: 20 },
+  verify: { entry: 'functions/lambda/verify.ts', memoryMiB: 3008, timeoutSeconds: 20 },
   uploads: { entry: 'functions/lambda/uploads.ts', memoryMiB: 512, timeoutSeconds: 5 },
   meta: { entry: 'functions/lambda/meta.ts', memoryMiB: 512, timeoutSeconds: 5 },
   // Enrolment and search embed a photo as verify embeds one side, then call DynamoDB and S3 Vectors.
   collections: { entry: 'functions/lambda/collections.ts', memoryMiB: 2048, timeoutSeconds: 20 },
   // One SQS batch of DROP_QUEUE.batchSize pairs, each up to a verification, plus a cold start.
-  drop: { entry: 'functions/lambda/drop.ts', memoryMiB: 3538, timeoutSeconds: 60 },
+  drop: { entry: 'functions/lambda/drop.ts', memoryMiB: 3008, timeoutSeconds: 60 },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 /** Layout of the folder `build-lambda.ts` writes and the Dockerfile copies. */
