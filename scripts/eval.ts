@@ -408,7 +408,7 @@ async function calibrateSearch(
     weights: best.weights,
     far: curves.frontal.map(point),
     ...(curves.profile.length && { profile: { far: curves.profile.map(point) } }),
-    fittedOn: `weights at the lowest FNIR at FPIR 1 % on LFW View 1 DevTrain (${ENROLLED} people enrolled, ${SPLITS} seeded splits); false-accept curves from the ${curves.pairs.frontal} frontal and ${curves.pairs.profile} profile cross-person pairs within LFW DevTrain's ${lfwTrain.length} images and within CFP folds 6–8's ${cfpTrain.length} (none across the two), below ${SEARCH_TAIL.anchor} an ${SEARCH_TAIL.model} tail fitted from ${SEARCH_TAIL.fitFrom}`,
+    fittedOn: `weights at the lowest FNIR at FPIR 1 % on LFW View 1 DevTrain (${ENROLLED} people enrolled, ${SPLITS} seeded splits); false-accept curves from the ${curves.pairs.frontal} frontal and ${curves.pairs.profile} profile cross-person pairs within LFW DevTrain's ${lfwTrain.length} images and within CFP folds 6–8's ${cfpTrain.length} (none across the two), below ${SEARCH_TAIL.anchor.toExponential()} an ${SEARCH_TAIL.model} tail fitted from ${SEARCH_TAIL.fitFrom.toExponential()}`,
   };
   const name = parts.map((p) => p.name).join('+');
   const file = await readCalibration();
