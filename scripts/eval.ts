@@ -515,6 +515,8 @@ if (args.calibrate) {
           .map((r) => [
             r.embedder,
             {
+              // Search's own calibration (--identification --calibrate) does not depend on verify's weights.
+              ...previous.fusions[r.embedder],
               embedders: r.embedder.split('+').map((name, i) => ({ name, weight: r.weights?.[i] as number })),
               calibration: calibration(r),
             },
