@@ -8,6 +8,7 @@ import { roundFar, roundSimilarity } from '../core/compare.ts';
 import type { FaceService, Timings } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { decide, fpirOfFar, searchThresholds } from '../core/match.ts';
+import { searchProbe, searchScore } from '../core/search-score.ts';
 import type { Box, EmbeddedFace, Face, Pose } from '../core/types.ts';
 import { summarizeModels } from '../shared/model-summary.ts';
 import { COLLECTION_LIMITS, collectionId, externalId, faceId } from './ids.ts';
@@ -21,7 +22,7 @@ import type {
 } from './store.ts';
 
 /** What collections need of the engine. */
-export type CollectionEngine = Pick<FaceService, 'embedImage' | 'calibration' | 'models'> & {
+export type CollectionEngine = Pick<FaceService, 'embedImage' | 'search' | 'models'> & {
   embedder: Pick<FaceService['embedder'], 'dimension'>;
 };
 
@@ -170,17 +171,20 @@ export class Collections {
     const probe = faces[0];
     if (!probe) throw noFace();
     const maxResults = request.maxResults ?? COLLECTION_LIMITS.maxResults.default;
-    const neighbours = await this.store.search(owner, id, probe.embedding, maxResults);
+    // Search scores with its own weights of the fused parts, through the probe alone (search-score.ts).
+    const { parts, calibration } = this.engine.search;
+    const query = searchProbe(probe.embedding, parts);
+    const neighbours = await this.store.search(owner, id, query.vector, maxResults);
     const thresholds =
       request.threshold ??
       searchThresholds(
-        this.engine.calibration,
+        calibration,
         request.maxFpir ?? COLLECTION_LIMITS.maxFpir.default,
         collection.faceCount,
       );
     const matches = neighbours.map(({ face, similarity }) => ({
       face,
-      ...decide(this.engine.calibration, similarity, [probe.pose, face.pose], thresholds),
+      ...decide(calibration, searchScore(similarity, query), [probe.pose, face.pose], thresholds),
     }));
     const top = matches[0];
     return {

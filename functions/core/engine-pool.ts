@@ -24,6 +24,7 @@ import {
 import { FaceVerifyError } from './errors.ts';
 import type { QualityModel } from './face-quality.ts';
 import type { MatchCalibration } from './match.ts';
+import type { SearchScoring } from './search-score.ts';
 import type { VerifyResult } from './types.ts';
 import {
   CALLS_PER_WORKER,
@@ -113,6 +114,10 @@ export class EnginePool implements FaceService {
 
   get calibration(): MatchCalibration {
     return this.info.calibration;
+  }
+
+  get search(): SearchScoring {
+    return this.info.search;
   }
 
   get threshold(): number {

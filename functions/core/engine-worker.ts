@@ -41,6 +41,7 @@ const ready: WorkerReady = {
   kind: 'ready',
   models: engine.models,
   calibration: engine.calibration,
+  search: engine.search,
   qualityModel: engine.qualityModel,
   embedder: { name: engine.embedder.name, dimension: engine.embedder.dimension },
 };

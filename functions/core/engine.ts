@@ -20,6 +20,7 @@ import type { EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
 import { type MatchCalibration, matchFaces } from './match.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
 import { poseOf } from './pose.ts';
+import { type SearchScoring, searchScoring } from './search-score.ts';
 import type {
   DetectOptions,
   DetectResult,
@@ -152,6 +153,8 @@ export interface PreparedSide {
 export interface FaceService {
   readonly models: ModelInfo[];
   readonly calibration: MatchCalibration;
+  /** How search (1:N) scores and calibrates (search-score.ts). */
+  readonly search: SearchScoring;
   readonly threshold: number;
   readonly embedder: { readonly name: string; readonly dimension: number };
   detect(bytes: Uint8Array, request?: DetectRequest): Promise<DetectResponse>;
@@ -204,6 +207,8 @@ export class FaceEngine implements FaceService {
     readonly embedder: FaceEmbedder,
     /** The match thresholds and false-accept curves fitted for this embedder (NaN and none if uncalibrated). */
     readonly calibration: MatchCalibration,
+    /** How search (1:N) scores and calibrates (search-score.ts). */
+    readonly search: SearchScoring,
     readonly models: ModelInfo[],
     private readonly config: EngineConfig,
     /** The quality score's fitted model (undefined before one is fitted: scores are NaN). */
@@ -226,15 +231,21 @@ export class FaceEngine implements FaceService {
     ]);
     const faceDetector = await createDetector(detector, (name) => open(findModel(manifest, name, 'stage')));
     const [only] = embedders;
-    return new FaceEngine(
-      faceDetector,
-      landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
+    const embedder =
       only && !plan.fusion
         ? new Embedder(only.model, config.flip)
         : new FusedEmbedder(
             embedders.map(({ model, weight }) => ({ embedder: new Embedder(model, config.flip), weight })),
-          ),
-      calibration ?? { threshold: Number.NaN, far: [] },
+          );
+    const matchCalibration = calibration ?? { threshold: Number.NaN, far: [] };
+    const layout =
+      embedder instanceof FusedEmbedder ? embedder.layout : [{ dimension: embedder.dimension, weight: 1 }];
+    return new FaceEngine(
+      faceDetector,
+      landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
+      embedder,
+      matchCalibration,
+      searchScoring(layout, plan.fusion?.search, matchCalibration),
       modelInfos(plan),
       config,
       manifest.quality,

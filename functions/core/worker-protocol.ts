@@ -14,6 +14,7 @@ import type {
 import { type ErrorCode, type ErrorDetails, FaceVerifyError } from './errors.ts';
 import type { QualityModel } from './face-quality.ts';
 import type { MatchCalibration } from './match.ts';
+import type { SearchScoring } from './search-score.ts';
 
 /**
  * Calls a worker holds at once: one photo decoding (sharp, on libuv's threads) while another's models
@@ -41,6 +42,7 @@ export interface WorkerReady {
   kind: 'ready';
   models: ModelInfo[];
   calibration: MatchCalibration;
+  search: SearchScoring;
   qualityModel: QualityModel | undefined;
   embedder: { name: string; dimension: number };
 }

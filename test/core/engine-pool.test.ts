@@ -69,9 +69,10 @@ describe('FACEVERIFY_WORKERS', () => {
 });
 
 describe('the pool answers as the in-process engine does, bit for bit', () => {
-  it('reports the same models, calibration and embedder', () => {
+  it('reports the same models, calibration, search scoring and embedder', () => {
     expect(pool.models).toEqual(inProcess.models);
     expect(pool.calibration).toEqual(inProcess.calibration);
+    expect(pool.search).toEqual(inProcess.search);
     expect(pool.threshold).toBe(inProcess.threshold);
     expect(pool.embedder).toEqual({ name: inProcess.embedder.name, dimension: inProcess.embedder.dimension });
   });
