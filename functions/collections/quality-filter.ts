@@ -1,0 +1,45 @@
+/**
+ * Enrolment's quality filter: which faces are too poor to enrol, and why. A poor face enrolled makes
+ * every later search for that person less reliable, so, as Rekognition's IndexFaces does, enrolment
+ * refuses it unless asked not to. Pure: it reads the box, head pose and quality score the engine gives
+ * every face, and the cuts fitted into the quality model (quality.json).
+ */
+import type { EnrolmentCuts } from '../core/face-quality.ts';
+import type { Face } from '../core/types.ts';
+
+export const QUALITY_FILTERS = ['none', 'auto', 'low', 'medium', 'high'] as const;
+export type QualityFilter = (typeof QUALITY_FILTERS)[number];
+export const DEFAULT_QUALITY_FILTER: QualityFilter = 'auto';
+
+/** Why a face was refused, checked in this order: the first that applies is named. */
+export const REFUSAL_REASONS = ['TooSmall', 'ExtremePose', 'LowQuality'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/**
+ * The fixed limits of every filter but `none`.
+ * - A face's box under 40 px on its shorter side is upsampled about 3× to the embedders' 112–150 px
+ *   input: its detail is guessed, and its landmarks (hence pose and score) are unreliable, which is
+ *   why this is checked first.
+ * - |yaw| over 45° is the half-way turn past which CFP's profiles lie (91 % of them) and LFW's
+ *   photos almost never (1 %); |pitch| over 30° is beyond every data set's 95th percentile (±18°).
+ *   A turned face is compared at the profile threshold and matches its own frontal photos poorly.
+ */
+export const FILTER_LIMITS = { minFaceSide: 40, maxYaw: 45, maxPitch: 30 } as const;
+
+/** The face's refusal under the filter, or undefined when it may be enrolled. */
+export function refusal(
+  face: Pick<Face, 'box' | 'headPose' | 'quality'>,
+  filter: QualityFilter,
+  cuts: EnrolmentCuts | undefined,
+): RefusalReason | undefined {
+  if (filter === 'none') return undefined;
+  if (Math.min(face.box.width, face.box.height) < FILTER_LIMITS.minFaceSide) return 'TooSmall';
+  const pose = face.headPose;
+  if (pose && (Math.abs(pose.yaw) > FILTER_LIMITS.maxYaw || Math.abs(pose.pitch) > FILTER_LIMITS.maxPitch)) {
+    return 'ExtremePose';
+  }
+  // Without a fitted model the score is NaN and no cut applies.
+  const score = face.quality?.score;
+  if (cuts && score !== undefined && score < cuts[filter]) return 'LowQuality';
+  return undefined;
+}
