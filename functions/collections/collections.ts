@@ -35,7 +35,7 @@ export interface IndexRequest {
   /** Which faces are too poor to enrol (quality-filter.ts); `auto` by default. */
   qualityFilter?: QualityFilter;
   /**
-   * Where the photo came from, when that names it for good (an upload's bucket, key and bytes' sha256):
+   * Where the photo came from, when that names it for good (an upload's key and the sha256 of its bytes):
    * its faces' ids are derived from it, so enrolling the same source again stores nothing twice.
    */
   source?: string;

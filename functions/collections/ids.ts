@@ -33,8 +33,8 @@ export function faceId(value: unknown): string {
 }
 
 /**
- * The faceId of the `index`-th face enrolled from one source (an upload's bucket, key and the sha256 of
- * its bytes): the same every time that source is enrolled, so enrolling it again stores nothing twice.
+ * The faceId of the `index`-th face enrolled from one source (an upload's key and the sha256 of its
+ * bytes): the same every time that source is enrolled, so enrolling it again stores nothing twice.
  * A UUID of version 8 (RFC 9562's custom layout) over SHA-256, lower-case like the random ones.
  */
 export function derivedFaceId(source: string, index: number): string {
