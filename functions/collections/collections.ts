@@ -10,7 +10,8 @@ import { FaceVerifyError } from '../core/errors.ts';
 import { decide, fpirOfFar, searchThresholds } from '../core/match.ts';
 import type { Box, EmbeddedFace, Face, Pose } from '../core/types.ts';
 import { summarizeModels } from '../shared/model-summary.ts';
-import { COLLECTION_LIMITS, collectionId, derivedFaceId, externalId, faceId } from './ids.ts';
+import { derivedFaceId } from './derived-face-id.ts';
+import { COLLECTION_LIMITS, collectionId, externalId, faceId } from './ids.ts';
 import { DEFAULT_QUALITY_FILTER, type QualityFilter, type RefusalReason, refusal } from './quality-filter.ts';
 import type {
   CollectionRecord,

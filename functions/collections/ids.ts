@@ -2,7 +2,6 @@
  * The ids and limits of the collections API, checked once at the service's door: a store receives only
  * ids that match these patterns, so its keys, file names and index names never see anything else.
  */
-import { createHash } from 'node:crypto';
 import { FaceVerifyError } from '../core/errors.ts';
 import { QUALITY_FILTERS, type QualityFilter } from './quality-filter.ts';
 
@@ -30,17 +29,6 @@ export function externalId(value: unknown): string {
 
 export function faceId(value: unknown): string {
   return checked('faceId', value, UUID, 'a lower-case UUID');
-}
-
-/**
- * The faceId of the `index`-th face enrolled from one source (an upload's key and the sha256 of its
- * bytes): the same every time that source is enrolled, so enrolling it again stores nothing twice.
- * A UUID of version 8 (RFC 9562's custom layout) over SHA-256, lower-case like the random ones.
- */
-export function derivedFaceId(source: string, index: number): string {
-  const hex = createHash('sha256').update(`faceverify-face\0${source}\0${index}`).digest('hex');
-  const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export function qualityFilter(value: unknown): QualityFilter {

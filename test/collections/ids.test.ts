@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { derivedFaceId, faceId, qualityFilter } from '../../functions/collections/ids.ts';
+import { derivedFaceId } from '../../functions/collections/derived-face-id.ts';
+import { faceId, qualityFilter } from '../../functions/collections/ids.ts';
 
 describe('derivedFaceId', () => {
   const source =
