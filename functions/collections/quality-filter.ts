@@ -17,9 +17,10 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /**
  * The fixed limits of every filter but `none`.
- * - A face's box under 40 px on its shorter side is upsampled about 3× to the embedders' 112–150 px
- *   input: its detail is guessed, and its landmarks (hence pose and score) are unreliable, which is
- *   why this is checked first.
+ * - A face's box under 40 px on its shorter side: shrunk LFW training faces fail as often as full-size
+ *   ones from 40 px up and more often below (false non-matches 0.7 % at ≥ 40 px, 1.3 % at 32, 1.7 % at
+ *   24, 24 % at 16: `npm run eval -- --face-size`). Its landmarks, hence its pose and score, are
+ *   unreliable too, which is why this is checked first.
  * - |yaw| over 45° is the half-way turn past which CFP's profiles lie (91 % of them) and LFW's
  *   photos almost never (1 %); |pitch| over 30° is beyond every data set's 95th percentile (±18°).
  *   A turned face is compared at the profile threshold and matches its own frontal photos poorly.
