@@ -16,6 +16,7 @@ import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
 import { openAwsCollectionStore } from '../../functions/collections/aws/open.ts';
 import { AwsCollectionStore } from '../../functions/collections/aws/store.ts';
 import { indexName } from '../../functions/collections/aws/vectors.ts';
+import { ENROL_TABLE_ACTIONS, ENROL_VECTOR_ACTIONS } from '../../infra/collections-store.ts';
 import { seededRandom } from '../../scripts/seeded-random.ts';
 import { type AwsBackends, startAwsBackends, VECTOR_BUCKET } from './aws-backends.ts';
 import { newFace, randomUnit } from './store-contract.ts';
@@ -247,6 +248,31 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     await store.addFaces('o', 'retry', [stored, late]);
     expect(backends.vectors.vectorKeys(index as string).sort()).toEqual([stored.faceId, late.faceId].sort());
     expect(await store.getCollection('o', 'retry')).toMatchObject({ faceCount: 2, subjectCount: 1 });
+    await store.close();
+  });
+
+  it("calls only the table and vector actions the drop function's enrolment grant allows", async () => {
+    const store = await backends.newStore();
+    await store.createCollection('o', 'granted', MODEL, DIMENSION);
+    const called = new Set<string>();
+    const dynamo = (store as unknown as { dynamo: DynamoDBDocumentClient }).dynamo;
+    dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        called.add(`dynamodb:${String(context.commandName).replace(/Command$/, '')}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordActions' },
+    );
+    const vectorCalls = backends.vectors.calls.length;
+    const random = unitVectors(12);
+    const faces = [newFace('ann', random()), newFace('bob', random())];
+    await store.addFaces('o', 'granted', faces);
+    await store.addFaces('o', 'granted', [...faces, newFace('ann', random())]); // a retry, one face more
+    for (const action of called) expect(ENROL_TABLE_ACTIONS).toContain(action);
+    for (const call of backends.vectors.calls.slice(vectorCalls)) {
+      expect(ENROL_VECTOR_ACTIONS).toContain(`s3vectors:${call.operation}`);
+    }
+    expect(called).toContain('dynamodb:BatchGetItem');
     await store.close();
   });
 
