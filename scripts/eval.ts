@@ -20,11 +20,11 @@ import type { FarPoint } from '../functions/core/compare.ts';
 import { flips } from '../functions/core/embedder.ts';
 import { DEFAULT_MODELS, FaceEngine, type PairFace } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
-import type { Calibration } from '../functions/core/manifest.ts';
-import { searchThresholds } from '../functions/core/match.ts';
+import type { Calibration, SearchCalibration } from '../functions/core/manifest.ts';
+import { type MatchCalibration, type MatchFace, searchThresholds } from '../functions/core/match.ts';
 import { findModel, loadManifest } from '../functions/core/models.ts';
 import { poseOf } from '../functions/core/pose.ts';
-import type { RgbImage } from '../functions/core/types.ts';
+import type { Pose, RgbImage } from '../functions/core/types.ts';
 import { engineConfig } from '../functions/shared/runtime-config.ts';
 import { CALIBRATION_FILE, type CalibrationFile, readCalibration } from '../layers/models/src/build.ts';
 import {
@@ -39,12 +39,18 @@ import {
 import { EmbeddingCache, modelsKey } from './eval/embedding-cache.ts';
 import { faceSizeReport } from './eval/face-size.ts';
 import {
+  fitSearchWeights,
   fnirAtFpir,
   identificationSplit,
+  mean,
+  poseFaces,
   predictedFpir,
   type Rates,
   rankOneRate,
   ratesAt,
+  SEARCH_TAIL,
+  type SplitOptions,
+  searchCurves,
   searchSplit,
 } from './eval/identification.ts';
 import { averagePrecision, type ImageResult } from './eval/metrics.ts';
@@ -305,57 +311,33 @@ const ENROLLED = 300;
 const SPLITS = 10;
 const MAX_FPIRS = [0.001, 0.01, 0.05];
 
+interface IdentificationProtocol {
+  name: string;
+  options: Partial<SplitOptions>;
+}
+
+const EVERY_PHOTO: IdentificationProtocol = { name: 'every photo', options: {} };
+
 /**
- * `--identification`: 1:N search on LFW View 1 DevTest's people with the shipped embedder (its parts
- * embedded as verification embeds them and fused with the shipped weights, which is what
- * FusedEmbedder computes), decided by core's matcher at several operating points.
+ * Search on `images`' people over seeded splits, decided by core's matcher with search's calibration:
+ * rank 1, FNIR at a measured FPIR of 1 %, and FNIR, predicted and measured FPIR at search's rule.
  */
-async function identification(): Promise<string> {
-  const shipped = await FaceEngine.load({ modelsDir });
-  const fusion = manifest.fusions.find((f) => f.name === DEFAULT_MODELS.embedder);
-  const parts = fusion?.embedders ?? [{ name: DEFAULT_MODELS.embedder, weight: 1 }];
-  const engines = await Promise.all(
-    parts.map(({ name }) => FaceEngine.load({ modelsDir, embedder: name, allowUncalibrated: true })),
-  );
-  const images = sets.lfwTestImages;
-  console.error(`identification: ${images.length} LFW DevTest images`);
-  const embedded = await embedAll(engines, images);
-  const fused = fuse(
-    embedded.embeddings,
-    parts.map((p) => p.weight),
-  );
-  const faces = new Map(
-    [...fused].map(([file, embedding]) => [
-      file,
-      { embedding, pose: embedded.profiles.has(file) ? ('profile' as const) : ('frontal' as const) },
-    ]),
-  );
-  const { calibration } = shipped;
-  const protocols = [
-    { name: 'every photo', options: {} },
-    { name: 'the outside check (300 mated + 400 non-mated probes)', options: { mated: 300, nonMated: 400 } },
-  ];
-  const sections: string[] = [];
-  for (const protocol of protocols) {
+function identificationTables(
+  images: readonly string[],
+  faces: ReadonlyMap<string, MatchFace>,
+  calibration: MatchCalibration,
+  protocols: readonly IdentificationProtocol[],
+): string[] {
+  return protocols.map((protocol) => {
     const runs = Array.from({ length: SPLITS }, (_, seed) => {
       const split = identificationSplit(images, { enrolled: ENROLLED, seed: seed + 1, ...protocol.options });
       return { split, outcomes: searchSplit(split, faces, calibration) };
     });
-    const faceCount = runs[0]?.split.gallery.filter((f) => faces.has(f)).length ?? ENROLLED;
-    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const faceCounts = runs.map((r) => r.split.gallery.filter((f) => faces.has(f)).length);
     const spread = (values: number[]) =>
       `${pct(mean(values))} (${pct(Math.min(...values))}–${pct(Math.max(...values))})`;
-    const row = (
-      label: string,
-      thresholds: { frontal: number; profile: number } | number[],
-      predicted: string,
-      rates: Rates[],
-    ) =>
-      `| ${label} | ${Array.isArray(thresholds) ? `${fmt(mean(thresholds), 3)} (per split)` : `${fmt(thresholds.frontal, 3)} / ${fmt(thresholds.profile, 3)}`} | ${predicted} | ${spread(rates.map((r) => r.fpir))} | ${spread(rates.map((r) => r.fnir))} |`;
-    const verifyThresholds = {
-      frontal: calibration.threshold,
-      profile: calibration.profile?.threshold ?? calibration.threshold,
-    };
+    const row = (label: string, thresholds: number[], predicted: string, rates: Rates[]) =>
+      `| ${label} | ${fmt(mean(thresholds), 3)} | ${predicted} | ${spread(rates.map((r) => r.fpir))} | ${spread(rates.map((r) => r.fnir))} |`;
     const atFpir = runs.map((r) => fnirAtFpir(r.outcomes, 0.01));
     const rows = [
       row(
@@ -364,37 +346,117 @@ async function identification(): Promise<string> {
         '–',
         atFpir,
       ),
-      row(
-        "verify's thresholds",
-        verifyThresholds,
-        pct(predictedFpir(calibration, verifyThresholds.frontal, faceCount)),
-        runs.map((r) => ratesAt(r.outcomes, verifyThresholds)),
-      ),
       ...MAX_FPIRS.map((maxFpir) => {
-        const thresholds = searchThresholds(calibration, maxFpir, faceCount);
+        const thresholds = runs.map((_, i) =>
+          searchThresholds(calibration, maxFpir, faceCounts[i] as number),
+        );
         return row(
           `search, maxFpir ${maxFpir}`,
-          thresholds,
-          pct(predictedFpir(calibration, thresholds.frontal, faceCount)),
-          runs.map((r) => ratesAt(r.outcomes, thresholds)),
+          thresholds.map((t) => t.frontal),
+          pct(mean(thresholds.map((t, i) => predictedFpir(calibration, t.frontal, faceCounts[i] as number)))),
+          runs.map((r, i) => ratesAt(r.outcomes, thresholds[i] as Record<Pose, number>)),
         );
       }),
     ];
     const first = runs[0]?.split;
-    sections.push(
-      [
-        `**${protocol.name}**: ${faceCount} people enrolled with one photo each, ${first?.mated.length} mated and ${first?.nonMated.length} non-mated probes per split; rank 1: **${spread(runs.map((r) => rankOneRate(r.outcomes)))} %**.`,
-        '',
-        '| decision | threshold frontal / profile | predicted FPIR % | measured FPIR % | FNIR % |',
-        '|---|---|---|---|---|',
-        ...rows,
-      ].join('\n'),
-    );
-  }
+    return [
+      `**${protocol.name}**: ${fmt(mean(faceCounts), 0)} faces of ${ENROLLED} people enrolled, ${first?.mated.length} mated and ${first?.nonMated.length} non-mated probes per split; rank 1: **${spread(runs.map((r) => rankOneRate(r.outcomes)))} %**.`,
+      '',
+      '| decision | frontal threshold (mean) | predicted FPIR % | measured FPIR % | FNIR % |',
+      '|---|---|---|---|---|',
+      ...rows,
+    ].join('\n');
+  });
+}
+
+/**
+ * `--identification`: 1:N search on LFW View 1 DevTest's people with the shipped embedder, its parts
+ * embedded as verification embeds them and weighted as search weights them (fusing the parts with
+ * search's weights gives the score searchProbe realises on the stored vectors). With `--calibrate`,
+ * search's weights and curves are fitted on the training people instead (LFW DevTrain, CFP folds
+ * 6–8), checked against DevTrain's own galleries and written to calibration.json.
+ */
+async function identification(): Promise<string> {
+  const shipped = await FaceEngine.load({ modelsDir });
+  const fusion = manifest.fusions.find((f) => f.name === DEFAULT_MODELS.embedder);
+  const parts = fusion?.embedders ?? [{ name: DEFAULT_MODELS.embedder, weight: 1 }];
+  const engines = await Promise.all(
+    parts.map(({ name }) => FaceEngine.load({ modelsDir, embedder: name, allowUncalibrated: true })),
+  );
+  if (args.calibrate) return calibrateSearch(engines, parts);
+  const images = sets.lfwTestImages;
+  console.error(`identification: ${images.length} LFW DevTest images`);
+  const embedded = await embedAll(engines, images);
+  const weights = shipped.search.parts.map((p) => p.search);
+  const faces = poseFaces(fuse(embedded.embeddings, weights), embedded.profiles);
+  const tables = identificationTables(images, faces, shipped.search.calibration, [
+    EVERY_PHOTO,
+    { name: 'the outside check (300 mated + 400 non-mated probes)', options: { mated: 300, nonMated: 400 } },
+    {
+      name: 'two gallery photos where a person has three or more (every photo)',
+      options: { galleryPhotos: 2 },
+    },
+  ]);
   return [
-    `LFW View 1 DevTest (${images.length} photos of ${new Set(images.map(personOf)).size} people, none in the training data), ${SPLITS} seeded splits: ${ENROLLED} people drawn among those with two photos or more are enrolled with one photo each; their other photos are mated probes, every photo of the others a non-mated probe. A search matches when a gallery face reaches its threshold (FNIR: the mate is not at rank 1 or does not reach it; FPIR: a non-mated probe matches anyone). Mean (min–max) over the splits. Predicted FPIR: 1 − (1 − far(t))^N from the frontal curve.`,
+    `LFW View 1 DevTest (${images.length} photos of ${new Set(images.map(personOf)).size} people, none in the training data), ${SPLITS} seeded splits: ${ENROLLED} people drawn among those with two photos or more are enrolled (one photo each unless said); their other photos are mated probes, every photo of the others a non-mated probe. Search's score: ${parts.map((p, i) => `${fmt(weights[i] as number)} × ${p.name}`).join(' + ')} cosines. A search matches when a gallery face reaches its threshold (FNIR: the mate is not at rank 1 or does not reach it; FPIR: a non-mated probe matches anyone). Mean (min–max) over the splits. Predicted FPIR: 1 − (1 − far(t))^N from search's frontal curve.`,
     '',
-    ...sections.flatMap((s) => [s, '']),
+    ...tables.flatMap((t) => [t, '']),
+  ].join('\n');
+}
+
+/** `--identification --calibrate`: search's weights and curves from the training people only. */
+async function calibrateSearch(
+  engines: FaceEngine[],
+  parts: { name: string; weight: number }[],
+): Promise<string> {
+  const lfwTrain = imagesOf(take(lfwPairs(DATA, 'DevTrain')));
+  const cfpTrain = imagesOf(take(cfp.filter((p) => p.fold <= 8)));
+  console.error(`search calibration: ${lfwTrain.length} LFW DevTrain + ${cfpTrain.length} CFP images`);
+  const embedded = await embedAll(engines, [...lfwTrain, ...cfpTrain]);
+  const { best, trials } = fitSearchWeights(embedded.embeddings, embedded.profiles, lfwTrain, {
+    enrolled: ENROLLED,
+    splits: SPLITS,
+  });
+  const fused = fuse(embedded.embeddings, best.weights);
+  const curves = searchCurves([lfwTrain, cfpTrain], fused, embedded.profiles);
+  const point = (p: FarPoint) => ({
+    similarity: Number(p.similarity.toFixed(5)),
+    far: Number(p.far.toPrecision(3)),
+  });
+  const search: SearchCalibration = {
+    weights: best.weights,
+    far: curves.frontal.map(point),
+    ...(curves.profile.length && { profile: { far: curves.profile.map(point) } }),
+    fittedOn: `weights at the lowest FNIR at FPIR 1 % on LFW View 1 DevTrain (${ENROLLED} people enrolled, ${SPLITS} seeded splits); false-accept curves from the ${curves.pairs.frontal} frontal and ${curves.pairs.profile} profile cross-person pairs within LFW DevTrain's ${lfwTrain.length} images and within CFP folds 6–8's ${cfpTrain.length} (none across the two), below ${SEARCH_TAIL.anchor.toExponential()} an ${SEARCH_TAIL.model} tail fitted from ${SEARCH_TAIL.fitFrom.toExponential()}`,
+  };
+  const name = parts.map((p) => p.name).join('+');
+  const file = await readCalibration();
+  const entry = file.fusions[name];
+  if (!entry) throw new Error(`calibration.json has no fusion ${name} to add search's calibration to`);
+  file.fusions[name] = { ...entry, search };
+  await writeFile(CALIBRATION_FILE, `${JSON.stringify(file, null, 2)}\n`);
+  console.error(`wrote ${CALIBRATION_FILE}; run npm run build:models to put it in the manifest`);
+  const calibration: MatchCalibration = {
+    threshold: Number.NaN,
+    far: search.far,
+    ...(search.profile && { profile: { threshold: Number.NaN, far: search.profile.far } }),
+  };
+  const [check] = identificationTables(lfwTrain, poseFaces(fused, embedded.profiles), calibration, [
+    EVERY_PHOTO,
+  ]);
+  return [
+    `Search's weights on LFW View 1 DevTrain (${lfwTrain.length} photos), ${ENROLLED} people enrolled, ${SPLITS} seeded splits (mean):`,
+    '',
+    `| ${parts.map((p) => `${p.name} weight`).join(' | ')} | rank 1 % | FNIR at FPIR 1 % |`,
+    `|${parts.map(() => '---').join('|')}|---|---|`,
+    ...trials.map(
+      (t) =>
+        `| ${t.weights.map((w) => (t === best ? `**${fmt(w)}**` : fmt(w))).join(' | ')} | ${pct(t.rankOne)} | ${pct(t.fnirAtFpir1)} |`,
+    ),
+    '',
+    `Predicted against measured FPIR on DevTrain's own galleries (the curve's own people, so in-sample):`,
+    '',
+    check,
   ].join('\n');
 }
 
@@ -472,6 +534,8 @@ if (args.calibrate) {
           .map((r) => [
             r.embedder,
             {
+              // Search's own calibration (--identification --calibrate) does not depend on verify's weights.
+              ...previous.fusions[r.embedder],
               embedders: r.embedder.split('+').map((name, i) => ({ name, weight: r.weights?.[i] as number })),
               calibration: calibration(r),
             },

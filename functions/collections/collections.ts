@@ -8,6 +8,7 @@ import { roundFar, roundSimilarity } from '../core/compare.ts';
 import type { FaceEngine, Timings } from '../core/engine.ts';
 import { FaceVerifyError } from '../core/errors.ts';
 import { decide, fpirOfFar, searchThresholds } from '../core/match.ts';
+import { searchProbe, searchScore } from '../core/search-score.ts';
 import type { Box, EmbeddedFace, Face, Pose } from '../core/types.ts';
 import { summarizeModels } from '../shared/model-summary.ts';
 import { derivedFaceId } from './derived-face-id.ts';
@@ -23,7 +24,7 @@ import type {
 } from './store.ts';
 
 /** What collections need of the engine. */
-export type CollectionEngine = Pick<FaceEngine, 'embedImage' | 'calibration' | 'models' | 'qualityModel'> & {
+export type CollectionEngine = Pick<FaceEngine, 'embedImage' | 'search' | 'models' | 'qualityModel'> & {
   embedder: Pick<FaceEngine['embedder'], 'dimension'>;
 };
 
@@ -191,17 +192,20 @@ export class Collections {
     const probe = faces[0];
     if (!probe) throw noFace();
     const maxResults = request.maxResults ?? COLLECTION_LIMITS.maxResults.default;
-    const neighbours = await this.store.search(owner, id, probe.embedding, maxResults);
+    // Search scores with its own weights of the fused parts, through the probe alone (search-score.ts).
+    const { parts, calibration } = this.engine.search;
+    const query = searchProbe(probe.embedding, parts);
+    const neighbours = await this.store.search(owner, id, query.vector, maxResults);
     const thresholds =
       request.threshold ??
       searchThresholds(
-        this.engine.calibration,
+        calibration,
         request.maxFpir ?? COLLECTION_LIMITS.maxFpir.default,
         collection.faceCount,
       );
     const matches = neighbours.map(({ face, similarity }) => ({
       face,
-      ...decide(this.engine.calibration, similarity, [probe.pose, face.pose], thresholds),
+      ...decide(calibration, searchScore(similarity, query), [probe.pose, face.pose], thresholds),
     }));
     const top = matches[0];
     return {

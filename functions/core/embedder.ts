@@ -183,11 +183,14 @@ export class Embedder implements FaceEmbedder {
 export class FusedEmbedder implements FaceEmbedder {
   readonly name: string;
   readonly dimension: number;
+  /** Each part's length and weight, in the fused vector's order. */
+  readonly layout: { dimension: number; weight: number }[];
 
   constructor(private readonly parts: readonly { embedder: Embedder; weight: number }[]) {
     if (parts.length === 0) throw new RangeError('a fusion needs at least one embedder');
     this.name = parts.map((p) => p.embedder.name).join('+');
     this.dimension = parts.reduce((sum, p) => sum + p.embedder.dimension, 0);
+    this.layout = parts.map((p) => ({ dimension: p.embedder.dimension, weight: p.weight }));
   }
 
   /** The first embedder's crop. */

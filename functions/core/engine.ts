@@ -20,6 +20,7 @@ import type { EntryOf, Fusion, Manifest, ManifestEntry } from './manifest.ts';
 import { type MatchCalibration, matchFaces } from './match.ts';
 import { DEFAULT_MODELS_DIR, findModel, loadManifest, openModel } from './models.ts';
 import { poseOf } from './pose.ts';
+import { type SearchScoring, searchScoring } from './search-score.ts';
 import type {
   DetectOptions,
   DetectResult,
@@ -174,6 +175,8 @@ export class FaceEngine {
     readonly embedder: FaceEmbedder,
     /** The match thresholds and false-accept curves fitted for this embedder (NaN and none if uncalibrated). */
     readonly calibration: MatchCalibration,
+    /** How search (1:N) scores and calibrates (search-score.ts). */
+    readonly search: SearchScoring,
     readonly models: ModelInfo[],
     private readonly config: EngineConfig,
     /** The quality score's fitted model (undefined before one is fitted: scores are NaN). */
@@ -197,15 +200,21 @@ export class FaceEngine {
       openModel(findModel(manifest, name, 'stage'), dir),
     );
     const [only] = embedders;
-    return new FaceEngine(
-      faceDetector,
-      landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
+    const embedder =
       only && !plan.fusion
         ? new Embedder(only.model, config.flip)
         : new FusedEmbedder(
             embedders.map(({ model, weight }) => ({ embedder: new Embedder(model, config.flip), weight })),
-          ),
-      calibration ?? { threshold: Number.NaN, far: [] },
+          );
+    const matchCalibration = calibration ?? { threshold: Number.NaN, far: [] };
+    const layout =
+      embedder instanceof FusedEmbedder ? embedder.layout : [{ dimension: embedder.dimension, weight: 1 }];
+    return new FaceEngine(
+      faceDetector,
+      landmarks && new LandmarkModel(landmarks, faceDetector.details.landmarkCropScale),
+      embedder,
+      matchCalibration,
+      searchScoring(layout, plan.fusion?.search, matchCalibration),
       modelInfos(plan),
       config,
       manifest.quality,

@@ -170,6 +170,20 @@ export interface Fusion {
   /** Each embedder's weight in the fused cosine, in order. */
   embedders: { name: string; weight: number }[];
   calibration: Calibration;
+  /** Search's (1:N) own score and curves (search-score.ts); without it search scores as verify does. */
+  search?: SearchCalibration;
+}
+
+/** Fitted by `npm run eval -- --identification --calibrate` on training people only. */
+export interface SearchCalibration {
+  /** Each embedder's weight in search's score Σ wᵢ·cosᵢ, in the fusion's order, summing to 1. */
+  weights: number[];
+  /** That score's false-accept curve for pairs of frontal faces (see estimateFar)… */
+  far: FarPoint[];
+  /** …and for pairs in which either face is in profile. */
+  profile?: { far: FarPoint[] };
+  fittedOn: string;
+  [key: string]: unknown;
 }
 
 export interface Manifest {

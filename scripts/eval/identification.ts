@@ -4,7 +4,7 @@
  * probes; seeded splits. Pure functions over embeddings keyed by file, deciding with core's matcher.
  */
 
-import { estimateFar } from '../../functions/core/compare.ts';
+import { estimateFar, type FarPoint } from '../../functions/core/compare.ts';
 import {
   decide,
   fpirOfFar,
@@ -15,7 +15,8 @@ import {
   type ThresholdChoice,
 } from '../../functions/core/match.ts';
 import { seededRandom } from '../seeded-random.ts';
-import { personOf } from './verification.ts';
+import { farCurveWithTail, type TailOptions } from './metrics.ts';
+import { crossPersonScores, type Embeddings, fuse, personOf, weightGrid } from './verification.ts';
 
 export interface IdentificationSplit {
   /** One photo per enrolled person. */
@@ -34,6 +35,8 @@ export interface SplitOptions {
   mated?: number;
   /** At most this many non-mated probes, drawn at random; default every photo. */
   nonMated?: number;
+  /** Gallery photos per enrolled person where they have one more photo left as a probe; default 1. */
+  galleryPhotos?: number;
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -64,8 +67,10 @@ export function identificationSplit(files: readonly string[], options: SplitOpti
       split.nonMated.push(...own);
       continue;
     }
-    split.gallery.push(own[0] as string);
-    matedByPerson.push(own.slice(1));
+    // Every enrolled person keeps at least one photo to search with.
+    const enrolledPhotos = Math.max(1, Math.min(options.galleryPhotos ?? 1, own.length - 1));
+    split.gallery.push(...own.slice(0, enrolledPhotos));
+    matedByPerson.push(own.slice(enrolledPhotos));
   }
   split.mated =
     options.mated === undefined
@@ -159,4 +164,96 @@ export function fnirAtFpir(outcomes: readonly SearchOutcome[], fpir: number): Ra
 export function predictedFpir(calibration: MatchCalibration, threshold: number, faceCount: number): number {
   const { far } = pairCalibration(calibration, 'frontal', 'frontal');
   return fpirOfFar(estimateFar(threshold, far), faceCount);
+}
+
+/** The mean of the figures of several splits. */
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+}
+
+/** One candidate weighting of the embedders for search's ranking, as measured on training people. */
+export interface WeightTrial {
+  weights: number[];
+  rankOne: number;
+  fnirAtFpir1: number;
+}
+
+/**
+ * Search's ranking weights, chosen on training people: for each weighting on a grid of `step`, the mean
+ * over seeded splits (300 enrolled, every photo searched) of FNIR at a measured FPIR of 1 %, then rank 1;
+ * the lowest FNIR wins (ties: the higher rank 1).
+ */
+export function fitSearchWeights(
+  parts: readonly Embeddings[],
+  profiles: ReadonlySet<string>,
+  images: readonly string[],
+  options: { enrolled: number; splits: number; step?: number },
+): { best: WeightTrial; trials: WeightTrial[] } {
+  const trials = weightGrid(parts.length, options.step ?? 0.1).map((weights): WeightTrial => {
+    const faces = poseFaces(fuse(parts, weights), profiles);
+    const uncalibrated: MatchCalibration = { threshold: Number.NaN, far: [] };
+    const outcomes = Array.from({ length: options.splits }, (_, seed) =>
+      searchSplit(
+        identificationSplit(images, { enrolled: options.enrolled, seed: seed + 1 }),
+        faces,
+        uncalibrated,
+      ),
+    );
+    return {
+      weights,
+      rankOne: mean(outcomes.map(rankOneRate)),
+      fnirAtFpir1: mean(outcomes.map((o) => fnirAtFpir(o, 0.01).fnir)),
+    };
+  });
+  const best = trials.reduce((a, b) =>
+    b.fnirAtFpir1 < a.fnirAtFpir1 || (b.fnirAtFpir1 === a.fnirAtFpir1 && b.rankOne > a.rankOne) ? b : a,
+  );
+  return { best, trials };
+}
+
+/** Embeddings with each file's pose, as the matcher takes them. */
+export function poseFaces(embeddings: Embeddings, profiles: ReadonlySet<string>): Map<string, MatchFace> {
+  return new Map(
+    [...embeddings].map(([file, embedding]) => [
+      file,
+      { embedding, pose: profiles.has(file) ? ('profile' as const) : ('frontal' as const) },
+    ]),
+  );
+}
+
+/**
+ * Search's false-accept curves: the sample's own curve down to 1e-6 (the cross-person pairs number
+ * millions, so about six pairs still score above), an exponential tail fitted from 1e-4 below it, for
+ * collections too large for the sample (past 10^4 faces at maxFpir 0.01).
+ */
+export const SEARCH_TAIL: TailOptions = { model: 'exponential', fitFrom: 1e-4, anchor: 1e-6, rarest: 1e-10 };
+
+/**
+ * The false-accept curves of a score from every pair of images of two different people within each
+ * set of images (one set per dataset): pairs across datasets are left out, since the same person may
+ * be filed under another name in each (a celebrity in both LFW and CFP), which a cross-dataset "impostor"
+ * pair would count as a false accept.
+ */
+export function searchCurves(
+  sets: readonly (readonly string[])[],
+  embeddings: Embeddings,
+  profiles: ReadonlySet<string>,
+): { frontal: FarPoint[]; profile: FarPoint[]; pairs: { frontal: number; profile: number } } {
+  const scores = sets.map((images) => crossPersonScores(images, embeddings, profiles));
+  const joined = (pose: 'frontal' | 'profile') => {
+    const out = new Float32Array(scores.reduce((n, s) => n + s[pose].length, 0));
+    let offset = 0;
+    for (const s of scores) {
+      out.set(s[pose], offset);
+      offset += s[pose].length;
+    }
+    return out;
+  };
+  const frontal = joined('frontal');
+  const profile = joined('profile');
+  return {
+    frontal: farCurveWithTail(frontal, SEARCH_TAIL),
+    profile: profile.length ? farCurveWithTail(profile, SEARCH_TAIL) : [],
+    pairs: { frontal: frontal.length, profile: profile.length },
+  };
 }

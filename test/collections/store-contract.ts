@@ -233,6 +233,20 @@ export function describeCollectionStore(name: string, makeStore: () => Promise<S
       expect(top?.similarity).toBeCloseTo(1, 5);
     });
 
+    it("scores a probe of any length by its cosine (search's reweighted probe is not unit length)", async () => {
+      await store.createCollection(OWNER, 'staff', MODEL, DIMENSION);
+      const faces = Array.from({ length: 40 }, (_, i) => newFace(`person-${i % 10}`, unit()));
+      await store.addFaces(OWNER, 'staff', faces);
+      // Parts scaled unevenly, as searchProbe scales a fused probe's parts.
+      const probe = unit().map((x, i) => x * (i < DIMENSION / 2 ? 0.8 : 4));
+      const got = await store.search(OWNER, 'staff', probe, 5);
+      const want = bruteForce(faces, probe, 5);
+      expect(got.map((n) => n.face.faceId)).toEqual(want.map((w) => w.faceId));
+      for (const [i, n] of got.entries()) {
+        expect(n.similarity).toBeCloseTo((want[i] as { similarity: number }).similarity, 5);
+      }
+    });
+
     it('answers one entry per person, and no more people than there are', async () => {
       await store.createCollection(OWNER, 'staff', MODEL, DIMENSION);
       expect(await store.search(OWNER, 'staff', unit(), 5)).toEqual([]);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { MatchCalibration, MatchFace } from '../../functions/core/match.ts';
 import {
+  fitSearchWeights,
   fnirAtFpir,
   identificationSplit,
   predictedFpir,
   rankOneRate,
   ratesAt,
+  searchCurves,
   searchSplit,
 } from '../../scripts/eval/identification.ts';
 import { personOf } from '../../scripts/eval/verification.ts';
@@ -43,6 +45,19 @@ describe('identificationSplit', () => {
     expect(split.mated).toHaveLength(3);
     expect(new Set(split.mated.map(personOf)).size).toBe(3);
     expect(split.nonMated).toHaveLength(5);
+  });
+
+  it('enrols two photos of a person who has a third to search with, one of a person with two', () => {
+    const twoEach = [...files, photo('K', 1), photo('K', 2)];
+    const split = identificationSplit(twoEach, { enrolled: 7, seed: 4, galleryPhotos: 2 });
+    const enrolled = new Set(split.gallery.map(personOf));
+    expect(enrolled.size).toBe(7);
+    for (const person of enrolled) {
+      const count = split.gallery.filter((f) => personOf(f) === person).length;
+      expect(count).toBe(person === 'K' ? 1 : 2);
+      expect(split.mated.some((f) => personOf(f) === person)).toBe(true);
+    }
+    expect([...split.gallery, ...split.mated, ...split.nonMated].sort()).toEqual([...twoEach].sort());
   });
 
   it('refuses to enrol more people than have two photos', () => {
@@ -115,5 +130,54 @@ describe('searchSplit and its rates', () => {
   it('predictedFpir is 1 − (1 − far(t))^N on the frontal curve', () => {
     expect(predictedFpir(calibration, 0.8, 1)).toBeCloseTo(1e-3, 12);
     expect(predictedFpir(calibration, 0.8, 300)).toBeCloseTo(1 - (1 - 1e-3) ** 300, 12);
+  });
+});
+
+describe("search's fit on training people", () => {
+  /** A unit vector at `degrees` in the plane. */
+  const at = (degrees: number) => {
+    const r = (degrees * Math.PI) / 180;
+    return Float32Array.of(Math.cos(r), Math.sin(r));
+  };
+
+  it('searchCurves counts the cross-person pairs within each set of images, none across them', () => {
+    const lfw = [photo('A', 1), photo('B', 1), photo('C', 1)];
+    // The same person filed under another name in the second set: that pair must not count.
+    const other = ['/cfp/1/frontal/01.jpg', '/cfp/2/frontal/01.jpg'];
+    const embeddings = new Map([
+      [lfw[0] as string, at(0)],
+      [lfw[1] as string, at(60)],
+      [lfw[2] as string, at(120)],
+      [other[0] as string, at(0)],
+      [other[1] as string, at(90)],
+    ]);
+    const curves = searchCurves([lfw, other], embeddings, new Set());
+    expect(curves.pairs).toEqual({ frontal: 4, profile: 0 });
+    expect(curves.profile).toEqual([]);
+    // The top impostors are A–B and B–C at cos 60° = 0.5 (2 of 4), not the identical pair across the sets.
+    const last = curves.frontal[curves.frontal.length - 1];
+    expect(last?.similarity).toBeCloseTo(0.5, 6);
+    expect(last?.far).toBe(2 / 4);
+  });
+
+  it('fitSearchWeights keeps the weighting that misses fewest mated probes at FPIR 1 %', () => {
+    // The first embedder confuses A and B; the second tells them apart: weight on the second wins.
+    const people = ['A', 'B', 'C', 'D'];
+    const files = people.flatMap((p) => [photo(p, 1), photo(p, 2)]);
+    const angle: Record<string, number> = { A: 0, B: 5, C: 90, D: 180 };
+    const first = new Map(files.map((f) => [f, at(angle[personOf(f)] as number)]));
+    const second = new Map(files.map((f, i) => [f, at(45 * Math.floor(i / 2))]));
+    const { best, trials } = fitSearchWeights([first, second], new Set(), files, {
+      enrolled: 4,
+      splits: 2,
+      step: 0.25,
+    });
+    expect(trials.map((t) => t.weights)).toEqual([
+      [0.25, 0.75],
+      [0.5, 0.5],
+      [0.75, 0.25],
+    ]);
+    expect(best.weights).toEqual([0.25, 0.75]);
+    expect(best.rankOne).toBe(1);
   });
 });
