@@ -771,7 +771,7 @@ describe.runIf(hasLfw)('search on LFW: other photos of the people enrolled', () 
 });
 
 describe('the quality filter on enrolment', () => {
-  const PROFILE = new URL('../../../shared/data/cfp-dev/images/251/profile/01.jpg', import.meta.url);
+  const PROFILE = new URL('../../../shared/data/cfp-dev/images/253/profile/02.jpg', import.meta.url);
   const count = async () => (await get('filtered')).body.faceCount;
   /**
    * Bob's portrait blurred: a face the detector still finds, too blurred to recognise reliably (at a
