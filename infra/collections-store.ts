@@ -46,17 +46,23 @@ const VECTOR_ACTIONS = [
 ];
 
 /**
- * What an enrolment alone calls (the drop folder's `enrol/`): the collection read, the face items and
+ * What an enrolment alone calls (the drop folder's `enrol/`): the collection read, the faces it may
+ * have stored already read (BatchGetItem: a retried upload's enrolment is idempotent), the face items and
  * counts written, taken back if it fails; the vectors put (creating an index its creator was
  * interrupted before making) and taken back. No query, listing or search.
  */
-const ENROL_TABLE_ACTIONS = [
+export const ENROL_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
 ];
-const ENROL_VECTOR_ACTIONS = ['s3vectors:CreateIndex', 's3vectors:PutVectors', 's3vectors:DeleteVectors'];
+export const ENROL_VECTOR_ACTIONS = [
+  's3vectors:CreateIndex',
+  's3vectors:PutVectors',
+  's3vectors:DeleteVectors',
+];
 
 export class CollectionsStore extends Construct {
   readonly table: dynamodb.TableV2;

@@ -8,6 +8,7 @@
  *                   [--calibrate] [--write-docs] [--skip-detection] [--skip-verification]
  *                   [--cache FILE]
  *   npm run eval -- --quality [--calibrate] [--write-docs] [--quality-cache FILE [--cached-only]]   (scripts/eval/quality-report.ts)
+ *   npm run eval -- --face-size [--limit N] [--write-docs]   (scripts/eval/face-size.ts)
  *
  * `--cache FILE` keeps each image's embeddings in FILE (outside the repository) for the next run.
  */
@@ -36,6 +37,7 @@ import {
   widerImages,
 } from './eval/datasets.ts';
 import { EmbeddingCache, modelsKey } from './eval/embedding-cache.ts';
+import { faceSizeReport } from './eval/face-size.ts';
 import {
   fitSearchWeights,
   fnirAtFpir,
@@ -85,6 +87,7 @@ const { values: args } = parseArgs({
     quality: { type: 'boolean', default: false },
     'quality-cache': { type: 'string' },
     'cached-only': { type: 'boolean', default: false },
+    'face-size': { type: 'boolean', default: false },
   },
 });
 
@@ -117,6 +120,22 @@ function take(pairs: Pair[]): Pair[] {
   if (!Number.isFinite(limit)) return pairs;
   const same = pairs.filter((p) => p.same).slice(0, limit / 2);
   return [...same, ...pairs.filter((p) => !p.same).slice(0, limit / 2)];
+}
+
+if (args['face-size']) {
+  const report = await faceSizeReport(
+    await FaceEngine.load({ modelsDir }),
+    DATA,
+    Number.isFinite(limit) ? limit : 300,
+    command,
+  );
+  const section = `## Face size\n\n${report}`;
+  console.log(section);
+  if (args['write-docs']) {
+    const page = join(ROOT, 'docs', 'evaluation.md');
+    await writeFile(page, replaceSection(await readFile(page, 'utf8'), 'face-size', section));
+  }
+  process.exit(0);
 }
 
 if (args.quality) {

@@ -1,14 +1,19 @@
 /** `faceverify collection …` arguments → a validated command. Pure: no models, no files, no store. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { COLLECTION_ID, COLLECTION_LIMITS, EXTERNAL_ID } from '../collections/ids.ts';
+import {
+  DEFAULT_QUALITY_FILTER,
+  QUALITY_FILTERS,
+  type QualityFilter,
+} from '../collections/quality-filter.ts';
 import { parseNumber, UsageError } from './args.ts';
 
 export const COLLECTION_USAGE = `Usage:
   faceverify collection create NAME [--json]
   faceverify collection list [--json]
   faceverify collection delete NAME [--json]
-  faceverify collection index NAME --id ID FILE... [--max-faces N] [--json]
-  faceverify collection index NAME --dir DIR [--max-faces N] [--json]
+  faceverify collection index NAME --id ID FILE... [--max-faces N] [--quality-filter F] [--json]
+  faceverify collection index NAME --dir DIR [--max-faces N] [--quality-filter F] [--json]
   faceverify collection search NAME FILE... [--max-results N] [--max-fpir P] [--threshold T] [--json]
   faceverify collection faces NAME [--id ID] [--json]
   faceverify collection forget NAME ID [--json]
@@ -29,6 +34,8 @@ default ./.faceverify/), in the namespace of an open server (FACEVERIFY_AUTH uns
 
 Options:
   --max-faces N    Faces enrolled per photo, ${COLLECTION_LIMITS.maxFaces.min} to ${COLLECTION_LIMITS.maxFaces.max} (default 1: the photo's subject).
+  --quality-filter F  Refuse faces too small, turned or poor to enrol: ${QUALITY_FILTERS.join(', ')}
+                   (default ${DEFAULT_QUALITY_FILTER}; none enrols every face; see docs/collections.md).
   --max-results N  People listed per search, ${COLLECTION_LIMITS.maxResults.min} to ${COLLECTION_LIMITS.maxResults.max} (default ${COLLECTION_LIMITS.maxResults.default}).
   --max-fpir P     Accepted chance that someone not enrolled matches someone (default ${COLLECTION_LIMITS.maxFpir.default}).
   --threshold T    A fixed similarity threshold instead of the one derived from --max-fpir.
@@ -48,6 +55,7 @@ export type CollectionCommand =
       collection: string;
       source: { id: string; files: string[] } | { dir: string };
       maxFaces?: number;
+      qualityFilter?: QualityFilter;
       json: boolean;
     }
   | {
@@ -70,6 +78,7 @@ const OPTIONS = {
   id: { type: 'string' },
   dir: { type: 'string' },
   'max-faces': { type: 'string' },
+  'quality-filter': { type: 'string' },
   'max-results': { type: 'string' },
   'max-fpir': { type: 'string' },
   threshold: { type: 'string' },
@@ -80,7 +89,7 @@ const ALLOWED: Record<Subcommand, readonly (keyof typeof OPTIONS)[]> = {
   create: ['json'],
   list: ['json'],
   delete: ['json'],
-  index: ['json', 'id', 'dir', 'max-faces'],
+  index: ['json', 'id', 'dir', 'max-faces', 'quality-filter'],
   search: ['json', 'max-results', 'max-fpir', 'threshold'],
   faces: ['json', 'id'],
   forget: ['json'],
@@ -154,12 +163,19 @@ export function parseCollectionCommand(argv: readonly string[]): CollectionComma
       if (dir !== undefined && args.length) throw new UsageError('collection index --dir takes no FILE');
       if (id !== undefined && args.length === 0) throw new UsageError('collection index --id needs FILE...');
       const maxFaces = integer('max-faces', COLLECTION_LIMITS.maxFaces);
+      const filter = text('quality-filter');
+      if (filter !== undefined && !QUALITY_FILTERS.includes(filter as QualityFilter)) {
+        throw new UsageError(
+          `--quality-filter must be one of ${QUALITY_FILTERS.join(', ')}, got "${filter}"`,
+        );
+      }
       return {
         kind: 'index',
         collection,
         source: dir !== undefined ? { dir } : { id: personId(id, '--id'), files: args },
         json,
         ...(maxFaces !== undefined && { maxFaces }),
+        ...(filter !== undefined && { qualityFilter: filter as QualityFilter }),
       };
     }
     case 'search': {

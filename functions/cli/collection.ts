@@ -107,7 +107,11 @@ async function indexPhotos(
             `The folder name "${externalId}" is not a valid person ID.`,
           );
         }
-        const request = { externalId, ...(command.maxFaces !== undefined && { maxFaces: command.maxFaces }) };
+        const request = {
+          externalId,
+          ...(command.maxFaces !== undefined && { maxFaces: command.maxFaces }),
+          ...(command.qualityFilter !== undefined && { qualityFilter: command.qualityFilter }),
+        };
         return collections.index(CLI_OWNER, command.collection, await ctx.read(file), request);
       }),
     (outcome, index) => {
@@ -229,7 +233,10 @@ function describeFace(f: FaceRecord): string {
 
 function describeIndexed(file: string, externalId: string, result: IndexResult): string {
   const n = result.faces.length;
-  const skipped = result.unindexedFaces.length ? `, ${result.unindexedFaces.length} more not enrolled` : '';
+  const reasons = [...new Set(result.unindexedFaces.map((face) => face.reason))].join(', ');
+  const skipped = result.unindexedFaces.length
+    ? `, ${result.unindexedFaces.length} more not enrolled (${reasons})`
+    : '';
   return `${file}  ${externalId}: enrolled ${n} face${n === 1 ? '' : 's'}${skipped}`;
 }
 

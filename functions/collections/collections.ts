@@ -11,7 +11,9 @@ import { decide, fpirOfFar, searchThresholds } from '../core/match.ts';
 import { searchProbe, searchScore } from '../core/search-score.ts';
 import type { Box, EmbeddedFace, Face, Pose } from '../core/types.ts';
 import { summarizeModels } from '../shared/model-summary.ts';
+import { derivedFaceId } from './derived-face-id.ts';
 import { COLLECTION_LIMITS, collectionId, externalId, faceId } from './ids.ts';
+import { DEFAULT_QUALITY_FILTER, type QualityFilter, type RefusalReason, refusal } from './quality-filter.ts';
 import type {
   CollectionRecord,
   CollectionStore,
@@ -22,16 +24,23 @@ import type {
 } from './store.ts';
 
 /** What collections need of the engine. */
-export type CollectionEngine = Pick<FaceService, 'embedImage' | 'search' | 'models'> & {
+export type CollectionEngine = Pick<FaceService, 'embedImage' | 'search' | 'models' | 'qualityModel'> & {
   embedder: Pick<FaceService['embedder'], 'dimension'>;
 };
 
-export type UnindexedReason = 'ExceedsMaxFaces';
+export type UnindexedReason = 'ExceedsMaxFaces' | RefusalReason;
 
 export interface IndexRequest {
   externalId: string;
   /** 1: the photo's subject, as verify chooses it; more: up to that many faces, largest first. */
   maxFaces?: number;
+  /** Which faces are too poor to enrol (quality-filter.ts); `auto` by default. */
+  qualityFilter?: QualityFilter;
+  /**
+   * Where the photo came from, when that names it for good (an upload's key and the sha256 of its bytes):
+   * its faces' ids are derived from it, so enrolling the same source again stores nothing twice.
+   */
+  source?: string;
 }
 
 export interface IndexedFace extends Face {
@@ -112,20 +121,33 @@ export class Collections {
     if (!(await this.store.deleteCollection(owner, collectionId(id)))) throw notFound(id);
   }
 
-  /** Enrols the photo's face (or faces); NoFaceDetected when it has none. Nothing is stored on failure. */
+  /**
+   * Enrols the photo's face (or faces) that pass the quality filter; NoFaceDetected when it has none,
+   * PoorFaceQuality when the filter refused every one. Nothing is stored on failure.
+   */
   async index(owner: string, id: string, image: Uint8Array, request: IndexRequest): Promise<IndexResult> {
     const person = externalId(request.externalId);
     await this.usable(owner, id);
     const maxFaces = request.maxFaces ?? COLLECTION_LIMITS.maxFaces.default;
     // Only the faces to store are embedded; the rest of a crowd is listed as found.
-    const { faces: kept, unembeddedFaces } = await this.engine.embedImage(
+    const { faces: embedded, unembeddedFaces } = await this.engine.embedImage(
       image,
       maxFaces === 1 ? { faces: 'subject' } : { faces: 'every', maxFaces },
     );
-    if (kept.length === 0) throw noFace();
+    if (embedded.length === 0) throw noFace();
+    const filter = request.qualityFilter ?? DEFAULT_QUALITY_FILTER;
+    const cuts = this.engine.qualityModel?.enrolmentCuts;
+    const judged = embedded.map((face, i) => ({
+      face,
+      faceId: request.source === undefined ? randomUUID() : derivedFaceId(request.source, i),
+      reason: refusal(face, filter, cuts),
+    }));
+    const kept = judged.flatMap(({ face, faceId, reason }) => (reason ? [] : [{ ...face, faceId }]));
+    const refused = judged.flatMap(({ face, reason }) => (reason ? [{ box: face.box, reason }] : []));
+    if (kept.length === 0) throw poorQuality(refused[0]?.reason as RefusalReason, filter);
     const createdAt = this.now().toISOString();
     const records = kept.map((face) => ({
-      faceId: randomUUID(),
+      faceId: face.faceId,
       externalId: person,
       box: face.box,
       pose: face.pose,
@@ -134,12 +156,11 @@ export class Collections {
     }));
     await this.store.addFaces(owner, id, records);
     return {
-      faces: kept.map((face, i) => ({
-        faceId: (records[i] as (typeof records)[0]).faceId,
-        externalId: person,
-        ...publicFace(face),
-      })),
-      unindexedFaces: unembeddedFaces.map(({ box }) => ({ box, reason: 'ExceedsMaxFaces' })),
+      faces: kept.map((face) => ({ faceId: face.faceId, externalId: person, ...publicFace(face) })),
+      unindexedFaces: [
+        ...refused,
+        ...unembeddedFaces.map(({ box }) => ({ box, reason: 'ExceedsMaxFaces' as const })),
+      ],
     };
   }
 
@@ -258,6 +279,21 @@ function publicFace({ box, score, landmarks, headPose, quality, pose }: Embedded
 
 function notFound(id: string): FaceVerifyError {
   return new FaceVerifyError('CollectionNotFound', `There is no collection ${id}.`);
+}
+
+const REFUSAL_WORDS: Record<RefusalReason, string> = {
+  TooSmall: 'too small in the photo',
+  ExtremePose: 'turned too far from the camera',
+  LowQuality: 'too blurred, dark or partly hidden to recognise reliably',
+};
+
+function poorQuality(reason: RefusalReason, filter: QualityFilter): FaceVerifyError {
+  return new FaceVerifyError(
+    'PoorFaceQuality',
+    `The face was not enrolled: it is ${REFUSAL_WORDS[reason]} (${reason}, qualityFilter ${filter}). ` +
+      'Enrol a sharper, larger photo of the face turned towards the camera, or set qualityFilter to none.',
+    { details: { image: 'image', reason } },
+  );
 }
 
 function noFace(): FaceVerifyError {

@@ -3,6 +3,7 @@
  * ids that match these patterns, so its keys, file names and index names never see anything else.
  */
 import { FaceVerifyError } from '../core/errors.ts';
+import { QUALITY_FILTERS, type QualityFilter } from './quality-filter.ts';
 
 export const COLLECTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 export const EXTERNAL_ID = /^[A-Za-z0-9_.:@-]{1,255}$/;
@@ -28,6 +29,14 @@ export function externalId(value: unknown): string {
 
 export function faceId(value: unknown): string {
   return checked('faceId', value, UUID, 'a lower-case UUID');
+}
+
+export function qualityFilter(value: unknown): QualityFilter {
+  if (QUALITY_FILTERS.includes(value as QualityFilter)) return value as QualityFilter;
+  throw new FaceVerifyError(
+    'InvalidRequest',
+    `\`qualityFilter\` must be one of ${QUALITY_FILTERS.join(', ')}.`,
+  );
 }
 
 /** The chance `maxFpir`, strictly between 0 and 1. */

@@ -17,14 +17,15 @@ import type { Pose } from '../core/types.ts';
 import type { CollectionsConfig } from '../shared/runtime-config.ts';
 import { FaceMatrix } from './face-matrix.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
-import type {
-  CollectionRecord,
-  CollectionStore,
-  EmbedderRef,
-  FaceRecord,
-  NewFace,
-  Page,
-  PageRequest,
+import {
+  type CollectionRecord,
+  type CollectionStore,
+  checkSameFace,
+  type EmbedderRef,
+  type FaceRecord,
+  type NewFace,
+  type Page,
+  type PageRequest,
 } from './store.ts';
 
 /** The store of a `sqlite` configuration (the local server's and the CLI's). */
@@ -165,12 +166,19 @@ export class SqliteCollectionStore implements CollectionStore {
       .transaction(() => {
         const collection = this.existing(owner, collectionId);
         let newSubjects = 0;
+        let added = 0;
         for (const face of faces) {
           if (face.embedding.length !== collection.dimension) {
             throw new RangeError(
               `embedding of length ${face.embedding.length}, expected ${collection.dimension}`,
             );
           }
+          const stored = s.faceOwner.get(collection.id, face.faceId) as { external_id: string } | undefined;
+          if (stored) {
+            checkSameFace(face, stored.external_id);
+            continue;
+          }
+          added++;
           if (s.subjectExists.get(collection.id, face.externalId) === undefined) newSubjects++;
           const { x, y, width, height } = face.box;
           s.insertFace.run(
@@ -186,7 +194,7 @@ export class SqliteCollectionStore implements CollectionStore {
             Buffer.from(face.embedding.buffer, face.embedding.byteOffset, face.embedding.byteLength),
           );
         }
-        s.changeCounts.run(faces.length, newSubjects, collection.id);
+        if (added) s.changeCounts.run(added, newSubjects, collection.id);
       })
       .immediate();
   }
@@ -331,6 +339,7 @@ function prepare(db: Database.Database) {
     ),
     deleteCollection: db.prepare('DELETE FROM collections WHERE owner = ? AND collection_id = ?'),
     subjectExists: db.prepare('SELECT 1 FROM faces WHERE collection = ? AND external_id = ? LIMIT 1'),
+    faceOwner: db.prepare('SELECT external_id FROM faces WHERE collection = ? AND face_id = ?'),
     insertFace: db.prepare(
       `INSERT INTO faces (collection, face_id, external_id, box_x, box_y, box_width, box_height, pose,
          created_at, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -26,7 +26,7 @@ export interface CollectionRecord {
 
 /** What a face's listing shows: never its embedding. */
 export interface FaceRecord {
-  /** A UUID, made by the service. */
+  /** A UUID, made by the service: random, or derived from an upload's identity (ids.ts). */
   faceId: string;
   externalId: string;
   box: Box;
@@ -74,7 +74,9 @@ export interface CollectionStore {
   deleteCollection(owner: string, collectionId: string): Promise<boolean>;
   /**
    * Adds the faces atomically (all or none) and updates the counts; safe under concurrent calls.
-   * Throws FaceVerifyError CollectionNotFound when the collection does not exist.
+   * Idempotent per face: a face whose faceId the collection holds already (a retried enrolment of the
+   * same upload) is left as it is and not counted again. Throws FaceVerifyError CollectionNotFound when
+   * the collection does not exist.
    */
   addFaces(owner: string, collectionId: string, faces: readonly NewFace[]): Promise<void>;
   /** By createdAt then faceId; only that person's with `externalId`. CollectionNotFound when absent. */
@@ -93,4 +95,17 @@ export interface CollectionStore {
    */
   search(owner: string, collectionId: string, probe: Float32Array, maxResults: number): Promise<Neighbour[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A retried face must be the face stored under its id: a faceId is derived from the upload's bytes, so
+ * another person under it is a fault of ours, never the caller's.
+ */
+export function checkSameFace(
+  face: Pick<FaceRecord, 'faceId' | 'externalId'>,
+  storedExternalId: string,
+): void {
+  if (storedExternalId !== face.externalId) {
+    throw new Error(`face ${face.faceId} is stored for another person; a faceId is never reused`);
+  }
 }

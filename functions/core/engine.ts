@@ -155,6 +155,8 @@ export interface FaceService {
   readonly calibration: MatchCalibration;
   /** How search (1:N) scores and calibrates (search-score.ts). */
   readonly search: SearchScoring;
+  /** The quality score's fitted model (undefined before one is fitted). */
+  readonly qualityModel: QualityModel | undefined;
   readonly threshold: number;
   readonly embedder: { readonly name: string; readonly dimension: number };
   detect(bytes: Uint8Array, request?: DetectRequest): Promise<DetectResponse>;

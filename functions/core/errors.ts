@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   ImageTooLarge: 413,
   UnsupportedMediaType: 415,
   NoFaceDetected: 422,
+  /** Enrolment's quality filter refused every face of the photo (details.reason says why). */
+  PoorFaceQuality: 422,
   Forbidden: 403,
   NotFound: 404,
   CollectionNotFound: 404,

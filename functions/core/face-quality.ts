@@ -59,6 +59,20 @@ export interface QualityModel {
    * 10 % of the training's same-person pairs by their worse face.
    */
   poorBelow: number;
+  /** The enrolment filter's cuts of the score (functions/collections/quality-filter.ts), chosen by the same fit. */
+  enrolmentCuts: EnrolmentCuts;
+}
+
+/**
+ * Scores below which enrolment refuses a face (`LowQuality`), each the cut that rejects a share of the
+ * training's same-person pairs by their worse face: `auto` the share chosen on the training ERC,
+ * `low`/`medium`/`high` fixed shares (5, 10 and 20 %; `medium` is `poorBelow`).
+ */
+export interface EnrolmentCuts {
+  auto: number;
+  low: number;
+  medium: number;
+  high: number;
 }
 
 /** Whether a face's quality score is below the model's poor cut (never without a fitted model). */

@@ -12,6 +12,7 @@
  * - A fault of ours (S3 down, engine crash) fails the event so it is retried; on its last attempt the
  *   result says so (ProcessingFailed), inputs are kept for a redrive, and a later success replaces it.
  */
+import { createHash } from 'node:crypto';
 import { type Collections, SHARED_OWNER } from '../collections/collections.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/decode.ts';
 import type { FaceService } from '../core/engine.ts';
@@ -202,7 +203,9 @@ async function answerFor<I, A>(
 
 /**
  * Enrols the photo into its collection in the shared namespace, which must exist: an upload never
- * creates one. A bad id, a photo without a face or a missing collection is the result's error.
+ * creates one. A bad id, a photo without a face (or with none good enough for the default quality
+ * filter) or a missing collection is the result's error. Exactly once: the faces' ids derive from the
+ * upload's key and bytes, so a job re-run after a crash finds its faces stored and adds none.
  */
 async function enrol(
   deps: DropDeps,
@@ -220,11 +223,15 @@ async function enrol(
   }
   const collections = deps.collections;
   if (!collections) throw new Error('this drop handler was built without the collections service');
-  return answerFor(deps, object, inputs, async () =>
-    collections().index(SHARED_OWNER, into.collectionId, await readUpload(deps, object, 'image'), {
+  return answerFor(deps, object, inputs, async () => {
+    const bytes = await readUpload(deps, object, 'image');
+    // Derived faceIds make a re-run of this job (a restart, a redelivery) store the same faces, not more.
+    const source = `${object.key}#sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    return collections().index(SHARED_OWNER, into.collectionId, bytes, {
       externalId: into.externalId,
-    }),
-  );
+      source,
+    });
+  });
 }
 
 /** Reports a file that takes part in no job under results/rejected/. */

@@ -3,7 +3,7 @@
  * to the caller (the token's subject, or the signing principal); with auth=none everyone shares one.
  */
 import { collectionsOnFirstUse, collectionView, faceView, SHARED_OWNER } from '../collections/collections.ts';
-import { COLLECTION_LIMITS, maxFpir, nextToken } from '../collections/ids.ts';
+import { COLLECTION_LIMITS, maxFpir, nextToken, qualityFilter } from '../collections/ids.ts';
 import { SIMILARITY_RANGE } from '../core/compare.ts';
 import type { Handlers } from '../http/dispatch.ts';
 import { readImageRequest } from '../http/inputs.ts';
@@ -63,6 +63,7 @@ export async function collectionsHandlers(runtime: Runtime): Promise<Handlers<'c
       const result = await collections().index(ownerOf(request), collectionOf(request), bytes, {
         externalId: fields.externalId as string,
         ...options,
+        ...(fields.qualityFilter !== undefined && { qualityFilter: qualityFilter(fields.qualityFilter) }),
       });
       return {
         status: 201,

@@ -3,11 +3,12 @@
  * throughput at a given concurrency. Stages run interleaved, one of each per round, so a burst of
  * load from elsewhere on the machine lands on every stage alike instead of wiping out one of them.
  */
-
 import type { Embedder } from '../../functions/core/embedder.ts';
 import type { FaceEngine, FaceService } from '../../functions/core/engine.ts';
+import { assessFace } from '../../functions/core/face-quality.ts';
 import type { Box, Face, RgbImage } from '../../functions/core/types.ts';
 import type { Photo } from './photos.ts';
+import { QUALITY_STAGE } from './report.ts';
 import { type Load, LoadMeter, median, round, type Summary, summarise, time } from './stats.ts';
 
 export interface StageResult {
@@ -97,6 +98,15 @@ export async function benchStages(engine: FaceEngine, photo: Photo, budget: Budg
             stage: '↳ landmarks',
             note: `${landmarks.name}, ${boxes.length} face(s) batched`,
             run: () => landmarks.refine(image, boxes),
+          },
+        ]
+      : []),
+    ...(compared
+      ? [
+          {
+            stage: QUALITY_STAGE,
+            note: 'assessFace on the compared face (its share of detect, per face)',
+            run: async () => assessFace(image, compared, engine.qualityModel),
           },
         ]
       : []),

@@ -50,7 +50,11 @@ export async function benchEnrolment(dataDir: string, photos: number): Promise<E
     };
     const prepared = await timed((photo) => engine.prepare(photo, 'source'));
     const enrolled = await timed((photo, i) =>
-      collections.index('bench', 'lfw', photo, { externalId: basename(dirname(files[i] as string)) }),
+      // Every face stored, as before the quality filter: a refused photo would end the run.
+      collections.index('bench', 'lfw', photo, {
+        externalId: basename(dirname(files[i] as string)),
+        qualityFilter: 'none',
+      }),
     );
     return {
       photos: files.length,

@@ -23,7 +23,14 @@ import type { Box, HeadPose, Landmarks, Point } from '../../functions/core/types
 import { QUALITY_FILE } from '../../layers/models/src/build.ts';
 import { cfpPairs, lfwPairs, type Pair } from './datasets.ts';
 import { type Curve, ercSvg } from './erc-plot.ts';
-import { type Comparison, errorVersusReject, fitQuality, poorCut, type TrainingPair } from './quality.ts';
+import {
+  bestRejectShare,
+  type Comparison,
+  errorVersusReject,
+  fitQuality,
+  poorCut,
+  type TrainingPair,
+} from './quality.ts';
 import { personOf } from './verification.ts';
 
 /** The signals the shipped score combines (face-quality.ts), chosen on the training pairs. */
@@ -47,6 +54,16 @@ const FAIL_MARGINS = [0, 0.01, 0.02];
 const TARGET_FAR = 1e-3;
 /** verify's `poorFaces`: the faces of the training's lowest 10 % of same-person pairs. */
 const POOR_SHARE = 0.1;
+/**
+ * The enrolment filter's fixed levels: the training's lowest 5, 10 and 20 % of same-person pairs by
+ * their worse face (`medium` is verify's `poorFaces` cut).
+ */
+const FILTER_SHARES = { low: 0.05, medium: POOR_SHARE, high: 0.2 };
+/**
+ * The shares `auto` is chosen among on the training ERC at FAR 1e-3: 1 % to 20 %, the range the ERC
+ * tables report, up to `high`.
+ */
+const AUTO_SHARES = Array.from({ length: 20 }, (_, i) => (i + 1) / 100);
 
 interface Cached {
   file: string;
@@ -181,23 +198,42 @@ export async function qualityReport(run: QualityRun): Promise<string> {
 
   let model: QualityModel | undefined = engine.qualityModel;
   if (run.calibrate) {
-    const training: TrainingPair[] = found(sets.train).map(({ a, b, similarity }) => {
-      const pose = poseOf(a, b);
-      return {
-        a: a.signals,
-        b: b.signals,
-        failed: [
-          ...FAIL_MARGINS.map((margin) => similarity < pose.threshold + margin),
-          similarity < similarityAtFar(TARGET_FAR, pose.far as FarPoint[]),
-        ],
-      };
+    const trainingPairs = found(sets.train).map((pair) => {
+      const pose = poseOf(pair.a, pair.b);
+      return { ...pair, pose, atFar: similarityAtFar(TARGET_FAR, pose.far as FarPoint[]) };
     });
+    const training: TrainingPair[] = trainingPairs.map(({ a, b, similarity, pose, atFar }) => ({
+      a: a.signals,
+      b: b.signals,
+      failed: [...FAIL_MARGINS.map((margin) => similarity < pose.threshold + margin), similarity < atFar],
+    }));
     const fitted = fitQuality(
       training,
       QUALITY_SIGNALS,
       `LFW View 1 DevTrain + CFP folds 6–8 (${training.length} of their ${listed.train} same-person pairs): a pair fails below its pose's shipped threshold (+0, +0.01, +0.02) and below the similarity of its pose's false-accept rate ${TARGET_FAR}`,
     );
-    model = { ...fitted, poorBelow: poorCut(fitted, training, POOR_SHARE) };
+    const autoShare = bestRejectShare(
+      trainingPairs.map(({ a, b, similarity, atFar }) => ({
+        similarity,
+        threshold: atFar,
+        quality: Math.min(qualityScore(a.signals, fitted), qualityScore(b.signals, fitted)),
+      })),
+      AUTO_SHARES,
+    );
+    const cut = (share: number) => poorCut(fitted, training, share);
+    model = {
+      ...fitted,
+      poorBelow: cut(POOR_SHARE),
+      enrolmentCuts: {
+        auto: cut(autoShare),
+        low: cut(FILTER_SHARES.low),
+        medium: cut(FILTER_SHARES.medium),
+        high: cut(FILTER_SHARES.high),
+      },
+    };
+    console.error(
+      `quality: enrolment's auto cut rejects the training's lowest ${pct(autoShare, 0)} % of pairs`,
+    );
     await writeFile(QUALITY_FILE, `${JSON.stringify(model, null, 2)}\n`);
     console.error(`wrote ${QUALITY_FILE}; run npm run build:models to put it in the manifest`);
   }
@@ -314,6 +350,12 @@ export async function qualityReport(run: QualityRun): Promise<string> {
     '',
     `Error versus reject: the same-person pairs of each test set ranked by the lower quality of their two faces, the lowest rejected; a random rejection removes as many false non-matches as the share rejected. "best" is the best possible order (every false non-match first). Score: ${model ? model.fittedOn : 'none fitted'}.`,
     '',
+    ...(model
+      ? [
+          `Enrolment's \`qualityFilter\` refuses a face scoring below: auto ${model.enrolmentCuts.auto} (the training ERC's best gain over a random rejection at FAR 1e-3), low ${model.enrolmentCuts.low}, medium ${model.enrolmentCuts.medium}, high ${model.enrolmentCuts.high} (the training's lowest 5, 10 and 20 % of same-person pairs).`,
+          '',
+        ]
+      : []),
     ...tables,
     '![Error versus reject on LFW DevTest and CFP folds 9–10](quality-erc.svg)',
     '',

@@ -77,6 +77,7 @@ export function fitQuality(
     weights: theta.slice(0, -1).map(round),
     bias: round(theta[d - 1] as number),
     poorBelow: Number.NaN,
+    enrolmentCuts: { auto: Number.NaN, low: Number.NaN, medium: Number.NaN, high: Number.NaN },
   };
 }
 
@@ -131,4 +132,16 @@ export function errorVersusReject(comparisons: readonly Comparison[], shares: re
       oracleFnmr: kept ? oracleLeft / kept : 0,
     };
   });
+}
+
+/**
+ * The rejected share, of `shares`, at which the ERC gains most over a random rejection (which removes
+ * as many false non-matches as the share it rejects): the largest `removed − rejected`, the smaller
+ * share on a tie (refusing fewer faces for the same gain).
+ */
+export function bestRejectShare(comparisons: readonly Comparison[], shares: readonly number[]): number {
+  const erc = errorVersusReject(comparisons, shares);
+  let best = erc[0] as ErcPoint;
+  for (const point of erc) if (point.removed - point.rejected > best.removed - best.rejected) best = point;
+  return best.rejected;
 }

@@ -15,11 +15,12 @@ describe('faceverify collection arguments', () => {
       source: { id: 'ada@x.org', files: ['a.jpg', 'b.jpg'] },
       json: false,
     });
-    expect(parse('index lfw --dir images --max-faces 3 --json')).toEqual({
+    expect(parse('index lfw --dir images --max-faces 3 --quality-filter high --json')).toEqual({
       kind: 'index',
       collection: 'lfw',
       source: { dir: 'images' },
       maxFaces: 3,
+      qualityFilter: 'high',
       json: true,
     });
     expect(parse('search staff q.jpg --max-results 10 --max-fpir 0.05 --threshold 0.9')).toEqual({
@@ -58,6 +59,8 @@ describe('faceverify collection arguments', () => {
     ['index staff --dir d x.jpg', /takes no FILE/],
     ['index staff --id "Ada Lovelace" a.jpg', /ID|--id/],
     ['index staff --id ada a.jpg --max-faces 0', /--max-faces must be a whole number from 1 to 100/],
+    ['index staff --id ada a.jpg --quality-filter strict', /--quality-filter must be one of none, auto/],
+    ['search staff q.jpg --quality-filter none', /takes no --quality-filter/],
     ['search staff', /needs FILE/],
     ['search staff q.jpg --max-results 101', /--max-results must be a whole number from 1 to 100/],
     ['search staff q.jpg --max-fpir 1', /--max-fpir must be a number/],

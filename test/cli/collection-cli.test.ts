@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Face } from '../../functions/core/types.ts';
 import { type LocalServer, startServer } from '../../functions/local/server.ts';
@@ -169,6 +170,30 @@ describe('faceverify collection with npm start on one database', () => {
     const [answer] = searched.json();
     expect(answer?.matches?.[0]).toMatchObject({ externalId: 'bob', match: true });
     expect(answer?.faceCount).toBe(3);
+  });
+
+  it('refuses a face too small to enrol by default, and enrols it with --quality-filter none', async () => {
+    expect((await collection(['create', 'strict'])).code).toBe(0);
+    const tiny = join(dataDir, 'cy-tiny.jpg');
+    await writeFile(tiny, await sharp(cyPortrait).resize({ width: 60 }).jpeg().toBuffer());
+    const refused = await collection(['index', 'strict', '--id', 'cy', tiny]);
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(refused.stdout).toMatch(
+      /cy-tiny\.jpg {2}error PoorFaceQuality: .*too small.*\(TooSmall, qualityFilter auto\)/,
+    );
+    const kept = await collection([
+      'index',
+      'strict',
+      '--id',
+      'cy',
+      tiny,
+      '--quality-filter',
+      'none',
+      '--json',
+    ]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.json()[0]?.faces).toHaveLength(1);
+    expect((await api('GET', '/collections/{collectionId}', 'strict')).body).toMatchObject({ faceCount: 1 });
   });
 
   it('forgets a person through the CLI, and the server no longer has their faces', async () => {

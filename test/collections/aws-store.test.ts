@@ -10,11 +10,13 @@ import {
   QueryVectorsCommand,
   ValidationException,
 } from '@aws-sdk/client-s3vectors';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3_VECTORS_LIMITS } from '../../functions/collections/aws/limits.ts';
 import { openAwsCollectionStore } from '../../functions/collections/aws/open.ts';
 import { AwsCollectionStore } from '../../functions/collections/aws/store.ts';
 import { indexName } from '../../functions/collections/aws/vectors.ts';
+import { ENROL_TABLE_ACTIONS, ENROL_VECTOR_ACTIONS } from '../../infra/collections-store.ts';
 import { seededRandom } from '../../scripts/seeded-random.ts';
 import { type AwsBackends, startAwsBackends, VECTOR_BUCKET } from './aws-backends.ts';
 import { newFace, randomUnit } from './store-contract.ts';
@@ -215,6 +217,62 @@ describe('AwsCollectionStore on dynalite and the S3 Vectors double', () => {
     expect(backends.vectors.vectorKeys(name)).toEqual([enrolled.faceId]);
     expect((await store.search('o', 'late', enrolled.embedding, 1))[0]?.face.faceId).toBe(enrolled.faceId);
     client.destroy();
+    await store.close();
+  });
+
+  it('undoes a failed retry of an enrolment without touching the face it had stored', async () => {
+    const store = await backends.newStore();
+    await store.createCollection('o', 'retry', MODEL, DIMENSION);
+    const random = unitVectors(11);
+    const stored = newFace('ann', random());
+    await store.addFaces('o', 'retry', [stored]);
+    const [index] = backends.vectors
+      .indexNames()
+      .filter((name) => backends.vectors.vectorKeys(name).includes(stored.faceId));
+    // The retry brings the stored face and one more, whose record write fails (as a throttled one would).
+    const late = newFace('ann', random());
+    const dynamo = (store as unknown as { dynamo: DynamoDBDocumentClient }).dynamo;
+    dynamo.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Item?: unknown; ConditionExpression?: string };
+        if (input.Item && JSON.stringify(input.Item).includes(late.faceId)) throw new Error('throttled');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failLateRecord' },
+    );
+    await expect(store.addFaces('o', 'retry', [stored, late])).rejects.toThrow('throttled');
+    expect(backends.vectors.vectorKeys(index as string)).toEqual([stored.faceId]);
+    expect(await store.getCollection('o', 'retry')).toMatchObject({ faceCount: 1, subjectCount: 1 });
+    expect((await store.search('o', 'retry', stored.embedding, 1))[0]?.face.faceId).toBe(stored.faceId);
+    dynamo.middlewareStack.remove('failLateRecord');
+    await store.addFaces('o', 'retry', [stored, late]);
+    expect(backends.vectors.vectorKeys(index as string).sort()).toEqual([stored.faceId, late.faceId].sort());
+    expect(await store.getCollection('o', 'retry')).toMatchObject({ faceCount: 2, subjectCount: 1 });
+    await store.close();
+  });
+
+  it("calls only the table and vector actions the drop function's enrolment grant allows", async () => {
+    const store = await backends.newStore();
+    await store.createCollection('o', 'granted', MODEL, DIMENSION);
+    const called = new Set<string>();
+    const dynamo = (store as unknown as { dynamo: DynamoDBDocumentClient }).dynamo;
+    dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        called.add(`dynamodb:${String(context.commandName).replace(/Command$/, '')}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordActions' },
+    );
+    const vectorCalls = backends.vectors.calls.length;
+    const random = unitVectors(12);
+    const faces = [newFace('ann', random()), newFace('bob', random())];
+    await store.addFaces('o', 'granted', faces);
+    await store.addFaces('o', 'granted', [...faces, newFace('ann', random())]); // a retry, one face more
+    for (const action of called) expect(ENROL_TABLE_ACTIONS).toContain(action);
+    for (const call of backends.vectors.calls.slice(vectorCalls)) {
+      expect(ENROL_VECTOR_ACTIONS).toContain(`s3vectors:${call.operation}`);
+    }
+    expect(called).toContain('dynamodb:BatchGetItem');
     await store.close();
   });
 

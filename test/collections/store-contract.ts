@@ -334,6 +334,51 @@ export function describeCollectionStore(name: string, makeStore: () => Promise<S
       expect((await store.search(OWNER, 'staff', face.embedding, 1))[0]?.face.faceId).toBe(face.faceId);
     });
 
+    it('adds a face again by its faceId as a no-op: a retried enrolment stores and counts it once', async () => {
+      await store.createCollection(OWNER, 'staff', MODEL, DIMENSION);
+      const first = [newFace('ada', unit()), newFace('ada', unit()), newFace('bob', unit())];
+      await store.addFaces(OWNER, 'staff', first);
+      // The retry: the same faces (a later clock), and one face the first run had not reached.
+      const retried = first.map((face) => ({ ...face, createdAt: new Date(clock + 60_000).toISOString() }));
+      const late = newFace('cyd', unit());
+      await store.addFaces(OWNER, 'staff', [...retried, late]);
+      await store.addFaces(OWNER, 'staff', retried);
+      expect(await store.getCollection(OWNER, 'staff')).toMatchObject({ faceCount: 4, subjectCount: 3 });
+      const listed = (await store.listFaces(OWNER, 'staff', { limit: 100 })).items;
+      expect(listed).toEqual([...first, late].map(record));
+      for (const face of [...first, late]) {
+        const [best] = await store.search(OWNER, 'staff', face.embedding, 1);
+        expect(best?.face.faceId).toBe(face.faceId);
+        expect(best?.similarity).toBeCloseTo(1, 5);
+      }
+    });
+
+    it('stores a face once when the same enrolment runs 4 times at once', async () => {
+      await store.createCollection(OWNER, 'staff', MODEL, DIMENSION);
+      const batch = [newFace('ada', unit()), newFace('bob', unit())];
+      await Promise.all(Array.from({ length: 4 }, () => store.addFaces(OWNER, 'staff', batch)));
+      expect(await store.getCollection(OWNER, 'staff')).toMatchObject({ faceCount: 2, subjectCount: 2 });
+      expect((await store.listFaces(OWNER, 'staff', { limit: 100 })).items).toHaveLength(2);
+      expect((await store.search(OWNER, 'staff', (batch[1] as NewFace).embedding, 1))[0]?.face.faceId).toBe(
+        (batch[1] as NewFace).faceId,
+      );
+    });
+
+    it('refuses a stored faceId under another person, keeping the stored face and the batch out', async () => {
+      await store.createCollection(OWNER, 'staff', MODEL, DIMENSION);
+      const ada = newFace('ada', unit());
+      await store.addFaces(OWNER, 'staff', [ada]);
+      const other = newFace('bob', unit());
+      await expect(store.addFaces(OWNER, 'staff', [other, { ...ada, externalId: 'eve' }])).rejects.toThrow(
+        /another person/,
+      );
+      expect(await store.getCollection(OWNER, 'staff')).toMatchObject({ faceCount: 1, subjectCount: 1 });
+      expect((await store.listFaces(OWNER, 'staff', { limit: 10 })).items).toEqual([record(ada)]);
+      expect((await store.search(OWNER, 'staff', ada.embedding, 5)).map((n) => n.face.faceId)).toEqual([
+        ada.faceId,
+      ]);
+    });
+
     it('stores all of 16 concurrent enrolments into one collection, with the counts right', async () => {
       await store.createCollection(OWNER, 'staff', MODEL, DIMENSION);
       const batches = Array.from({ length: 16 }, (_, i) => [newFace(`person-${i % 8}`, unit())]);

@@ -86,6 +86,7 @@ const model: QualityModel = {
   weights: [1, -0.5],
   bias: -2,
   poorBelow: 0.5,
+  enrolmentCuts: { auto: 0.6, low: 0.4, medium: 0.5, high: 0.7 },
 };
 const signals = (yaw: number, detail: number): QualitySignals => ({
   yaw,

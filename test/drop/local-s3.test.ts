@@ -393,6 +393,21 @@ describe('enrolment by upload', () => {
     expect((await collections().get(SHARED_OWNER, 'faceless')).faceCount).toBe(0);
   });
 
+  it('a face too small for the default quality filter: PoorFaceQuality with its reason, nothing enrolled', async () => {
+    await collections().create(SHARED_OWNER, 'strict');
+    // The demo group photo at 300 px: its faces are about 34 px wide, under the filter's 40.
+    const upload = await put('enrol/strict/ann/small.jpg', await demoPhoto(1, 300));
+    await watcher.idle();
+    expect((await result('results/enrol/strict/ann/small.jpg.json')).value).toMatchObject({
+      keys: [upload.key],
+      collectionId: 'strict',
+      externalId: 'ann',
+      error: { code: 'PoorFaceQuality', reason: 'TooSmall', image: 'image', key: upload.key },
+    });
+    expect(await keys('enrol/')).toEqual([]);
+    expect((await collections().get(SHARED_OWNER, 'strict')).faceCount).toBe(0);
+  });
+
   it('a collection that does not exist: CollectionNotFound, and it is not created', async () => {
     const upload = await put('enrol/nobody-made-this/ann/me.jpg', await demoPhoto(1, 640));
     await watcher.idle();

@@ -1,4 +1,5 @@
 /** The drop folder's logic over an in-memory bucket: every ordering S3 events can arrive in. */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectCreated } from '../../functions/drop/events.ts';
 import { type Attempt, type DropDeps, processObject } from '../../functions/drop/process.ts';
@@ -275,8 +276,11 @@ describe('an enrolment', () => {
 
     index.mockResolvedValue(enrolled);
     expect(await run(photo)).toBe('Written');
+    // The upload's key and bytes name the enrolment, so a re-run of the job derives the same faceIds.
+    const sha256 = createHash('sha256').update('face:ann').digest('hex');
     expect(index).toHaveBeenLastCalledWith('', 'staff', new TextEncoder().encode('face:ann'), {
       externalId: 'ann',
+      source: `${photo.key}#sha256:${sha256}`,
     });
     expect(store.json('results/enrol/staff/ann/me.jpg.json')).toEqual({
       keys: [photo.key],

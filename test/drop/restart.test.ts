@@ -5,7 +5,6 @@
  * exactly one result, the results written before the crash are not rewritten, `incoming/` ends empty,
  * and nothing is left in the temporary directory the server was given. A clean stop keeps the results.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,11 +12,9 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_BUCKETS, localS3Directory } from '../../functions/local/s3.ts';
-import { ENVIRONMENT } from '../../functions/shared/contract.ts';
-import { createS3Client } from '../../functions/shared/s3.ts';
+import { type RunningMain, startMain } from './main-process.ts';
 import { until } from './until.ts';
 
-const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 const BUCKET = LOCAL_BUCKETS.drop;
 const PAIRS = 50;
 /** How long the killed or restarted server may take to get somewhere. */
@@ -26,50 +23,11 @@ const LFW = new URL('../../../shared/data/lfw-view1/images/', import.meta.url);
 const hasLfw = existsSync(LFW);
 if (!hasLfw) console.warn(`drop restart test skipped: no LFW images at ${LFW.pathname}`);
 
-interface Running {
-  child: ChildProcess;
-  client: S3Client;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 let scratch: string;
 let dataDir: string;
 /** The server's TMPDIR: it must stay empty. */
 let serverTmp: string;
-let running: Running | undefined;
-
-/** `npm start`'s entry in one process (tsx's CLI would add a second, which `kill -9` would miss). */
-async function startMain(): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      [ENVIRONMENT.dataDir]: dataDir,
-      [ENVIRONMENT.port]: '0',
-      [ENVIRONMENT.s3Port]: '0',
-      [ENVIRONMENT.idpPort]: '0',
-      [ENVIRONMENT.auth]: 'none',
-      TMPDIR: serverTmp,
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  let output = '';
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /local S3: (http:\/\/\S+)/.exec(output);
-      if (found?.[1]) resolve(found[1]);
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    exited.then(({ code, signal }) => reject(new Error(`main.ts exited (${code ?? signal}):\n${output}`)));
-  });
-  return { child, client: createS3Client(endpoint), exited };
-}
+let running: RunningMain | undefined;
 
 async function stopMain(
   signal: NodeJS.Signals,
@@ -143,7 +101,7 @@ afterAll(async () => {
 
 describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder', () => {
   it('started again on the same data: every pair has exactly one result, incoming/ is empty', async () => {
-    running = await startMain();
+    running = await startMain(dataDir, serverTmp);
     const client = running.client;
     // All at once, so that most pairs are still waiting when the first result is in.
     const uploaded = await Promise.all(
@@ -182,7 +140,7 @@ describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder',
     expect(beforeCrash.size).toBeLessThan(PAIRS);
     expect(waiting.size).toBeGreaterThan(0);
 
-    running = await startMain();
+    running = await startMain(dataDir, serverTmp);
     const restarted = running.client;
     const results = await until(
       'every result, and incoming/ empty',
@@ -206,7 +164,7 @@ describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder',
 
     // A clean stop and a start again keep every result, and find nothing left to do.
     expect(await stopMain('SIGTERM')).toEqual({ code: 0, signal: null });
-    running = await startMain();
+    running = await startMain(dataDir, serverTmp);
     expect(await readResults(running.client)).toEqual(results);
     expect(await keys(running.client, 'incoming/')).toEqual([]);
     expect(await stopMain('SIGTERM')).toEqual({ code: 0, signal: null });

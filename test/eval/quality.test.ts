@@ -3,7 +3,13 @@ import { similarityAtFar } from '../../functions/core/compare.ts';
 import type { QualitySignals } from '../../functions/core/face-quality.ts';
 import { qualityScore } from '../../functions/core/face-quality.ts';
 import { ercSvg } from '../../scripts/eval/erc-plot.ts';
-import { errorVersusReject, fitQuality, poorCut, type TrainingPair } from '../../scripts/eval/quality.ts';
+import {
+  bestRejectShare,
+  errorVersusReject,
+  fitQuality,
+  poorCut,
+  type TrainingPair,
+} from '../../scripts/eval/quality.ts';
 
 describe('error versus reject', () => {
   it('counts the false non-matches the lowest-quality pairs take with them, and the best possible', () => {
@@ -93,5 +99,19 @@ describe('ercSvg', () => {
     expect(svg).toContain('stroke-dasharray');
     expect(svg).toContain('<title>ERC</title>');
     expect(svg.trim().endsWith('</svg>')).toBe(true);
+  });
+});
+
+describe('bestRejectShare', () => {
+  it('picks the share whose rejection removes most false non-matches beyond a random rejection', () => {
+    // 100 pairs; the 4 misses have qualities 0, 1, 2 and 60: rejecting 3 % removes 3 of 4 (75 % − 3 %).
+    const comparisons = Array.from({ length: 100 }, (_, i) => ({
+      similarity: [0, 1, 2, 60].includes(i) ? 0.1 : 0.9,
+      threshold: 0.5,
+      quality: i,
+    }));
+    expect(bestRejectShare(comparisons, [0.01, 0.02, 0.03, 0.04, 0.1, 0.5])).toBe(0.03);
+    // Rejecting past the last low miss only loses, down to the random rate at 61 %.
+    expect(bestRejectShare(comparisons, [0.5, 0.61, 0.02])).toBe(0.02);
   });
 });

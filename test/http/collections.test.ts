@@ -770,6 +770,96 @@ describe.runIf(hasLfw)('search on LFW: other photos of the people enrolled', () 
   });
 });
 
+describe('the quality filter on enrolment', () => {
+  const PROFILE = new URL('../../../shared/data/cfp-dev/images/253/profile/02.jpg', import.meta.url);
+  const count = async () => (await get('filtered')).body.faceCount;
+  /**
+   * Bob's portrait blurred: a face the detector still finds, too blurred to recognise reliably (at a
+   * lighter blur its landmarks, hence its pose, go astray first and it is refused as ExtremePose).
+   */
+  const blurred = () => sharp(portraits.bob).blur(4).jpeg().toBuffer();
+
+  beforeAll(async () => {
+    expect((await put('filtered')).status).toBe(201);
+  });
+  afterAll(async () => {
+    await remove('filtered');
+  });
+
+  it('refuses a blurred photo with 422 PoorFaceQuality (LowQuality) and stores nothing; none stores it', async () => {
+    const refused = await enrol('filtered', 'bob', await blurred());
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({
+      code: 'PoorFaceQuality',
+      reason: 'LowQuality',
+      image: 'image',
+    });
+    expect(refused.body.error?.message).toMatch(/blurred.*qualityFilter/);
+    expect(await count()).toBe(0);
+    const kept = await enrol('filtered', 'bob', await blurred(), { qualityFilter: 'none' });
+    expect(kept.status).toBe(201);
+    expect(kept.body.faces).toHaveLength(1);
+    expect(await count()).toBe(1);
+  });
+
+  it('lists the refused face of a photo in unindexedFaces with its reason, storing only the good one', async () => {
+    // Bob's portrait and its blurred copy side by side: two faces, one of them poor.
+    const { width = 0, height = 0 } = await sharp(portraits.bob).metadata();
+    const pair = await sharp({ create: { width: 2 * width, height, channels: 3, background: '#808080' } })
+      .composite([
+        { input: portraits.bob, left: 0, top: 0 },
+        { input: await blurred(), left: width, top: 0 },
+      ])
+      .jpeg()
+      .toBuffer();
+    const before = (await count()) as number;
+    const { status, body } = await enrol('filtered', 'pair', pair, { maxFaces: 2 });
+    expect(status).toBe(201);
+    const [face, ...more] = body.faces as { box: Box }[];
+    expect(more).toEqual([]);
+    expect((face as { box: Box }).box.x).toBeLessThan(width);
+    expect(body.unindexedFaces).toEqual([{ box: expect.any(Object), reason: 'LowQuality' }]);
+    expect((body.unindexedFaces as { box: Box }[])[0]?.box.x).toBeGreaterThanOrEqual(width * 0.9);
+    expect(await count()).toBe(before + 1);
+    const listed = await faces('filtered', { externalId: 'pair' });
+    expect((listed.body.faces as ListedFace[]).map((f) => f.faceId)).toEqual([
+      (face as unknown as { faceId: string }).faceId,
+    ]);
+  });
+
+  it('refuses a face too small to recognise as TooSmall, unless qualityFilter is none', async () => {
+    const tiny = await sharp(portraits.ada).resize({ width: 60 }).jpeg().toBuffer();
+    const before = await count();
+    const refused = await enrol('filtered', 'tiny', tiny);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'PoorFaceQuality', reason: 'TooSmall' });
+    expect(await count()).toBe(before);
+    expect((await enrol('filtered', 'tiny', tiny, { qualityFilter: 'none' })).status).toBe(201);
+    expect(await count()).toBe((before as number) + 1);
+  });
+
+  it.runIf(existsSync(PROFILE))(
+    'refuses a face in profile (CFP) as ExtremePose at every level but none',
+    async () => {
+      const profile = await readFile(PROFILE);
+      const before = await count();
+      for (const qualityFilter of ['auto', 'low', 'high']) {
+        const refused = await enrol('filtered', 'side', profile, { qualityFilter });
+        expect(refused.status, qualityFilter).toBe(422);
+        expect(refused.body.error).toMatchObject({ code: 'PoorFaceQuality', reason: 'ExtremePose' });
+      }
+      expect(await count()).toBe(before);
+      expect((await enrol('filtered', 'side', profile, { qualityFilter: 'none' })).status).toBe(201);
+    },
+  );
+
+  it('answers 400 InvalidRequest to an unknown qualityFilter', async () => {
+    const { status, body } = await enrol('filtered', 'ada', portraits.ada, { qualityFilter: 'strict' });
+    expect(status).toBe(400);
+    expect(body.error?.message).toMatch(/qualityFilter.*none, auto, low, medium, high/);
+  });
+});
+
 describe('DELETE of a collection', () => {
   it('answers 204, then 404 CollectionNotFound to every route of it; its vectors are gone', async () => {
     const ids = ((await faces('people')).body.faces as ListedFace[]).map((f) => f.faceId);

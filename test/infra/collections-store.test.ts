@@ -118,7 +118,13 @@ describe('CollectionsStore', () => {
   it('grants the drop function what an enrolment calls and no more: no query, listing, search or index deletion', () => {
     expect(dataStatements('drop')).toEqual([
       expect.objectContaining({
-        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
         Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
       }),
       expect.objectContaining({

@@ -86,5 +86,10 @@ describe('collections', () => {
     expect(errorFromResponse(409, { error: { code: 'ModelMismatch', message: 'x' } }).code).toBe(
       'ModelMismatch',
     );
+    const refused = errorFromResponse(422, {
+      error: { code: 'PoorFaceQuality', message: 'x', reason: 'LowQuality', image: 'image' },
+    });
+    expect(refused.code).toBe('PoorFaceQuality');
+    expect(describeError(refused)).toMatch(/too small, turned away or blurred to enrol.*sharper photo/);
   });
 });

@@ -79,6 +79,8 @@ export function describeError(error: unknown): string {
       return `${Which} is too small to find a face in. ${error.message}`;
     case 'ImageTooLarge':
       return `${Which} is too large for the service. ${error.message}`;
+    case 'PoorFaceQuality':
+      return 'The face in this photo is too small, turned away or blurred to enrol reliably. Choose a sharper photo where the face is larger and turned towards the camera.';
     case 'CollectionNotFound':
       return 'This collection does not exist (any more): it may have been deleted. Choose or create another.';
     case 'FaceNotFound':

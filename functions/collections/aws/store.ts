@@ -7,8 +7,11 @@
  * takes it from 0 (or to 0) moves the collection's subjectCount. Order, so that a failure leaves nothing
  * a caller can see wrongly: vectors are written before the records that make them searchable, and
  * deleted before the records that list them (an erasure never leaves an embedding behind a deleted
- * record). A failed enrolment removes what it wrote. What is not covered: a process killed between an
- * enrolment's records and its counts leaves the counts low (see docs/collections-aws.md).
+ * record). A failed enrolment removes what it wrote, never a face stored before it. Enrolment is
+ * idempotent per faceId (an upload's faces have ids derived from it): a face already stored, or stored
+ * by a concurrent delivery of the same upload, is left as it is and counted once. What is not covered: a
+ * process killed between an enrolment's records and its counts leaves the counts low (see
+ * docs/collections-aws.md); its retry finds the records and does not count them again.
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -25,15 +28,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { FaceVerifyError } from '../../core/errors.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
-import type {
-  CollectionRecord,
-  CollectionStore,
-  EmbedderRef,
-  FaceRecord,
-  Neighbour,
-  NewFace,
-  Page,
-  PageRequest,
+import {
+  type CollectionRecord,
+  type CollectionStore,
+  checkSameFace,
+  type EmbedderRef,
+  type FaceRecord,
+  type Neighbour,
+  type NewFace,
+  type Page,
+  type PageRequest,
 } from '../store.ts';
 import { TABLE_INDEXES } from './schema.ts';
 import { type CollectionVectors, chunks, indexName } from './vectors.ts';
@@ -189,26 +193,57 @@ export class AwsCollectionStore implements CollectionStore {
     if (faces.length === 0) return;
     const index = this.indexOf(owner, collection);
     const pk = facesKey(collection.generation);
-    await this.vectors.put(index, collection.dimension, faces);
+    // A retried enrolment of the same upload brings the faceIds it stored before: those stay as they are.
+    const stored = await this.faceItems(
+      pk,
+      faces.map((face) => face.faceId),
+    );
+    for (const face of faces) {
+      const item = stored.get(face.faceId);
+      if (item) checkSameFace(face, item.externalId);
+    }
+    const fresh = faces.filter((face) => !stored.has(face.faceId));
+    if (fresh.length === 0) return;
+    await this.vectors.put(index, collection.dimension, fresh);
     const written: NewFace[] = [];
+    // Faces a concurrent delivery of the same upload stored first: theirs, so never undone by us.
+    const raced: NewFace[] = [];
     try {
-      await inParallel(faces, async (face) => {
-        // A face id is the service's fresh UUID: a clash is a bug, never an overwrite.
-        await this.dynamo.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: faceItem(pk, face),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        written.push(face);
+      let failure: { error: unknown } | undefined;
+      // Every write settles before any undo, so an undo never races a write it does not know of.
+      await inParallel(fresh, async (face) => {
+        try {
+          await this.dynamo.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: faceItem(pk, face),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+          written.push(face);
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) raced.push(face);
+          else failure ??= { error };
+        }
       });
-      const newSubjects = await this.countFaces(pk, faces, +1);
-      if (!(await this.addToCounts(collection, faces.length, newSubjects))) {
+      if (failure) throw failure.error;
+      const racedItems = await this.faceItems(
+        pk,
+        raced.map((face) => face.faceId),
+      );
+      for (const face of raced) checkSameFace(face, racedItems.get(face.faceId)?.externalId ?? '');
+      if (written.length === 0) return;
+      const newSubjects = await this.countFaces(pk, written, +1);
+      if (!(await this.addToCounts(collection, written.length, newSubjects))) {
         throw notFound(collectionId); // deleted while we enrolled
       }
     } catch (error) {
-      await this.undoEnrolment(index, pk, faces, written);
+      await this.undoEnrolment(
+        index,
+        pk,
+        fresh.filter((face) => !raced.includes(face)),
+        written,
+      );
       throw error;
     }
   }
