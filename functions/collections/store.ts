@@ -26,7 +26,7 @@ export interface CollectionRecord {
 
 /** What a face's listing shows: never its embedding. */
 export interface FaceRecord {
-  /** A UUID, made by the service: random, or derived from an upload's identity (ids.ts). */
+  /** A UUID, made by the service: random, or derived from an upload's identity (derived-face-id.ts). */
   faceId: string;
   externalId: string;
   box: Box;

@@ -410,8 +410,6 @@ export class FaceEngine implements FaceService {
    * other photos (a collection's, or a stored probe's) without the photo. A photo without a face is an
    * answer here (no faces): whether that is NoFaceDetected is the caller's to say.
    */
-  async close(): Promise<void> {}
-
   async embedImage(bytes: Uint8Array, request: EmbedImageRequest = {}): Promise<EmbedImageResponse> {
     const { image, compared, rest, embeddings, clock } = await this.embedTimed(
       bytes,
@@ -457,6 +455,9 @@ export class FaceEngine implements FaceService {
   compare(source: PreparedImage, target: PreparedImage, request: VerifyRequest = {}): VerifyResult {
     return compareFaces(this.calibration, this.qualityModel, source, target, request);
   }
+
+  /** Nothing to stop: the in-process engine's sessions live as long as the process. */
+  async close(): Promise<void> {}
 }
 
 /**
