@@ -4,7 +4,6 @@ import {
   assessFace,
   isPoor,
   type QualityModel,
-  type QualitySignals,
   qualityScore,
   sharpnessOf,
   turnRoll,
@@ -12,6 +11,7 @@ import {
 import { projectFace } from '../../functions/core/head-pose.ts';
 import { fiveFrom68 } from '../../functions/core/landmarks.ts';
 import type { RgbImage } from '../../functions/core/types.ts';
+import { qualitySignals } from './fixtures.ts';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -88,24 +88,15 @@ const model: QualityModel = {
   poorBelow: 0.5,
   enrolmentCuts: { auto: 0.6, low: 0.4, medium: 0.5, high: 0.7 },
 };
-const signals = (yaw: number, detail: number): QualitySignals => ({
-  yaw,
-  pitch: 0,
-  roll: 0,
-  frontality: 1,
-  size: 5,
-  detector: 3,
-  detail,
-  exposure: 0,
-  landmarkShift: -4,
-});
 
 describe('the quality score', () => {
   it('is the logistic of the standardised signals, falling as a face turns', () => {
-    expect(qualityScore(signals(10, 6), model)).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
-    expect(qualityScore(signals(70, 6), model)).toBeCloseTo(1 / (1 + Math.exp(-2 + 3)), 12);
-    expect(qualityScore(signals(10, 4), model)).toBeLessThan(qualityScore(signals(10, 6), model));
-    expect(qualityScore(signals(10, 6), undefined)).toBeNaN();
+    expect(qualityScore(qualitySignals(10, 6), model)).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
+    expect(qualityScore(qualitySignals(70, 6), model)).toBeCloseTo(1 / (1 + Math.exp(-2 + 3)), 12);
+    expect(qualityScore(qualitySignals(10, 4), model)).toBeLessThan(
+      qualityScore(qualitySignals(10, 6), model),
+    );
+    expect(qualityScore(qualitySignals(10, 6), undefined)).toBeNaN();
   });
 
   it('calls a face poor below the model’s cut, never without a model', () => {

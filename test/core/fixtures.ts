@@ -1,7 +1,11 @@
-/** Test images: small synthetic rasters, and hand-made files that no encoder will produce. */
+/**
+ * Test inputs: small synthetic rasters, hand-made files that no encoder will produce, and a face's
+ * quality signals.
+ */
 
 import { deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
+import type { QualitySignals } from '../../functions/core/face-quality.ts';
 import type { RgbImage } from '../../functions/core/types.ts';
 
 export type Rgb = [r: number, g: number, b: number];
@@ -146,4 +150,19 @@ function u32(value: number): Buffer {
   const bytes = Buffer.alloc(4);
   bytes.writeUInt32BE(value);
   return bytes;
+}
+
+/** A face's quality signals: turned by `yaw`, with `detail` (log sharpness), the rest middling. */
+export function qualitySignals(yaw: number, detail: number): QualitySignals {
+  return {
+    yaw,
+    pitch: 0,
+    roll: 0,
+    frontality: 1,
+    size: 5,
+    detector: 3,
+    detail,
+    exposure: 0,
+    landmarkShift: -4,
+  };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { similarityAtFar } from '../../functions/core/compare.ts';
-import type { QualitySignals } from '../../functions/core/face-quality.ts';
 import { qualityScore } from '../../functions/core/face-quality.ts';
 import { ercSvg } from '../../scripts/eval/erc-plot.ts';
 import {
@@ -10,6 +9,7 @@ import {
   poorCut,
   type TrainingPair,
 } from '../../scripts/eval/quality.ts';
+import { qualitySignals } from '../core/fixtures.ts';
 
 describe('error versus reject', () => {
   it('counts the false non-matches the lowest-quality pairs take with them, and the best possible', () => {
@@ -41,31 +41,21 @@ describe('similarityAtFar', () => {
   });
 });
 
-const face = (yaw: number, detail: number): QualitySignals => ({
-  yaw,
-  pitch: 0,
-  roll: 0,
-  frontality: 1,
-  size: 5,
-  detector: 3,
-  detail,
-  exposure: 0,
-  landmarkShift: -4,
-});
-
 describe('fitQuality', () => {
   it('learns which signal predicts failures, ranking by the worse face of a pair', () => {
     // Pairs fail when either face is turned past 50°; detail is noise.
     const pairs: TrainingPair[] = [];
     for (let i = 0; i < 200; i++) {
-      const a = face((i * 37) % 90, (i * 13) % 7);
-      const b = face((i * 53) % 90, (i * 29) % 7);
+      const a = qualitySignals((i * 37) % 90, (i * 13) % 7);
+      const b = qualitySignals((i * 53) % 90, (i * 29) % 7);
       pairs.push({ a, b, failed: [a.yaw > 50 || b.yaw > 50] });
     }
     const model = fitQuality(pairs, ['yaw', 'detail'], 'synthetic');
     expect(model.weights[0]).toBeGreaterThan(1);
     expect(Math.abs(model.weights[1] as number)).toBeLessThan(0.5);
-    expect(qualityScore(face(80, 3), model)).toBeLessThan(qualityScore(face(10, 3), model));
+    expect(qualityScore(qualitySignals(80, 3), model)).toBeLessThan(
+      qualityScore(qualitySignals(10, 3), model),
+    );
     const cut = poorCut({ ...model, poorBelow: 0 }, pairs, 0.1);
     const worse = pairs.map((p) => Math.min(qualityScore(p.a, model), qualityScore(p.b, model)));
     expect(worse.filter((q) => q < cut).length).toBe(20);
