@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FarPoint } from '../functions/core/compare.ts';
-import { flips } from '../functions/core/embedder.ts';
+import { type EmbeddedFace, flips } from '../functions/core/embedder.ts';
 import { DEFAULT_MODELS, FaceEngine, type PairFace } from '../functions/core/engine.ts';
 import { FaceVerifyError } from '../functions/core/errors.ts';
 import type { Calibration, SearchCalibration } from '../functions/core/manifest.ts';
@@ -220,7 +220,7 @@ async function embedAll(engines: readonly FaceEngine[], images: readonly string[
         const pair = await found;
         const started = performance.now();
         cached = pair && {
-          embedding: (await engine.embedFaces(pair.image, [pair.face]))[0] as Float32Array,
+          embedding: ((await engine.embedFaces(pair.image, [pair.face]))[0] as EmbeddedFace).embedding,
           pose: poseOf(pair.face.detected),
         };
         const spent = msEmbedding[k] as { ms: number; faces: number };

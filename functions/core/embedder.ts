@@ -6,6 +6,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { type AlignTemplate, alignFace } from './align.ts';
+import { cosineSimilarity } from './compare.ts';
 import { applyAffine, invertAffine, similarityTransform } from './geometry.ts';
 import type { EntryOf } from './manifest.ts';
 import { type LoadedModel, toInputTensor } from './models.ts';
@@ -88,6 +89,47 @@ async function prescale(image: RgbImage, landmarks: Landmarks, template: AlignTe
 /** The sets of landmarks one face is aligned on (e.g. the landmark model's and the detector's own). */
 export type FaceAlignments = readonly Landmarks[];
 
+/**
+ * How steady one embedder's reading of a face is across its views, the quality score's embedding
+ * signals: ln of the raw (unnormalised) embedding's length, which a softmax-trained model makes short
+ * for a face it cannot read, and how far apart, as −ln(1 − cosine), the crop's and its mirror's
+ * (`flip`, where the embedder flips) and the two alignments' (`alignment`, where there are two)
+ * embeddings lie. On the training pairs they predict a failed comparison better than the photo's
+ * pixels and landmarks alone (docs/evaluation.md, "Face quality").
+ */
+export interface ViewSignals {
+  norm: number;
+  flip?: number;
+  alignment?: number;
+}
+
+/** One face's embedding, and each embedder's (by name) view signals. */
+export interface EmbeddedFace {
+  embedding: Float32Array;
+  views: Record<string, ViewSignals>;
+}
+
+/** −ln(1 − cosine): how far apart two readings of one face lie, finite for identical ones. */
+const apart = (cosine: number) => -Math.log(Math.max(1e-4, 1 - cosine));
+
+const mean = (values: readonly number[]) => values.reduce((sum, x) => sum + x, 0) / values.length;
+
+/** A crop's raw embedding, and its mirror image's where the embedder flips. */
+interface RawView {
+  crop: Float32Array;
+  mirror?: Float32Array;
+}
+
+/** One face's view signals from its raw embeddings, one view per alignment. */
+export function viewSignals(views: readonly RawView[]): ViewSignals {
+  const signals: ViewSignals = { norm: Math.log(mean(views.map((v) => Math.hypot(...v.crop)))) };
+  const mirrored = views.flatMap((v) => (v.mirror ? [cosineSimilarity(v.crop, v.mirror)] : []));
+  if (mirrored.length) signals.flip = apart(mean(mirrored));
+  const [first, second] = views;
+  if (first && second) signals.alignment = apart(cosineSimilarity(first.crop, second.crop));
+  return signals;
+}
+
 /** What the engine needs of an embedder: one model, or several fused. */
 export interface FaceEmbedder {
   readonly name: string;
@@ -97,9 +139,9 @@ export interface FaceEmbedder {
   align(image: RgbImage, landmarks: Landmarks): Promise<RgbImage>;
   /**
    * One unit-length embedding per face of the image, from the crops aligned on each of its sets of
-   * landmarks (and their mirror images where the embedder flips).
+   * landmarks (and their mirror images where the embedder flips), with the views' signals.
    */
-  embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<Float32Array[]>;
+  embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<EmbeddedFace[]>;
 }
 
 /**
@@ -147,13 +189,17 @@ export class Embedder implements FaceEmbedder {
     return alignFace(scaled.image, scaled.landmarks, this.template).crop;
   }
 
-  async embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<Float32Array[]> {
+  async embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<EmbeddedFace[]> {
     const crops = await Promise.all(faces.flatMap((views) => views.map((l) => this.align(image, l))));
-    const perCrop = await this.embed(crops);
-    const out: Float32Array[] = [];
+    const raw = await this.run(crops);
+    const out: EmbeddedFace[] = [];
     let next = 0;
     for (const views of faces) {
-      out.push(sumNormalised(perCrop.slice(next, next + views.length)));
+      const own = raw.slice(next, next + views.length);
+      out.push({
+        embedding: sumNormalised(own.map(viewEmbedding)),
+        views: { [this.name]: viewSignals(own) },
+      });
       next += views.length;
     }
     return out;
@@ -161,8 +207,13 @@ export class Embedder implements FaceEmbedder {
 
   /** One L2-normalised embedding per crop, in one model run. */
   async embed(crops: readonly RgbImage[]): Promise<Float32Array[]> {
-    const { flip } = this;
+    return (await this.run(crops)).map(viewEmbedding);
+  }
+
+  /** The model's raw outputs for each crop, and its mirror image's where the embedder flips: one run. */
+  private async run(crops: readonly RgbImage[]): Promise<RawView[]> {
     if (crops.length === 0) return [];
+    const { flip } = this;
     const batch = flip ? crops.flatMap((c) => [c, flipHorizontal(c)]) : [...crops];
     const result = await this.model.session.run({
       input: toInputTensor(
@@ -173,10 +224,14 @@ export class Embedder implements FaceEmbedder {
     const output = Object.values(result)[0] as ort.Tensor;
     const data = output.data as Float32Array;
     const dim = data.length / batch.length;
-    const rows = Array.from({ length: batch.length }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
-    if (!flip) return rows.map(l2normalise);
-    return crops.map((_, i) => sumNormalised([rows[2 * i] as Float32Array, rows[2 * i + 1] as Float32Array]));
+    const row = (i: number) => data.subarray(i * dim, (i + 1) * dim);
+    return crops.map((_, i) => (flip ? { crop: row(2 * i), mirror: row(2 * i + 1) } : { crop: row(i) }));
   }
+}
+
+/** A crop's embedding: its own, or summed with its mirror's, unit length. */
+function viewEmbedding(view: RawView): Float32Array {
+  return view.mirror ? sumNormalised([view.crop, view.mirror]) : l2normalise(view.crop);
 }
 
 /** Several embedders as one (fuseEmbeddings): each sees the face aligned to its own template. */
@@ -198,15 +253,19 @@ export class FusedEmbedder implements FaceEmbedder {
     return (this.parts[0] as { embedder: Embedder }).embedder.align(image, landmarks);
   }
 
-  async embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<Float32Array[]> {
+  async embedFaces(image: RgbImage, faces: readonly FaceAlignments[]): Promise<EmbeddedFace[]> {
     const each = await Promise.all(this.parts.map((p) => p.embedder.embedFaces(image, faces)));
     const weights = this.parts.map((p) => p.weight);
-    return faces.map((_, i) =>
-      fuseEmbeddings(
-        each.map((e) => e[i] as Float32Array),
-        weights,
-      ),
-    );
+    return faces.map((_, i) => {
+      const parts = each.map((e) => e[i] as EmbeddedFace);
+      return {
+        embedding: fuseEmbeddings(
+          parts.map((p) => p.embedding),
+          weights,
+        ),
+        views: Object.assign({}, ...parts.map((p) => p.views)),
+      };
+    });
   }
 }
 

@@ -1,8 +1,11 @@
 /**
  * How usable a face is for comparison: its head pose, sharpness and brightness, and a score in [0, 1]
  * fitted (`npm run eval -- --quality --calibrate`) to predict that a same-person comparison of it fails.
- * Pure: everything is read from the photo's pixels and the landmarks the engine already has.
+ * Pure. Two scores are fitted: one read from the photo's pixels and the landmarks alone (detect's
+ * faces), and one that adds how steady the face's embedding is across its views (every embedded
+ * face: verify's, collections'), which predicts errors better.
  */
+import type { ViewSignals } from './embedder.ts';
 import { brightness, faceGrey, laplacianEnergy } from './face-image.ts';
 import { facePose } from './head-pose.ts';
 import { fiveFrom68 } from './landmarks.ts';
@@ -17,8 +20,11 @@ import {
   type RgbImage,
 } from './types.ts';
 
-/** What the score is fitted on, each per face. */
-export interface QualitySignals {
+/**
+ * What the scores are fitted on, each per face, read from the photo. A type, not an interface, so that
+ * it passes as EmbeddedSignals before the face is embedded.
+ */
+export type QualitySignals = {
   /** |yaw|, |pitch|, |roll| in degrees (head-pose.ts). */
   yaw: number;
   pitch: number;
@@ -38,22 +44,47 @@ export interface QualitySignals {
    * width): the two alignments a face is embedded on disagree when either model is lost.
    */
   landmarkShift: number;
-}
+};
 
-export type Signal = keyof QualitySignals;
+/** An embedder's view signal (embedder.ts), named `<embedder>:<signal>`, e.g. `mobilefacenet:norm`. */
+export type EmbeddingSignal = `${string}:${keyof ViewSignals}`;
+
+export type Signal = keyof QualitySignals | EmbeddingSignal;
+
+/** A face's signals with its embedding's, once it is embedded. */
+export type EmbeddedSignals = QualitySignals & Partial<Record<EmbeddingSignal, number>>;
+
+/** The view signals of an embedded face under their signal names. */
+export function embeddingSignals(
+  views: Record<string, ViewSignals>,
+): Partial<Record<EmbeddingSignal, number>> {
+  const out: Partial<Record<EmbeddingSignal, number>> = {};
+  for (const [embedder, signals] of Object.entries(views))
+    for (const [name, value] of Object.entries(signals))
+      out[`${embedder}:${name}` as EmbeddingSignal] = value;
+  return out;
+}
 
 /**
  * A logistic model of "a same-person comparison of this face fails": score = 1 / (1 + e^z) with
  * z = bias + Σ weightᵢ · (signalᵢ − meanᵢ) / scaleᵢ. A pair is as good as its worse face.
  */
-export interface QualityModel {
-  version: number;
-  fittedOn: string;
+export interface ScoreModel {
   signals: Signal[];
   mean: number[];
   scale: number[];
   weights: number[];
   bias: number;
+}
+
+/** quality.json: the two scores and the cuts of the embedded one. */
+export interface QualityModel {
+  version: 2;
+  fittedOn: string;
+  /** From the photo's pixels and landmarks alone: the score of a face that is not embedded (detect's). */
+  photo: ScoreModel;
+  /** With the embedding's view signals too: the score of every embedded face, which the cuts apply to. */
+  embedded: ScoreModel;
   /**
    * Faces scoring below this are called poor (verify's `poorFaces`): the cut that rejects the lowest
    * 10 % of the training's same-person pairs by their worse face.
@@ -123,17 +154,31 @@ export function qualitySignals(
   };
 }
 
-/** The model's score of a face's signals, or NaN without a model. */
-export function qualityScore(signals: QualitySignals, model: QualityModel | undefined): number {
+/** The model's score of a face's signals, or NaN without a model. A signal the face lacks counts as its mean. */
+export function qualityScore(signals: EmbeddedSignals, model: ScoreModel | undefined): number {
   if (!model) return Number.NaN;
-  const z = model.signals.reduce(
-    (sum, name, i) =>
-      sum +
-      (model.weights[i] as number) *
-        ((signals[name] - (model.mean[i] as number)) / (model.scale[i] as number)),
-    model.bias,
-  );
+  const z = model.signals.reduce((sum, name, i) => {
+    const value = signals[name as keyof EmbeddedSignals] ?? (model.mean[i] as number);
+    return (
+      sum + (model.weights[i] as number) * ((value - (model.mean[i] as number)) / (model.scale[i] as number))
+    );
+  }, model.bias);
   return 1 / (1 + Math.exp(z));
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** An embedded face's quality: its score read again with its embedding's view signals. */
+export function embeddedQuality(
+  quality: FaceQuality,
+  signals: QualitySignals,
+  views: Record<string, ViewSignals>,
+  model: QualityModel | undefined,
+): FaceQuality {
+  return {
+    ...quality,
+    score: round3(qualityScore({ ...signals, ...embeddingSignals(views) }, model?.embedded)),
+  };
 }
 
 export interface FaceAssessment {
@@ -159,7 +204,7 @@ export function assessFace(
     quality: {
       sharpness: round1(sharpnessOf(energy)),
       brightness: round1(light),
-      score: Math.round(qualityScore(signals, model) * 1000) / 1000,
+      score: round3(qualityScore(signals, model?.photo)),
     },
     signals,
   };

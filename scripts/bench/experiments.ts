@@ -139,7 +139,10 @@ async function composedVerify(decode: Decode): Promise<number> {
   const images = await Promise.all([decode(a.bytes), decode(b.bytes)]);
   const faces = await Promise.all(images.map(largestFace));
   const embeddings = await Promise.all(images.map((img, i) => engine.embedFaces(img, [faces[i] as Face])));
-  return cosineSimilarity(embeddings[0]?.[0] as Float32Array, embeddings[1]?.[0] as Float32Array);
+  return cosineSimilarity(
+    embeddings[0]?.[0]?.embedding as Float32Array,
+    embeddings[1]?.[0]?.embedding as Float32Array,
+  );
 }
 
 const fullDecode: Decode = (bytes) => decodeImage(bytes);

@@ -4,37 +4,45 @@
  * scores lowest, and see how many false non-matches go with them. Pure functions.
  */
 import {
-  type QualityModel,
-  type QualitySignals,
+  type EmbeddedSignals,
   qualityScore,
+  type ScoreModel,
   type Signal,
 } from '../../functions/core/face-quality.ts';
 
 /** A same-person training pair: both faces' signals, and whether it failed at each threshold tried. */
 export interface TrainingPair {
-  a: QualitySignals;
-  b: QualitySignals;
+  a: EmbeddedSignals;
+  b: EmbeddedSignals;
   failed: boolean[];
 }
 
 /**
  * The logistic model of "this pair fails" whose log-odds are the larger of its two faces' (smoothed by
  * log-sum-exp): ranking pairs by their worse face, as the ERC does, is what it is fitted for. Signals
- * are standardised; L2-regularised; Adam on the full batch, deterministic.
+ * are standardised (a signal a face lacks counts as its mean); L2-regularised; Adam on the full batch,
+ * deterministic.
  */
 export function fitQuality(
   pairs: readonly TrainingPair[],
   signals: readonly Signal[],
-  fittedOn: string,
   { l2 = 0.01, iterations = 2000 } = {},
-): QualityModel {
+): ScoreModel {
   const rows = pairs.flatMap((p) => [p.a, p.b]);
-  const mean = signals.map((s) => rows.reduce((sum, r) => sum + r[s], 0) / rows.length);
-  const scale = signals.map(
-    (s, k) =>
-      Math.sqrt(rows.reduce((sum, r) => sum + (r[s] - (mean[k] as number)) ** 2, 0) / rows.length) || 1,
-  );
-  const z = (r: QualitySignals) => signals.map((s, k) => (r[s] - (mean[k] as number)) / (scale[k] as number));
+  const valuesOf = (s: Signal) => rows.flatMap((r) => r[s as keyof EmbeddedSignals] ?? []);
+  const mean = signals.map((s) => {
+    const values = valuesOf(s);
+    return values.reduce((sum, x) => sum + x, 0) / values.length;
+  });
+  const scale = signals.map((s, k) => {
+    const values = valuesOf(s);
+    return Math.sqrt(values.reduce((sum, x) => sum + (x - (mean[k] as number)) ** 2, 0) / values.length) || 1;
+  });
+  const z = (r: EmbeddedSignals) =>
+    signals.map(
+      (s, k) =>
+        ((r[s as keyof EmbeddedSignals] ?? (mean[k] as number)) - (mean[k] as number)) / (scale[k] as number),
+    );
   const samples = pairs.flatMap((p) =>
     p.failed.map((failed) => ({ a: z(p.a), b: z(p.b), y: failed ? 1 : 0 })),
   );
@@ -69,21 +77,17 @@ export function fitQuality(
   }
   const round = (x: number) => Number(x.toPrecision(5));
   return {
-    version: 1,
-    fittedOn,
     signals: [...signals],
     mean: mean.map(round),
     scale: scale.map(round),
     weights: theta.slice(0, -1).map(round),
     bias: round(theta[d - 1] as number),
-    poorBelow: Number.NaN,
-    enrolmentCuts: { auto: Number.NaN, low: Number.NaN, medium: Number.NaN, high: Number.NaN },
   };
 }
 
 /** The score below which the lowest `share` of the pairs fall, ranked by their worse face. */
 export function poorCut(
-  model: QualityModel,
+  model: ScoreModel,
   pairs: readonly Pick<TrainingPair, 'a' | 'b'>[],
   share: number,
 ): number {

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { brightness, FACE_SIDE, faceGrey, laplacianEnergy } from '../../functions/core/face-image.ts';
 import {
   assessFace,
+  embeddedQuality,
+  embeddingSignals,
   isPoor,
   type QualityModel,
   qualityScore,
+  type ScoreModel,
   sharpnessOf,
   turnRoll,
 } from '../../functions/core/face-quality.ts';
@@ -77,26 +80,60 @@ describe('the face box’s pixels', () => {
   });
 });
 
-const model: QualityModel = {
-  version: 1,
-  fittedOn: 'test',
+const photoScore: ScoreModel = {
   signals: ['yaw', 'detail'],
   mean: [10, 6],
   scale: [20, 1],
   weights: [1, -0.5],
   bias: -2,
+};
+const model: QualityModel = {
+  version: 2,
+  fittedOn: 'test',
+  photo: photoScore,
+  // A short raw embedding (a face the embedder cannot read) lowers the embedded score.
+  embedded: {
+    signals: [...photoScore.signals, 'mobilefacenet:norm'],
+    mean: [...photoScore.mean, 4],
+    scale: [...photoScore.scale, 0.5],
+    weights: [...photoScore.weights, -2],
+    bias: photoScore.bias,
+  },
   poorBelow: 0.5,
   enrolmentCuts: { auto: 0.6, low: 0.4, medium: 0.5, high: 0.7 },
 };
 
 describe('the quality score', () => {
   it('is the logistic of the standardised signals, falling as a face turns', () => {
-    expect(qualityScore(qualitySignals(10, 6), model)).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
-    expect(qualityScore(qualitySignals(70, 6), model)).toBeCloseTo(1 / (1 + Math.exp(-2 + 3)), 12);
-    expect(qualityScore(qualitySignals(10, 4), model)).toBeLessThan(
-      qualityScore(qualitySignals(10, 6), model),
+    expect(qualityScore(qualitySignals(10, 6), photoScore)).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
+    expect(qualityScore(qualitySignals(70, 6), photoScore)).toBeCloseTo(1 / (1 + Math.exp(-2 + 3)), 12);
+    expect(qualityScore(qualitySignals(10, 4), photoScore)).toBeLessThan(
+      qualityScore(qualitySignals(10, 6), photoScore),
     );
     expect(qualityScore(qualitySignals(10, 6), undefined)).toBeNaN();
+  });
+
+  it('reads an embedding signal the face lacks as its mean, and a short embedding as worse', () => {
+    const face = qualitySignals(10, 6);
+    expect(qualityScore(face, model.embedded)).toBeCloseTo(qualityScore(face, photoScore), 12);
+    const read = (norm: number) => qualityScore({ ...face, 'mobilefacenet:norm': norm }, model.embedded);
+    expect(read(4)).toBeCloseTo(qualityScore(face, photoScore), 12);
+    expect(read(3)).toBeCloseTo(1 / (1 + Math.exp(-2 + 4)), 12);
+    expect(read(3)).toBeLessThan(read(4.5));
+  });
+
+  it('scores an embedded face again with its view signals, keeping its sharpness and brightness', () => {
+    const quality = { sharpness: 70, brightness: 45, score: 0.881 };
+    const views = { mobilefacenet: { norm: 3, alignment: 4 }, 'dlib-resnet': { norm: 0.4, flip: 5 } };
+    expect(embeddingSignals(views)).toEqual({
+      'mobilefacenet:norm': 3,
+      'mobilefacenet:alignment': 4,
+      'dlib-resnet:norm': 0.4,
+      'dlib-resnet:flip': 5,
+    });
+    const again = embeddedQuality(quality, qualitySignals(10, 6), views, model);
+    expect(again).toEqual({ sharpness: 70, brightness: 45, score: 0.119 });
+    expect(embeddedQuality(quality, qualitySignals(10, 6), views, undefined).score).toBeNaN();
   });
 
   it('calls a face poor below the model’s cut, never without a model', () => {
@@ -120,7 +157,7 @@ describe('the quality score', () => {
     expect(read.size).toBeCloseTo(Math.log(180), 9);
     expect(quality.brightness).toBeGreaterThan(40);
     expect(quality.sharpness).toBeGreaterThan(50);
-    expect(quality.score).toBeCloseTo(qualityScore(read, model), 3);
+    expect(quality.score).toBeCloseTo(qualityScore(read, model.photo), 3);
     const blurred = assessFace(image(300, 300, checks(60)), face, model);
     expect(blurred.quality.sharpness).toBeLessThan(quality.sharpness);
   });

@@ -6,7 +6,7 @@
 import { deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import type { QualitySignals } from '../../functions/core/face-quality.ts';
-import type { RgbImage } from '../../functions/core/types.ts';
+import type { Face, RgbImage } from '../../functions/core/types.ts';
 
 export type Rgb = [r: number, g: number, b: number];
 
@@ -165,4 +165,12 @@ export function qualitySignals(yaw: number, detail: number): QualitySignals {
     exposure: 0,
     landmarkShift: -4,
   };
+}
+
+/**
+ * A face as detect reports it and verify compares it: the same but for its quality score, which
+ * verify reads again once the face is embedded (face-quality.ts).
+ */
+export function asDetected({ quality, ...face }: Face): Face {
+  return quality ? { ...face, quality: { ...quality, score: Number.NaN } } : face;
 }

@@ -50,15 +50,36 @@ describe('fitQuality', () => {
       const b = qualitySignals((i * 53) % 90, (i * 29) % 7);
       pairs.push({ a, b, failed: [a.yaw > 50 || b.yaw > 50] });
     }
-    const model = fitQuality(pairs, ['yaw', 'detail'], 'synthetic');
+    const model = fitQuality(pairs, ['yaw', 'detail']);
     expect(model.weights[0]).toBeGreaterThan(1);
     expect(Math.abs(model.weights[1] as number)).toBeLessThan(0.5);
     expect(qualityScore(qualitySignals(80, 3), model)).toBeLessThan(
       qualityScore(qualitySignals(10, 3), model),
     );
-    const cut = poorCut({ ...model, poorBelow: 0 }, pairs, 0.1);
+    const cut = poorCut(model, pairs, 0.1);
     const worse = pairs.map((p) => Math.min(qualityScore(p.a, model), qualityScore(p.b, model)));
     expect(worse.filter((q) => q < cut).length).toBe(20);
+  });
+});
+
+describe('fitQuality with an embedding signal some faces lack', () => {
+  it('standardises on the faces that have it and learns it', () => {
+    // Pairs fail when either face's embedding is short; every fifth face has no alignment signal.
+    const pairs: TrainingPair[] = [];
+    const face = (i: number) => ({
+      ...qualitySignals(20, 6),
+      'mobilefacenet:norm': 3 + ((i * 7) % 11) / 5,
+      ...(i % 5 ? { 'mobilefacenet:alignment': 4 } : {}),
+    });
+    for (let i = 0; i < 200; i++) {
+      const [a, b] = [face(2 * i), face(2 * i + 1)];
+      pairs.push({ a, b, failed: [a['mobilefacenet:norm'] < 3.6 || b['mobilefacenet:norm'] < 3.6] });
+    }
+    const model = fitQuality(pairs, ['mobilefacenet:norm', 'mobilefacenet:alignment']);
+    expect(model.mean[1]).toBe(4);
+    expect(model.scale[1]).toBe(1);
+    expect(model.weights[0]).toBeLessThan(-1);
+    expect(Number.isFinite(model.bias)).toBe(true);
   });
 });
 

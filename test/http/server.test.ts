@@ -13,7 +13,7 @@ import { ROUTES, routeKey } from '../../functions/http/routes.ts';
 import { LOCAL_BUCKETS } from '../../functions/local/s3.ts';
 import { type LocalServer, startServer } from '../../functions/local/server.ts';
 import { logger } from '../../functions/shared/observability.ts';
-import { pngHeaderOnly } from '../core/fixtures.ts';
+import { asDetected, pngHeaderOnly } from '../core/fixtures.ts';
 import { assertConforms } from './openapi.ts';
 import { cropJpeg, demoPhoto, gradientPng } from './photos.ts';
 
@@ -135,7 +135,8 @@ describe('POST /verify takes the pair in every form', () => {
       ...(body.unmatchedFaces as Face[]),
     ];
     expect(compared).toHaveLength(faces.length);
-    expect(compared).toEqual(expect.arrayContaining(faces));
+    expect(compared.map(asDetected)).toEqual(expect.arrayContaining(faces.map(asDetected)));
+    for (const face of compared) expect(face.quality?.score).toBeGreaterThan(0);
   });
 
   it('as s3 references, source and target mixed with base64', async () => {
