@@ -91,13 +91,6 @@ const { values: args } = parseArgs({
   },
 });
 
-const data = dataDir();
-if (!data.dir) {
-  console.log(`eval skipped: ${data.reason}`);
-  process.exit(0);
-}
-const DATA = data.dir;
-const cache = await EmbeddingCache.open(args.cache);
 // Every detector and embedder is evaluated: of the environment's settings only the models' folder applies.
 const { modelsDir } = engineConfig();
 const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
@@ -114,6 +107,32 @@ const limit = args.limit ? Number(args.limit) : Number.POSITIVE_INFINITY;
 const fusions: string[][] = args.fusions
   ? args.fusions.split(',').map((f) => f.split('+'))
   : embedders.flatMap((a, i) => embedders.slice(i + 1).map((b) => [a, b]));
+
+// Names the manifest does not have fail here, not after the images are embedded.
+for (const [names, role] of [
+  [detectors, 'detector'],
+  [[...embedders, ...fusions.flat()], 'embedder'],
+] as const) {
+  for (const name of names) {
+    try {
+      findModel(manifest, name, role);
+    } catch (error) {
+      const hint = name.includes('+')
+        ? `; a fusion is evaluated from its parts: --embedders ${name.replaceAll('+', ',')}`
+        : '';
+      console.error(`eval: ${(error as Error).message}${hint}`);
+      process.exit(2);
+    }
+  }
+}
+
+const data = dataDir();
+if (!data.dir) {
+  console.log(`eval skipped: ${data.reason}`);
+  process.exit(0);
+}
+const DATA = data.dir;
+const cache = await EmbeddingCache.open(args.cache);
 
 /** Same and different pairs kept balanced when a limit is given. */
 function take(pairs: Pair[]): Pair[] {
