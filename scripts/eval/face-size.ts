@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { cosineSimilarity } from '../../functions/core/compare.ts';
 import type { FaceEngine } from '../../functions/core/engine.ts';
+import { pairCalibration } from '../../functions/core/match.ts';
 import type { EmbeddedFace } from '../../functions/core/types.ts';
 import { lfwPairs } from './datasets.ts';
 
@@ -38,11 +39,8 @@ export async function faceSizeReport(
     .slice(0, limit);
   const subject = async (bytes: Uint8Array) =>
     (await engine.embedImage(bytes)).faces[0] as EmbeddedFace | undefined;
-  const { calibration } = engine;
   const thresholdOf = (a: EmbeddedFace, b: EmbeddedFace) =>
-    calibration.profile && (a.pose === 'profile' || b.pose === 'profile')
-      ? calibration.profile.threshold
-      : calibration.threshold;
+    pairCalibration(engine.calibration, a.pose, b.pose).threshold;
   const rows: Row[] = ['as photographed', ...WIDTHS.map((w) => `${w} px`)].map((width) => ({
     width,
     pairs: 0,

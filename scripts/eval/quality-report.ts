@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REFUSAL_REASONS, type RefusalReason, refusal } from '../../functions/collections/quality-filter.ts';
-import { cosineSimilarity, type FarPoint, similarityAtFar } from '../../functions/core/compare.ts';
+import { cosineSimilarity, similarityAtFar } from '../../functions/core/compare.ts';
 import type { ViewSignals } from '../../functions/core/embedder.ts';
 import type { FaceEngine, PairFace } from '../../functions/core/engine.ts';
 import { FaceVerifyError } from '../../functions/core/errors.ts';
@@ -23,8 +23,9 @@ import {
   qualityScore,
   type Signal,
 } from '../../functions/core/face-quality.ts';
-import { isProfile } from '../../functions/core/pose.ts';
-import type { Box, HeadPose, Landmarks, Point } from '../../functions/core/types.ts';
+import { pairCalibration } from '../../functions/core/match.ts';
+import { poseOf } from '../../functions/core/pose.ts';
+import type { Box, HeadPose, Landmarks, Point, Pose } from '../../functions/core/types.ts';
 import { QUALITY_FILE } from '../../layers/models/src/build.ts';
 import { cfpPairs, lfwPairs, type Pair } from './datasets.ts';
 import { type Curve, ercSvg } from './erc-plot.ts';
@@ -89,7 +90,7 @@ interface Cached {
 interface Measured {
   face: Cached;
   embedding: Float32Array;
-  profile: boolean;
+  pose: Pose;
   headPose: HeadPose;
   signals: EmbeddedSignals;
   /** ms of assessFace on this face. */
@@ -156,7 +157,7 @@ async function measure(
     measured.set(file, {
       face: entry,
       embedding: fromBase64(entry.embedding),
-      profile: isProfile(entry.detected),
+      pose: poseOf(entry.detected),
       headPose,
       signals: { ...signals, ...embeddingSignals(entry.views) },
       ms,
@@ -199,11 +200,7 @@ export async function qualityReport(run: QualityRun): Promise<string> {
   console.error(`quality: ${files.length} photos of same-person pairs`);
   const listed = { train: sets.train.length, lfw: sets.lfw.length, cfp: sets.cfp.length };
   const faces = await measure(engine, files, run.cache, run.cachedOnly ?? false);
-  const { threshold, far, profile } = engine.calibration;
-  const poseOf = (a: Measured, b: Measured) =>
-    profile && (a.profile || b.profile)
-      ? { threshold: profile.threshold, far: profile.far }
-      : { threshold, far };
+  const pairOf = (a: Measured, b: Measured) => pairCalibration(engine.calibration, a.pose, b.pose);
   const found = (pairs: Pair[]) =>
     pairs.flatMap((p) => {
       const a = faces.get(p.a);
@@ -214,8 +211,8 @@ export async function qualityReport(run: QualityRun): Promise<string> {
   let model: QualityModel | undefined = engine.qualityModel;
   if (run.calibrate) {
     const trainingPairs = found(sets.train).map((pair) => {
-      const pose = poseOf(pair.a, pair.b);
-      return { ...pair, pose, atFar: similarityAtFar(TARGET_FAR, pose.far as FarPoint[]) };
+      const pose = pairOf(pair.a, pair.b);
+      return { ...pair, pose, atFar: similarityAtFar(TARGET_FAR, pose.far) };
     });
     const training: TrainingPair[] = trainingPairs.map(({ a, b, similarity, pose, atFar }) => ({
       a: a.signals,
@@ -298,9 +295,9 @@ export async function qualityReport(run: QualityRun): Promise<string> {
      * caller asking for 1e-3 gets, fitted on the training data).
      */
     const thresholdOf = (at: OperatingPoint, a: Measured, b: Measured) => {
-      const pose = poseOf(a, b);
+      const pose = pairOf(a, b);
       if (at === 'shipped') return pose.threshold;
-      return at === 'far' ? atFar.threshold : similarityAtFar(TARGET_FAR, pose.far as FarPoint[]);
+      return at === 'far' ? atFar.threshold : similarityAtFar(TARGET_FAR, pose.far);
     };
     const comparisons = (rank: Ranker, at: OperatingPoint): Comparison[] =>
       pairs.map(({ a, b, similarity }) => ({
