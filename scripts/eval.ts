@@ -24,6 +24,7 @@ import type { Calibration, SearchCalibration } from '../functions/core/manifest.
 import { type MatchCalibration, type MatchFace, searchThresholds } from '../functions/core/match.ts';
 import { findModel, loadManifest } from '../functions/core/models.ts';
 import { poseOf } from '../functions/core/pose.ts';
+import { searchCalibration } from '../functions/core/search-score.ts';
 import type { Pose, RgbImage } from '../functions/core/types.ts';
 import { engineConfig } from '../functions/shared/runtime-config.ts';
 import { CALIBRATION_FILE, type CalibrationFile, readCalibration } from '../layers/models/src/build.ts';
@@ -455,14 +456,12 @@ async function calibrateSearch(
   file.fusions[name] = { ...entry, search };
   await writeFile(CALIBRATION_FILE, `${JSON.stringify(file, null, 2)}\n`);
   console.error(`wrote ${CALIBRATION_FILE}; run npm run build:models to put it in the manifest`);
-  const calibration: MatchCalibration = {
-    threshold: Number.NaN,
-    far: search.far,
-    ...(search.profile && { profile: { threshold: Number.NaN, far: search.profile.far } }),
-  };
-  const [check] = identificationTables(lfwTrain, poseFaces(fused, embedded.profiles), calibration, [
-    EVERY_PHOTO,
-  ]);
+  const [check] = identificationTables(
+    lfwTrain,
+    poseFaces(fused, embedded.profiles),
+    searchCalibration(search),
+    [EVERY_PHOTO],
+  );
   return [
     `Search's weights on LFW View 1 DevTrain (${lfwTrain.length} photos), ${ENROLLED} people enrolled, ${SPLITS} seeded splits (mean):`,
     '',

@@ -50,13 +50,16 @@ export function searchScoring(
       stored: weight,
       search: search ? (search.weights[i] as number) : weight,
     })),
-    calibration: search
-      ? {
-          threshold: Number.NaN,
-          far: search.far,
-          ...(search.profile && { profile: { threshold: Number.NaN, far: search.profile.far } }),
-        }
-      : verify,
+    calibration: search ? searchCalibration(search) : verify,
+  };
+}
+
+/** Search's curves as the matcher reads them: no fixed threshold (searchThresholds derives one per search). */
+export function searchCalibration(search: Pick<SearchCalibration, 'far' | 'profile'>): MatchCalibration {
+  return {
+    threshold: Number.NaN,
+    far: search.far,
+    ...(search.profile && { profile: { threshold: Number.NaN, far: search.profile.far } }),
   };
 }
 
