@@ -3,6 +3,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { COLLECTION_ID, COLLECTION_LIMITS, EXTERNAL_ID } from '../collections/ids.ts';
 import {
   DEFAULT_QUALITY_FILTER,
+  isQualityFilter,
   QUALITY_FILTERS,
   type QualityFilter,
 } from '../collections/quality-filter.ts';
@@ -164,7 +165,7 @@ export function parseCollectionCommand(argv: readonly string[]): CollectionComma
       if (id !== undefined && args.length === 0) throw new UsageError('collection index --id needs FILE...');
       const maxFaces = integer('max-faces', COLLECTION_LIMITS.maxFaces);
       const filter = text('quality-filter');
-      if (filter !== undefined && !QUALITY_FILTERS.includes(filter as QualityFilter)) {
+      if (filter !== undefined && !isQualityFilter(filter)) {
         throw new UsageError(
           `--quality-filter must be one of ${QUALITY_FILTERS.join(', ')}, got "${filter}"`,
         );
@@ -175,7 +176,7 @@ export function parseCollectionCommand(argv: readonly string[]): CollectionComma
         source: dir !== undefined ? { dir } : { id: personId(id, '--id'), files: args },
         json,
         ...(maxFaces !== undefined && { maxFaces }),
-        ...(filter !== undefined && { qualityFilter: filter as QualityFilter }),
+        ...(filter !== undefined && { qualityFilter: filter }),
       };
     }
     case 'search': {

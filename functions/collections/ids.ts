@@ -3,7 +3,7 @@
  * ids that match these patterns, so its keys, file names and index names never see anything else.
  */
 import { FaceVerifyError } from '../core/errors.ts';
-import { QUALITY_FILTERS, type QualityFilter } from './quality-filter.ts';
+import { isQualityFilter, QUALITY_FILTERS, type QualityFilter } from './quality-filter.ts';
 
 export const COLLECTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 export const EXTERNAL_ID = /^[A-Za-z0-9_.:@-]{1,255}$/;
@@ -32,7 +32,7 @@ export function faceId(value: unknown): string {
 }
 
 export function qualityFilter(value: unknown): QualityFilter {
-  if (QUALITY_FILTERS.includes(value as QualityFilter)) return value as QualityFilter;
+  if (isQualityFilter(value)) return value;
   throw new FaceVerifyError(
     'InvalidRequest',
     `\`qualityFilter\` must be one of ${QUALITY_FILTERS.join(', ')}.`,

@@ -11,6 +11,10 @@ export const QUALITY_FILTERS = ['none', 'auto', 'low', 'medium', 'high'] as cons
 export type QualityFilter = (typeof QUALITY_FILTERS)[number];
 export const DEFAULT_QUALITY_FILTER: QualityFilter = 'auto';
 
+export function isQualityFilter(value: unknown): value is QualityFilter {
+  return QUALITY_FILTERS.includes(value as QualityFilter);
+}
+
 /** Why a face was refused, checked in this order: the first that applies is named. */
 export const REFUSAL_REASONS = ['TooSmall', 'ExtremePose', 'LowQuality'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
