@@ -5,7 +5,7 @@
  * every face, and the cuts fitted into the quality model (quality.json).
  */
 import type { EnrolmentCuts } from '../core/face-quality.ts';
-import type { Face } from '../core/types.ts';
+import type { Face, FaceQuality } from '../core/types.ts';
 
 export const QUALITY_FILTERS = ['none', 'auto', 'low', 'medium', 'high'] as const;
 export type QualityFilter = (typeof QUALITY_FILTERS)[number];
@@ -35,7 +35,7 @@ export const FILTER_LIMITS = { minFaceSide: 40, maxYaw: 60, maxPitch: 40 } as co
 
 /** The face's refusal under the filter, or undefined when it may be enrolled. */
 export function refusal(
-  face: Pick<Face, 'box' | 'headPose' | 'quality'>,
+  face: Pick<Face, 'box' | 'headPose'> & { quality?: Pick<FaceQuality, 'score'> },
   filter: QualityFilter,
   cuts: EnrolmentCuts | undefined,
 ): RefusalReason | undefined {

@@ -387,7 +387,7 @@ export async function qualityReport(run: QualityRun): Promise<string> {
           {
             box: m.face.box,
             headPose: m.headPose,
-            quality: { sharpness: 0, brightness: 0, score: quality(m) },
+            quality: { score: quality(m) },
           },
           level,
           model?.enrolmentCuts,
