@@ -241,7 +241,7 @@ export class FusedEmbedder implements FaceEmbedder {
   /** Each part's length and weight, in the fused vector's order. */
   readonly layout: { dimension: number; weight: number }[];
 
-  constructor(private readonly parts: readonly { embedder: Embedder; weight: number }[]) {
+  constructor(readonly parts: readonly { embedder: Embedder; weight: number }[]) {
     if (parts.length === 0) throw new RangeError('a fusion needs at least one embedder');
     this.name = parts.map((p) => p.embedder.name).join('+');
     this.dimension = parts.reduce((sum, p) => sum + p.embedder.dimension, 0);

@@ -3,7 +3,7 @@
  * throughput at a given concurrency. Stages run interleaved, one of each per round, so a burst of
  * load from elsewhere on the machine lands on every stage alike instead of wiping out one of them.
  */
-import type { Embedder } from '../../functions/core/embedder.ts';
+import { FusedEmbedder } from '../../functions/core/embedder.ts';
 import type { FaceEngine, FaceService } from '../../functions/core/engine.ts';
 import { assessFace } from '../../functions/core/face-quality.ts';
 import type { Box, Face, RgbImage } from '../../functions/core/types.ts';
@@ -75,7 +75,7 @@ export async function benchStages(engine: FaceEngine, photo: Photo, budget: Budg
   const parts = engine as unknown as Partial<EngineParts>;
   const detector = typeof parts.detector?.detect === 'function' ? parts.detector : undefined;
   const landmarks = typeof parts.landmarks?.refine === 'function' ? parts.landmarks : undefined;
-  const fused = (engine.embedder as unknown as { parts?: readonly { embedder: Embedder }[] }).parts;
+  const fused = engine.embedder instanceof FusedEmbedder ? engine.embedder.parts : undefined;
   const stages: Stage[] = [
     { stage: 'decode', note: 'JPEG → RGB (sharp)', run: () => engine.decode(photo.bytes) },
     {
