@@ -3,43 +3,32 @@
  * with a temporary FACEVERIFY_DATA_DIR, enrolments through HTTP, SIGKILL while more are in flight, a
  * restart on the same folder; every face answered 201 is listed, and the counts agree with the rows.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { type RunningMain, startMain } from '../drop/main-process.ts';
 import { cropJpeg, demoPhoto } from '../http/photos.ts';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'functions', 'local', 'main.ts');
 const ACKNOWLEDGED_BEFORE_KILL = 6;
-const children: ChildProcess[] = [];
+const servers: RunningMain[] = [];
 let dir: string | undefined;
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const server of servers.splice(0)) {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+    server.client.destroy();
+  }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** `npm start` on free ports over `dataDir`; resolves with its URL once it listens. */
-function start(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, PORT: '0', S3_PORT: '0', FACEVERIFY_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      output += chunk;
-      const url = /faceverify API and web page: (http:\/\/\S+)/.exec(output)?.[1];
-      if (url) resolve({ child, url });
-    };
-    child.stdout?.on('data', seen);
-    child.stderr?.on('data', seen);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`npm start exited (${code ?? signal}): ${output}`)),
-    );
-  });
+/** `npm start` on free ports over `dataDir`, once it listens. */
+async function start(dataDir: string): Promise<RunningMain> {
+  const tmp = join(dataDir, '..', 'tmp');
+  await mkdir(tmp, { recursive: true });
+  const server = await startMain(dataDir, tmp);
+  servers.push(server);
+  return server;
 }
 
 async function listed(url: string): Promise<{ faceId: string; externalId: string }[]> {
@@ -60,8 +49,9 @@ async function listed(url: string): Promise<{ faceId: string; externalId: string
 
 it('keeps every face npm start acknowledged when killed with SIGKILL mid-enrolment', async () => {
   dir = await mkdtemp(join(tmpdir(), 'faceverify-server-durability-'));
+  const data = join(dir, 'data');
   const group = await demoPhoto(1, 640);
-  const first = await start(dir);
+  const first = await start(data);
   const detected = await fetch(new URL('/detect', first.url), {
     method: 'POST',
     headers: { 'content-type': 'image/jpeg' },
@@ -94,15 +84,12 @@ it('keeps every face npm start acknowledged when killed with SIGKILL mid-enrolme
   };
   const writers = [enrolForever(), enrolForever()];
   while (acknowledged.size < ACKNOWLEDGED_BEFORE_KILL) await new Promise((r) => setTimeout(r, 50));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    first.child.once('exit', (_, s) => resolve(s)),
-  );
   killed = true;
   first.child.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
+  expect((await first.exited).signal).toBe('SIGKILL');
   await Promise.all(writers);
 
-  const second = await start(dir);
+  const second = await start(data);
   const faces = await listed(second.url);
   const byId = new Map(faces.map((f) => [f.faceId, f.externalId]));
   for (const [faceId, externalId] of acknowledged) expect(byId.get(faceId)).toBe(externalId);
