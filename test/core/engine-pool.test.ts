@@ -2,7 +2,6 @@
  * The worker pool against the in-process engine: the same answers bit for bit (FACEVERIFY_WORKERS=1
  * against 2), typed errors arriving typed, and a worker killed mid-request answered 503 Busy and replaced.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +11,10 @@ import { FaceVerifyError } from '../../functions/core/errors.ts';
 import { startFaceService } from '../../functions/shared/face-service.ts';
 import { engineConfig, workerCount } from '../../functions/shared/runtime-config.ts';
 import { demoPhoto, gradientPng } from '../http/photos.ts';
+import { hasLfw, LFW } from '../shared-data.ts';
 import { noiseBytes } from './fixtures.ts';
 
-const LFW = new URL('../../../shared/data/lfw-view1/images/', import.meta.url);
-const hasLfw = existsSync(LFW);
-if (!hasLfw) console.warn(`LFW photos left out of the pool comparison: no data at ${LFW.pathname}`);
+const lfwHere = hasLfw('LFW photos left out of the pool comparison');
 
 let inProcess: FaceService;
 let pool: FaceService;
@@ -36,7 +34,7 @@ beforeAll(async () => {
     startFaceService(env, workerCount({ FACEVERIFY_WORKERS: '2' })),
   ]);
   photos.push(await demoPhoto(1), await demoPhoto(2, 640));
-  if (hasLfw) {
+  if (lfwHere) {
     for (const name of ['Abdullah_Gul/Abdullah_Gul_0013.jpg', 'Abdullah_Gul/Abdullah_Gul_0014.jpg']) {
       photos.push(await readFile(new URL(name, LFW)));
     }

@@ -10,7 +10,6 @@
  * Uploads under `enrol/` are enrolled through the collections service over a SQLite store in memory,
  * the same service the tests then search with.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
@@ -34,11 +33,10 @@ import { logger } from '../../functions/shared/observability.ts';
 import { createRuntime } from '../../functions/shared/runtime.ts';
 import { runtimeConfig } from '../../functions/shared/runtime-config.ts';
 import { demoPhoto, gradientPng } from '../http/photos.ts';
+import { hasLfw, LFW } from '../shared-data.ts';
 
 const BUCKET = LOCAL_BUCKETS.drop;
-const LFW = new URL('../../../shared/data/lfw-view1/images/', import.meta.url);
-const hasLfw = existsSync(LFW);
-if (!hasLfw) console.warn(`drop verdict tests skipped: no LFW images at ${LFW.pathname}`);
+const lfwHere = hasLfw('drop verdict tests skipped');
 const lfw = (name: string, n: number) =>
   readFile(new URL(`${name}/${name}_${String(n).padStart(4, '0')}.jpg`, LFW));
 const AT = expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
@@ -129,7 +127,7 @@ async function verdict(pairId: string, files: { key: string; eTag: string }[], b
   };
 }
 
-describe.skipIf(!hasLfw)('pairs of photos', () => {
+describe.skipIf(!lfwHere)('pairs of photos', () => {
   it('same person: match true', async () => {
     const bytes = await Promise.all([lfw('Abdullah_Gul', 13), lfw('Abdullah_Gul', 14)]);
     const a = await put('incoming/same/a.jpg', bytes[0] as Uint8Array);
@@ -327,7 +325,7 @@ describe('detect jobs', () => {
 });
 
 describe('enrolment by upload', () => {
-  it.skipIf(!hasLfw)('two people enrolled by upload are found by a search through the service', async () => {
+  it.skipIf(!lfwHere)('two people enrolled by upload are found by a search through the service', async () => {
     await collections().create(SHARED_OWNER, 'staff');
     const [gul, guiel, probe] = await Promise.all([
       lfw('Abdullah_Gul', 13),

@@ -5,13 +5,13 @@
  * exactly one result, the results written before the crash are not rewritten, `incoming/` ends empty,
  * and nothing is left in the temporary directory the server was given. A clean stop keeps the results.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_BUCKETS, localS3Directory } from '../../functions/local/s3.ts';
+import { hasLfw, LFW } from '../shared-data.ts';
 import { type RunningMain, startMain } from './main-process.ts';
 import { until } from './until.ts';
 
@@ -19,9 +19,7 @@ const BUCKET = LOCAL_BUCKETS.drop;
 const PAIRS = 50;
 /** How long the killed or restarted server may take to get somewhere. */
 const WAIT_MS = 240_000;
-const LFW = new URL('../../../shared/data/lfw-view1/images/', import.meta.url);
-const hasLfw = existsSync(LFW);
-if (!hasLfw) console.warn(`drop restart test skipped: no LFW images at ${LFW.pathname}`);
+const lfwHere = hasLfw('drop restart test skipped');
 
 let scratch: string;
 let dataDir: string;
@@ -99,7 +97,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasLfw)('npm start, killed while it processes the drop folder', () => {
+describe.skipIf(!lfwHere)('npm start, killed while it processes the drop folder', () => {
   it('started again on the same data: every pair has exactly one result, incoming/ is empty', async () => {
     running = await startMain(dataDir, serverTmp);
     const client = running.client;

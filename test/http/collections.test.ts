@@ -18,12 +18,11 @@ import { type LocalServer, startServer } from '../../functions/local/server.ts';
 import { logger } from '../../functions/shared/observability.ts';
 import { collectionsDatabase } from '../../functions/shared/runtime-config.ts';
 import { pngHeaderOnly } from '../core/fixtures.ts';
+import { hasLfw, LFW } from '../shared-data.ts';
 import { assertConforms } from './openapi.ts';
 import { cropJpeg, demoPhoto, gradientPng } from './photos.ts';
 
-const LFW = new URL('../../../shared/data/lfw-view1/images/', import.meta.url);
-const hasLfw = existsSync(LFW);
-if (!hasLfw) console.warn(`skipping the LFW search test: ${LFW.pathname} is absent (shared face data)`);
+const lfwHere = hasLfw('the LFW search test skipped');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MODEL = { name: expect.any(String), version: expect.any(String) };
@@ -749,7 +748,7 @@ describe('privacy', () => {
   });
 });
 
-describe.runIf(hasLfw)('search on LFW: other photos of the people enrolled', () => {
+describe.runIf(lfwHere)('search on LFW: other photos of the people enrolled', () => {
   const ENROLLED = ['Jennifer_Lopez', 'Ricardo_Lagos', 'Zhu_Rongji'];
   /** The person's n-th photo (0-based) in the folder's order. */
   const photo = async (name: string, n: number) => {
