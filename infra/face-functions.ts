@@ -66,6 +66,7 @@ export class FaceFunctions extends Construct {
           ...powertoolsEnvironment(name),
           [ENVIRONMENT.detector]: props.detector,
           [ENVIRONMENT.auth]: props.auth,
+          ...('workers' in spec && { [ENVIRONMENT.workers]: String(spec.workers) }),
         },
         role,
         logGroup,

@@ -15,6 +15,9 @@
  *   --http-requests N    requests per client in the HTTP benchmark (default 1: at least 12 per run)
  *   --collections        only the collection store (scripts/bench/collections.ts): search latency at
  *                        10^3, 10^4, 10^5 faces, insert throughput, bytes per face (with --quick: 10^3, 10^4)
+ *   --lambda-sizing      only Lambda's memory sizes emulated by CPU quotas (scripts/bench/lambda-sizing.ts):
+ *                        cold start, warm p50 and cost per 1,000 requests (verify, embed, detect) with 1
+ *                        and 2 workers
  *
  * Each loop also has a time cap, so a busy machine gives fewer samples rather than a 10-minute run;
  * the tables say how many samples each figure rests on.
@@ -34,12 +37,13 @@ import { benchCollections, DEFAULT_DIMENSION, renderCollections } from './bench/
 import { type Budget, benchStages, benchThroughput, benchVerify } from './bench/engine-bench.ts';
 import { benchEnrolment } from './bench/enrolment.ts';
 import { type HttpHookResult, runHttpBench } from './bench/http-hook.ts';
+import { benchLambdaSizing, renderSizing, SIZING_CALLS } from './bench/lambda-sizing.ts';
 import { benchPeer, type PeerResult } from './bench/peer-bench.ts';
 import { describe, LARGE_PHOTOS, loadPhotos } from './bench/photos.ts';
 import { type BenchResults, computeTargets, renderMarkdown } from './bench/report.ts';
 import { probeScheduler, round } from './bench/stats.ts';
 import { dataDir } from './eval/datasets.ts';
-import { markedSections } from './load/doc-section.ts';
+import { markedSections, replaceSection } from './load/doc-section.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -55,6 +59,7 @@ const { values: flags } = parseArgs({
     'cold-runs': { type: 'string' },
     'http-requests': { type: 'string' },
     collections: { type: 'boolean', default: false },
+    'lambda-sizing': { type: 'boolean', default: false },
   },
 });
 
@@ -108,6 +113,12 @@ function commandLine(): string {
   return `npx tsx scripts/bench.ts${args ? ` ${args}` : ''}`;
 }
 
+function runHeader(): string {
+  return `Run ${new Date().toISOString()} by \`${commandLine()}\` at ${revision()}, Node ${process.version}, ${cpuModel()} × ${availableParallelism()}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}.`;
+}
+
 if (flags.collections) {
   const collections = await benchCollections({
     sizes: quick ? [1_000, 10_000] : [1_000, 10_000, 100_000],
@@ -121,11 +132,31 @@ if (flags.collections) {
     progress('collections: enrolling real photos…');
     collections.enrolment = await benchEnrolment(data.dir, quick ? 40 : 200);
   } else progress(`collections: enrolment of real photos skipped: ${data.reason}`);
-  const header = `Run ${new Date().toISOString()} by \`${commandLine()}\` at ${revision()}, Node ${process.version}, ${cpuModel()} × ${availableParallelism()}, load average ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ')}.`;
   if (flags.json) process.stdout.write(`${JSON.stringify(collections, null, 2)}\n`);
-  else process.stdout.write(`${header}\n\n${renderCollections(collections)}\n`);
+  else process.stdout.write(`${runHeader()}\n\n${renderCollections(collections)}\n`);
+  process.exit(0);
+}
+
+if (flags['lambda-sizing']) {
+  const sizing = await benchLambdaSizing({
+    photos: LARGE_PHOTOS as [string, string],
+    requests: ITERATIONS,
+    rounds: quick ? 1 : 2,
+    calls: SIZING_CALLS,
+    workers: [1, 2],
+    progress,
+  });
+  if ('skipped' in sizing) {
+    process.stdout.write(`lambda sizing skipped: ${sizing.skipped}\n`);
+    process.exit(0);
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(sizing, null, 2)}\n`);
+  const section = `${runHeader()}\n\n${renderSizing(sizing)}`;
+  if (!flags.json) process.stdout.write(`${section}\n`);
+  if (flags['write-docs']) {
+    const page = join(REPO_ROOT, 'docs', 'benchmarks.md');
+    await writeFile(page, replaceSection(await readFile(page, 'utf8'), 'lambda-sizing', section));
+  }
   process.exit(0);
 }
 

@@ -29,13 +29,26 @@ export interface RunChildOptions {
   cwd?: string;
   /** Called with each line the child writes to stderr (e.g. to pass its progress on). */
   onStderrLine?: (line: string) => void;
+  /** A cgroup's `cgroup.procs`: the child joins it before node starts (scripts/bench/cpu-quota.ts). */
+  cgroupProcs?: string;
 }
 
 /** Runs `node <args>` and collects its milestones; rejects on timeout or a non-zero exit. */
-export function runChild({ args, env, timeoutMs, cwd, onStderrLine }: RunChildOptions): Promise<ChildRun> {
+export function runChild({
+  args,
+  env,
+  timeoutMs,
+  cwd,
+  onStderrLine,
+  cgroupProcs,
+}: RunChildOptions): Promise<ChildRun> {
+  // In a cgroup: a shell writes its own pid into it, then becomes node, so every thread node starts is in it.
+  const [command, argv] = cgroupProcs
+    ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, ...args]]
+    : [process.execPath, args];
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, args, {
+    const child = spawn(command, argv, {
       cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,7 +14,7 @@ import { type Load, LoadMeter, median, round } from './stats.ts';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COLD_ENTRY = join(REPO_ROOT, 'scripts', 'bench', 'cold.ts');
 const CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'faceverify-bench');
-const MODELS_DIR = join(REPO_ROOT, 'layers', 'models', 'build');
+export const MODELS_DIR = join(REPO_ROOT, 'layers', 'models', 'build');
 
 export type ColdVariant = 'tsx' | 'bundle';
 
@@ -46,7 +46,7 @@ export interface ColdStartResult {
 }
 
 /** Bundles cold.ts, and the engine worker next to it, the way infra/build-lambda.ts bundles a handler. */
-async function bundleColdEntry(): Promise<string> {
+export async function bundleColdEntry(): Promise<string> {
   await mkdir(CACHE_DIR, { recursive: true });
   await build({
     absWorkingDir: REPO_ROOT,

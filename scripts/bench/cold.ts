@@ -3,8 +3,10 @@
  * pool) → first verify answered,
  * then `--verifies N` more verifies (`--concurrency C` at a time) so its peak RSS is that of a process
  * that has served requests. Every milestone is printed with this process's own clock (ms since start).
+ * `--call` picks the request: a verify of the two photos (default), or what the one-photo functions
+ * run on the first: a tiled detect (`detect`) or an embedding of its subject (`embed`, collections).
  *
- * Usage: node --import tsx scripts/bench/cold.ts [--verifies 20] [--concurrency 2] <photo> <photo>
+ * Usage: node --import tsx scripts/bench/cold.ts [--verifies 20] [--concurrency 2] [--call verify|detect|embed] <photo> <photo>
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -14,7 +16,11 @@ import { cpuMs, maxRssMb, report } from './child.ts';
 report('script');
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { verifies: { type: 'string', default: '0' }, concurrency: { type: 'string', default: '1' } },
+  options: {
+    verifies: { type: 'string', default: '0' },
+    concurrency: { type: 'string', default: '1' },
+    call: { type: 'string', default: 'verify' },
+  },
 });
 const [a, b] = await Promise.all(positionals.slice(0, 2).map((p) => readFile(p)));
 if (!a || !b) throw new Error('cold.ts needs two photos');
@@ -24,8 +30,15 @@ report('imported');
 // As the entry points run it: FACEVERIFY_WORKERS workers (default one per core), ready when all are.
 const engine = await startFaceService(engineConfig(), workerCount());
 report('ready');
-const first = await engine.verify(a, b);
-report('answer', { timings: first.timings, similarity: first.similarity });
+const calls = {
+  verify: () => engine.verify(a, b),
+  detect: () => engine.detect(a),
+  embed: () => engine.embedImage(a),
+};
+const call = calls[values.call as keyof typeof calls];
+if (!call) throw new Error(`--call must be one of ${Object.keys(calls).join(', ')}`);
+const first = await call();
+report('answer', { timings: first.timings, cpuMs: cpuMs() });
 
 const total = Number(values.verifies);
 const concurrency = Math.max(1, Number(values.concurrency));
@@ -36,7 +49,7 @@ await Promise.all(
     while (next < total) {
       next++;
       const start = performance.now();
-      await engine.verify(a, b);
+      await call();
       latencies.push(performance.now() - start);
     }
   }),

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../functions/shared/contract.ts';
-import { engineConfig } from '../../functions/shared/runtime-config.ts';
+import { engineConfig, workerCount } from '../../functions/shared/runtime-config.ts';
 import { CONTEXT_KEYS, DEFAULT_CONFIG } from '../../infra/config.ts';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../infra/functions.ts';
 import { logicalId, type Synthesized, synth } from './helpers.ts';
@@ -28,6 +28,16 @@ describe('FaceFunctions', () => {
     expect(props.MemorySize).toBe(FUNCTIONS[name].memoryMiB);
     expect(props.Timeout).toBe(FUNCTIONS[name].timeoutSeconds);
     expect(props.Architectures).toEqual(['x86_64']);
+  });
+
+  it('runs one engine worker in the one-photo functions and one per vCPU in the others', () => {
+    const workers = (name: FunctionName) => functionProps(name).Environment.Variables[ENVIRONMENT.workers];
+    expect(workers('detect')).toBe('1');
+    expect(workers('collections')).toBe('1');
+    expect(workers('verify')).toBeUndefined();
+    expect(workers('drop')).toBeUndefined();
+    // What the handler reads: the environment's value, else the cores the process sees.
+    expect(workerCount({ [ENVIRONMENT.workers]: workers('detect') })).toBe(1);
   });
 
   it('uses one image for every handler', () => {
