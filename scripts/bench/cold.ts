@@ -1,8 +1,7 @@
 /**
  * Cold-start child: process start → engine modules imported → models ready (every worker's, with a
- * pool) → first verify answered,
- * then `--verifies N` more verifies (`--concurrency C` at a time) so its peak RSS is that of a process
- * that has served requests. Every milestone is printed with this process's own clock (ms since start).
+ * pool) → first request answered, then `--verifies N` more of the same request (`--concurrency C` at
+ * a time) so its peak RSS is that of a process that has served requests. Every milestone is printed with this process's own clock (ms since start).
  * `--call` picks the request: a verify of the two photos (default), or what the one-photo functions
  * run on the first: a tiled detect (`detect`) or an embedding of its subject (`embed`, collections).
  *

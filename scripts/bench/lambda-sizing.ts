@@ -33,7 +33,7 @@ export interface SizingRow {
   p50Ms: number;
   p95Ms: number;
   /** The process's CPU time per warm request (all threads). */
-  cpuMsPerVerify: number;
+  cpuMsPerRequest: number;
   usdPer1000: number;
 }
 
@@ -68,7 +68,7 @@ async function sizingRun(
     coldStartMs: answer.parentMs,
     p50Ms: warm.p50,
     p95Ms: warm.p95,
-    cpuMsPerVerify: ((done.cpuMs as number) - (answer.cpuMs as number)) / latencies.length,
+    cpuMsPerRequest: ((done.cpuMs as number) - (answer.cpuMs as number)) / latencies.length,
   };
 }
 
@@ -112,7 +112,7 @@ export async function benchLambdaSizing(options: {
   }
   return [...runs.values()].map((same) => {
     const first = same[0] as Run;
-    const med = (key: 'coldStartMs' | 'p50Ms' | 'p95Ms' | 'cpuMsPerVerify') =>
+    const med = (key: 'coldStartMs' | 'p50Ms' | 'p95Ms' | 'cpuMsPerRequest') =>
       round(median(same.map((r) => r[key])));
     const p50Ms = med('p50Ms');
     return {
@@ -124,7 +124,7 @@ export async function benchLambdaSizing(options: {
       coldStartMs: med('coldStartMs'),
       p50Ms,
       p95Ms: med('p95Ms'),
-      cpuMsPerVerify: med('cpuMsPerVerify'),
+      cpuMsPerRequest: med('cpuMsPerRequest'),
       usdPer1000: costPer1000(p50Ms, first.memoryMb),
     };
   });
@@ -151,7 +151,7 @@ export function renderSizing(rows: readonly SizingRow[]): string {
       r.coldStartMs,
       r.p50Ms,
       r.p95Ms,
-      r.cpuMsPerVerify,
+      r.cpuMsPerRequest,
       r.usdPer1000.toFixed(4),
     ]),
   );
