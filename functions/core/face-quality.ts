@@ -154,15 +154,24 @@ export function qualitySignals(
   };
 }
 
-/** The model's score of a face's signals, or NaN without a model. A signal the face lacks counts as its mean. */
+/** A face's signals as a model reads them, standardised; a signal the face lacks counts as its mean (0). */
+export function standardised(
+  signals: EmbeddedSignals,
+  model: Pick<ScoreModel, 'signals' | 'mean' | 'scale'>,
+): number[] {
+  return model.signals.map((name, i) => {
+    const mean = model.mean[i] as number;
+    return ((signals[name as keyof EmbeddedSignals] ?? mean) - mean) / (model.scale[i] as number);
+  });
+}
+
+/** The model's score of a face's signals, or NaN without a model. */
 export function qualityScore(signals: EmbeddedSignals, model: ScoreModel | undefined): number {
   if (!model) return Number.NaN;
-  const z = model.signals.reduce((sum, name, i) => {
-    const value = signals[name as keyof EmbeddedSignals] ?? (model.mean[i] as number);
-    return (
-      sum + (model.weights[i] as number) * ((value - (model.mean[i] as number)) / (model.scale[i] as number))
-    );
-  }, model.bias);
+  const z = standardised(signals, model).reduce(
+    (sum, x, i) => sum + (model.weights[i] as number) * x,
+    model.bias,
+  );
   return 1 / (1 + Math.exp(z));
 }
 

@@ -8,6 +8,7 @@ import {
   qualityScore,
   type ScoreModel,
   type Signal,
+  standardised,
 } from '../../functions/core/face-quality.ts';
 
 /** A same-person training pair: both faces' signals, and whether it failed at each threshold tried. */
@@ -29,20 +30,13 @@ export function fitQuality(
   { l2 = 0.01, iterations = 2000 } = {},
 ): ScoreModel {
   const rows = pairs.flatMap((p) => [p.a, p.b]);
-  const valuesOf = (s: Signal) => rows.flatMap((r) => r[s as keyof EmbeddedSignals] ?? []);
-  const mean = signals.map((s) => {
-    const values = valuesOf(s);
-    return values.reduce((sum, x) => sum + x, 0) / values.length;
-  });
-  const scale = signals.map((s, k) => {
-    const values = valuesOf(s);
-    return Math.sqrt(values.reduce((sum, x) => sum + (x - (mean[k] as number)) ** 2, 0) / values.length) || 1;
-  });
-  const z = (r: EmbeddedSignals) =>
-    signals.map(
-      (s, k) =>
-        ((r[s as keyof EmbeddedSignals] ?? (mean[k] as number)) - (mean[k] as number)) / (scale[k] as number),
-    );
+  const columns = signals.map((s) => rows.flatMap((r) => r[s as keyof EmbeddedSignals] ?? []));
+  const mean = columns.map((values) => values.reduce((sum, x) => sum + x, 0) / values.length);
+  const scale = columns.map(
+    (values, k) =>
+      Math.sqrt(values.reduce((sum, x) => sum + (x - (mean[k] as number)) ** 2, 0) / values.length) || 1,
+  );
+  const z = (r: EmbeddedSignals) => standardised(r, { signals: [...signals], mean, scale });
   const samples = pairs.flatMap((p) =>
     p.failed.map((failed) => ({ a: z(p.a), b: z(p.b), y: failed ? 1 : 0 })),
   );
