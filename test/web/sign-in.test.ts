@@ -110,6 +110,9 @@ describe.skipIf(missing !== undefined)('signing in on the page (auth jwt)', () =
     );
     expect(stored[0]).toContain('accessToken');
     expect(stored[1]).toBe(0); // nothing in localStorage
+    // The photo chosen while signed out was kept across the trip and is detected on return; wait for
+    // that call, which a slow machine makes after the page is ready, before counting the next one.
+    await poll(() => apiCalls.at(-1)).toEqual({ path: '/detect', bearer: true, status: 200 });
 
     apiCalls.length = 0;
     await detectSample(1);
