@@ -25,10 +25,10 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
  *   ones from 40 px up and more often below (false non-matches 0.7 % at ≥ 40 px, 1.3 % at 32, 1.7 % at
  *   24, 24 % at 16: `npm run eval -- --face-size`). Its landmarks, hence its pose and score, are
  *   unreliable too, which is why this is checked first.
- * - |yaw| over 60° or |pitch| over 40°: on the training photos half of CFP's profiles (folds 6–8) turn
+ * - |yaw| over 60° or |pitch| over 40°: on the training photos 55 % of CFP's profiles (folds 6–8) turn
  *   further than 60° and 0.2 % of LFW View 1 DevTrain's photos; no LFW photo pitches beyond 40°. A
  *   face turned that far matches its own frontal photos poorly. Tighter limits (45° / 30°) refused
- *   1.6 % of LFW's ordinary photos, turned heads whose quality score is high (0.93–0.99): profiles
+ *   2.2 % of LFW's ordinary photos, turned heads whose quality score is high (0.93–0.99): profiles
  *   turned less are left to the score's cut.
  */
 export const FILTER_LIMITS = { minFaceSide: 40, maxYaw: 60, maxPitch: 40 } as const;

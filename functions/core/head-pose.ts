@@ -141,10 +141,15 @@ function rotateInto(pose: HeadPose, model: Float64Array, out: Float64Array): Flo
   return out;
 }
 
-/** The model at this pose, scale (pixels per mm) and position, projected into the photo. */
-export function projectFace(pose: HeadPose, scale: number, centre: Point): Point[] {
-  const view = rotateInto(pose, MODEL_68.points, new Float64Array(MEAN_FACE_68.length * 2));
-  return MEAN_FACE_68.map((_, i) => [
+/** A 3-D face (MEAN_FACE_68 unless given) at this pose, scale (pixels per mm) and position, in the photo. */
+export function projectFace(
+  pose: HeadPose,
+  scale: number,
+  centre: Point,
+  face: readonly Vec3[] = MEAN_FACE_68,
+): Point[] {
+  const view = rotateInto(pose, Float64Array.from(face.flat()), new Float64Array(face.length * 2));
+  return face.map((_, i) => [
     centre[0] + scale * (view[2 * i] as number),
     centre[1] + scale * (view[2 * i + 1] as number),
   ]);
@@ -275,15 +280,29 @@ function solve3(m: number[][], b: number[]): [number, number, number] {
 /** Starting yaws: the fit has a local minimum on the far side of a profile, so it starts from both. */
 const START_YAWS = [-60, 0, 60];
 
-/** The model's five landmarks (eye centres, nose tip, mouth corners), in LANDMARK_NAMES order. */
-const MODEL_5: FaceModel = (() => {
-  const centre = (from: number) =>
-    [0, 1, 2].map(
-      (axis) => MEAN_FACE_68.slice(from, from + 6).reduce((sum, p) => sum + (p[axis] as number), 0) / 6,
-    );
-  const points = [centre(36), centre(42), MEAN_FACE_68[30], MEAN_FACE_68[48], MEAN_FACE_68[54]] as number[][];
-  return { points: Float64Array.from(points.flat()), weights: new Float64Array(5).fill(1) };
+/**
+ * The generic face's five landmarks as a detector marks them, in LANDMARK_NAMES order: the eye centres
+ * and the nose tip of MEAN_FACE_68, and the mouth corners where RetinaFace puts them. It marks them
+ * 4 mm higher and 2 mm further apart than the lip corners of the 68 points: its mean five points on the
+ * 837 frontal photos of CFP's training folds (6–8), eyes levelled and scaled to this face's 61.7 mm
+ * between the eye centres, are the eyes at ±30.8, 0, the nose at 0, −36.0 and the mouth at ±27.0,
+ * −62.2 mm. With the lip corners, the model's frontal face was narrower than the detector's (eye
+ * distance over eye-to-mouth height 0.93 against 0.99), so a turned face read as turned less than it was.
+ */
+export const MEAN_FACE_5: readonly Vec3[] = (() => {
+  const centre = (from: number): Vec3 => {
+    const eye = MEAN_FACE_68.slice(from, from + 6);
+    const mean = (axis: number) => eye.reduce((sum, p) => sum + (p[axis] as number), 0) / eye.length;
+    return [mean(0), mean(1), mean(2)];
+  };
+  const lipDepth = (MEAN_FACE_68[48] as Vec3)[2];
+  return [centre(36), centre(42), MEAN_FACE_68[30] as Vec3, [-27, -62.2, lipDepth], [27, -62.2, lipDepth]];
 })();
+
+const MODEL_5: FaceModel = {
+  points: Float64Array.from(MEAN_FACE_5.flat()),
+  weights: new Float64Array(MEAN_FACE_5.length).fill(1),
+};
 
 /** The best of the fits from each start: its angles, and its residual per point in units of the face's size. */
 function fitPose(model: FaceModel, points: readonly Point[], left: Point, right: Point): HeadPose {
@@ -327,8 +346,8 @@ function canonical({ yaw, pitch, roll }: HeadPose): HeadPose {
 /**
  * A face's head pose: the 68 points' fit, the detector's five landmarks' when there are no 68 points.
  * face-api's 68-point model was trained mostly on frontal faces and squeezes a profile's points towards
- * a half-turned face (CFP's profiles: median |yaw| 46° from them, 58° from the five landmarks), so for a
- * face in profile (pose.ts) the yaw is the larger of the two fits', with the 68 points' sign.
+ * a half-turned face (CFP's profiles: median |yaw| 47° from them, 62° from the five landmarks), so for
+ * a face in profile (pose.ts) the yaw is the larger of the two fits', with the 68 points' sign.
  */
 export function facePose(points: readonly Point[] | undefined, detected: Landmarks): HeadPose {
   const five = headPoseOfFive(detected);

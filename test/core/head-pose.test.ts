@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type HeadPose, headPose, MEAN_FACE_68, projectFace } from '../../functions/core/head-pose.ts';
-import type { Point } from '../../functions/core/types.ts';
+import {
+  facePose,
+  type HeadPose,
+  headPose,
+  headPoseOfFive,
+  MEAN_FACE_5,
+  MEAN_FACE_68,
+  projectFace,
+} from '../../functions/core/head-pose.ts';
+import { frontality } from '../../functions/core/pose.ts';
+import { LANDMARK_NAMES, type Landmarks, type Point } from '../../functions/core/types.ts';
 
 /** A seeded generator, so the noisy cases are the same on every run. */
 function random(seed: number): () => number {
@@ -114,5 +123,44 @@ describe('headPose', () => {
   it('asks for the 68 points', () => {
     expect(() => headPose([[0, 0]])).toThrow(RangeError);
     expect(MEAN_FACE_68).toHaveLength(68);
+  });
+});
+
+/** The five-point face projected at a pose, as a detector's landmarks. */
+const fiveAt = (pose: HeadPose, scale = 2, centre: Point = [300, 200]): Landmarks =>
+  Object.fromEntries(
+    projectFace(pose, scale, centre, MEAN_FACE_5).map((p, i) => [LANDMARK_NAMES[i], p]),
+  ) as unknown as Landmarks;
+
+describe('headPoseOfFive and facePose', () => {
+  it('recovers the yaw and roll of the five-point face projected at known poses', () => {
+    for (const pose of [
+      { yaw: 0, pitch: 0, roll: 0 },
+      { yaw: 35, pitch: 0, roll: 10 },
+      { yaw: -60, pitch: 0, roll: -5 },
+      { yaw: 75, pitch: 0, roll: 0 },
+    ]) {
+      const fitted = headPoseOfFive(fiveAt(pose));
+      expect(Math.abs(fitted.yaw - pose.yaw)).toBeLessThan(1);
+      expect(Math.abs(fitted.roll - pose.roll)).toBeLessThan(1);
+    }
+  });
+
+  it("has the detector's frontal proportions: eye distance over eye-to-mouth height 0.99", () => {
+    // RetinaFace's median on CFP folds 6–8's frontal photos is 0.990; the 68 points' lip corners give 0.93.
+    expect(frontality(fiveAt({ yaw: 0, pitch: 0, roll: 0 }))).toBeCloseTo(0.99, 2);
+  });
+
+  it("takes a profile's larger yaw of the two fits, with the 68 points' sign; a frontal face's from the 68 points", () => {
+    const turned = { yaw: -70, pitch: 0, roll: 0 };
+    // 68 points squeezed towards a half-turned face, as face-api's model marks a profile.
+    const squeezed = projectFace({ yaw: -40, pitch: 5, roll: 2 }, 2, [300, 200]);
+    const profile = facePose(squeezed, fiveAt(turned));
+    expect(profile.yaw).toBeCloseTo(headPoseOfFive(fiveAt(turned)).yaw, 5);
+    expect(profile.pitch).toBeCloseTo(5, 0);
+    const frontal = { yaw: 15, pitch: 0, roll: 0 };
+    const points = projectFace(frontal, 2, [300, 200]);
+    expect(facePose(points, fiveAt(frontal))).toEqual(headPose(points));
+    expect(facePose(undefined, fiveAt(frontal))).toEqual(headPoseOfFive(fiveAt(frontal)));
   });
 });
