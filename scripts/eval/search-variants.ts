@@ -69,6 +69,9 @@ export function variantSearch(
 ): SearchOutcome[] {
   const gallery = split.gallery.filter((f) => vectors.has(f));
   const stored = gallery.map((f) => vectors.get(f) as Float32Array);
+  if (variant.kind === 'centred' && !populationMean) {
+    throw new RangeError(`${variantName(variant)} needs the population's mean`);
+  }
   const cohort = 'cohort' in variant ? variant.cohort : 0;
   const galleryStats =
     variant.kind === 'znorm' || variant.kind === 'snorm'
@@ -79,10 +82,9 @@ export function variantSearch(
           ),
         )
       : [];
-  const offset =
-    variant.kind === 'centred' && populationMean
-      ? stored.map((g) => variant.beta * dot(populationMean, g))
-      : stored.map(() => 0);
+  const offset = stored.map((g) =>
+    variant.kind === 'centred' && populationMean ? variant.beta * dot(populationMean, g) : 0,
+  );
   const search = (file: string, mated: boolean): SearchOutcome => {
     const probe = vectors.get(file);
     if (!probe || stored.length === 0)

@@ -60,6 +60,7 @@ describe('search variants', () => {
     const cos = (d: number) => Math.cos((d * Math.PI) / 180);
     expect(margin[0]?.top).toBeCloseTo(cos(18) - 0.5 * cos(20), 6);
     const mean = Float32Array.of(1, 0);
+    expect(() => variantSearch(split, vectors, { kind: 'centred', beta: 1 })).toThrow(RangeError);
     const centred = variantSearch(split, vectors, { kind: 'centred', beta: 1 }, mean);
     // Each gallery face loses its own x: A (x = 1) falls most, C (x = cos 80°) least.
     expect(centred[0]?.top).toBeCloseTo(Math.max(...[0, 38, 60, 80].map((d) => cos(20 - d) - cos(d))), 6);
