@@ -42,7 +42,6 @@ import { faceSizeReport } from './eval/face-size.ts';
 import {
   fitSearchWeights,
   fnirAtFpir,
-  identificationSplit,
   mean,
   poseFaces,
   predictedFpir,
@@ -53,6 +52,7 @@ import {
   type SplitOptions,
   searchCurves,
   searchSplit,
+  seededSplits,
 } from './eval/identification.ts';
 import { averagePrecision, type ImageResult } from './eval/metrics.ts';
 import { qualityReport } from './eval/quality-report.ts';
@@ -362,10 +362,10 @@ function identificationTables(
   protocols: readonly IdentificationProtocol[],
 ): string[] {
   return protocols.map((protocol) => {
-    const runs = Array.from({ length: SPLITS }, (_, seed) => {
-      const split = identificationSplit(images, { enrolled: ENROLLED, seed: seed + 1, ...protocol.options });
-      return { split, outcomes: searchSplit(split, faces, calibration) };
-    });
+    const runs = seededSplits(images, SPLITS, { enrolled: ENROLLED, ...protocol.options }).map((split) => ({
+      split,
+      outcomes: searchSplit(split, faces, calibration),
+    }));
     const faceCounts = runs.map((r) => r.split.gallery.filter((f) => faces.has(f)).length);
     const spread = (values: number[]) =>
       `${pct(mean(values))} (${pct(Math.min(...values))}–${pct(Math.max(...values))})`;

@@ -83,6 +83,17 @@ export function identificationSplit(files: readonly string[], options: SplitOpti
   return split;
 }
 
+/** `count` splits of `images`, seeded 1…count: the same splits for every score compared on them. */
+export function seededSplits(
+  images: readonly string[],
+  count: number,
+  options: Omit<SplitOptions, 'seed'>,
+): IdentificationSplit[] {
+  return Array.from({ length: count }, (_, seed) =>
+    identificationSplit(images, { ...options, seed: seed + 1 }),
+  );
+}
+
 /** One search: whether its top face is the probe's own person, and the verdicts of every gallery face. */
 export interface SearchOutcome {
   mated: boolean;
@@ -189,16 +200,11 @@ export function fitSearchWeights(
   images: readonly string[],
   options: { enrolled: number; splits: number; step?: number },
 ): { best: WeightTrial; trials: WeightTrial[] } {
+  const splits = seededSplits(images, options.splits, { enrolled: options.enrolled });
+  const uncalibrated: MatchCalibration = { threshold: Number.NaN, far: [] };
   const trials = weightGrid(parts.length, options.step ?? 0.1).map((weights): WeightTrial => {
     const faces = poseFaces(fuse(parts, weights), profiles);
-    const uncalibrated: MatchCalibration = { threshold: Number.NaN, far: [] };
-    const outcomes = Array.from({ length: options.splits }, (_, seed) =>
-      searchSplit(
-        identificationSplit(images, { enrolled: options.enrolled, seed: seed + 1 }),
-        faces,
-        uncalibrated,
-      ),
-    );
+    const outcomes = splits.map((split) => searchSplit(split, faces, uncalibrated));
     return {
       weights,
       rankOne: mean(outcomes.map(rankOneRate)),

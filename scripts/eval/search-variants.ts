@@ -6,7 +6,7 @@
  * FNIR at a measured FPIR come from the identification protocol's own functions.
  */
 
-import { identificationSplit, mean, type SearchOutcome } from './identification.ts';
+import { mean, type SearchOutcome, seededSplits } from './identification.ts';
 import { type Embeddings, personOf } from './verification.ts';
 
 export type SearchVariant =
@@ -90,10 +90,12 @@ export function variantSearch(
     if (!probe || stored.length === 0)
       return { mated, rankOne: false, top: -Infinity, accepted: () => false };
     const cosines = stored.map((g) => dot(probe, g));
-    const probeStats = topStats(cosines, cohort, 1);
+    // T-norm's cohort: the probe's next highest cosines below its top one.
+    const probeStats =
+      variant.kind === 'tnorm' || variant.kind === 'snorm' ? topStats(cosines, cohort, 1) : undefined;
     const scores = cosines.map((c, i) => {
       const z = galleryStats[i] ? (c - galleryStats[i].mu) / galleryStats[i].sd : c;
-      const t = (c - probeStats.mu) / probeStats.sd;
+      const t = probeStats ? (c - probeStats.mu) / probeStats.sd : c;
       if (variant.kind === 'znorm') return z;
       if (variant.kind === 'tnorm') return t;
       if (variant.kind === 'snorm') return (z + t) / 2;
@@ -117,7 +119,7 @@ export function variantSearch(
   return [...split.mated.map((f) => search(f, true)), ...split.nonMated.map((f) => search(f, false))];
 }
 
-/** Seeded splits of `images` (as fitSearchWeights draws them) searched with each variant. */
+/** The seeded splits fitSearchWeights uses, searched with each variant. */
 export function variantTrials(
   images: readonly string[],
   vectors: Embeddings,
@@ -125,9 +127,7 @@ export function variantTrials(
   options: { enrolled: number; splits: number },
 ): { variant: SearchVariant; outcomes: SearchOutcome[][] }[] {
   const populationMean = meanVector(images.flatMap((f) => vectors.get(f) ?? []));
-  const splits = Array.from({ length: options.splits }, (_, seed) =>
-    identificationSplit(images, { enrolled: options.enrolled, seed: seed + 1 }),
-  );
+  const splits = seededSplits(images, options.splits, { enrolled: options.enrolled });
   return variants.map((variant) => ({
     variant,
     outcomes: splits.map((split) => variantSearch(split, vectors, variant, populationMean)),
