@@ -350,10 +350,9 @@ function canonical({ yaw, pitch, roll }: HeadPose): HeadPose {
  * a face in profile (pose.ts) the yaw is the larger of the two fits', with the 68 points' sign.
  */
 export function facePose(points: readonly Point[] | undefined, detected: Landmarks): HeadPose {
-  const five = headPoseOfFive(detected);
-  if (!points) return five;
+  if (!points) return headPoseOfFive(detected);
   const pose = headPose(points);
   if (!isProfile(detected)) return pose;
-  const yaw = Math.max(Math.abs(pose.yaw), Math.abs(five.yaw));
+  const yaw = Math.max(Math.abs(pose.yaw), Math.abs(headPoseOfFive(detected).yaw));
   return { ...pose, yaw: pose.yaw < 0 ? -yaw : yaw };
 }
